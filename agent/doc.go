@@ -1,0 +1,48 @@
+// Package agent models one customer-service agent (客服) of a shop: its
+// status, its capacity (max reception, 最大接待量) and the roster that indexes
+// which agents can take work.
+//
+// The package knows nothing about sessions or queues; the dispatch engine
+// composes it with package queue and package policy. It is useful on its own
+// to validate capacity settings at the edge of a host application.
+//
+// # Rules
+//
+//   - S1: three statuses, [Online], [Break] and [Offline]; only online agents
+//     receive auto-assigned sessions.
+//   - S2: a new agent starts online; [Roster.Logout] remembers the status and
+//     [Roster.Login] restores it.
+//   - C1, C2: a [Capacity] is unlimited (不自动挂起, the zero value),
+//     suspended (挂起) or a limit n (n人挂起); the Kuaishou presets are
+//     [KuaishouPresets].
+//   - C2, C3: what a platform accepts is a [Bounds] value (Kuaishou 1..500,
+//     Douyin at most 200 with a warning below 5), not hard-wired: see
+//     [KuaishouBounds] and [DouyinBounds].
+//
+// # Usage
+//
+//	b := agent.KuaishouBounds()
+//	c := agent.Limit(20)
+//	if err := b.Check(c); err != nil { // errors.Is(err, agent.ErrCapacityOutOfRange)
+//		return err
+//	}
+//	r := agent.NewRoster()
+//	a, err := r.Add("alice", c, now) // online, 0 sessions
+//	...
+//	if best, ok := r.LeastSaturated(); ok && best.HasRoom() {
+//		r.AddLoad(best, 1, now) // best took a session
+//	}
+//
+// # Cost
+//
+// The roster keeps two ordered indexes (google/btree, degree 32): agents that
+// are online and not suspended, by (saturation, idle since, id), and those of
+// them with room, by id. Every change of load, status or capacity is a
+// delete-then-insert, O(log n); [Roster.LeastSaturated] and
+// [Roster.NextRoundRobin] are O(log n). Nothing scans the agents.
+//
+// # Concurrency
+//
+// A [Roster] is not safe for concurrent use; the dispatch engine serialises
+// access to it.
+package agent

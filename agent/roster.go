@@ -1,0 +1,367 @@
+package agent
+
+import (
+	"fmt"
+	"iter"
+	"math"
+	"math/bits"
+	"time"
+
+	"github.com/google/btree"
+)
+
+// degree is the B-tree degree of the roster's indexes (google/btree's
+// advice: start at 32, then measure).
+const degree = 32
+
+// Agent is one agent as the roster sees it. Its fields change only through
+// [Roster] methods, which keep the indexes in step; read them with the
+// getters.
+type Agent struct {
+	id       string
+	status   Status
+	resume   Status // what Login restores (S2)
+	capacity Capacity
+	load     int
+	idle     time.Time // last time the agent received a session, or was added
+
+	active bool // in Roster.active: online and not suspended
+	open   bool // in Roster.open: active and has room
+}
+
+// ID returns the agent's id.
+func (a *Agent) ID() string { return a.id }
+
+// Status returns the agent's current status.
+func (a *Agent) Status() Status { return a.status }
+
+// Capacity returns the agent's max reception.
+func (a *Agent) Capacity() Capacity { return a.capacity }
+
+// Load returns the number of sessions in the agent's reception list.
+func (a *Agent) Load() int { return a.load }
+
+// IdleSince returns when the agent last received a session (or was added, if
+// it never did). Among equally saturated agents the one idle longest is
+// chosen first (R1, Q4).
+func (a *Agent) IdleSince() time.Time { return a.idle }
+
+// HasRoom reports whether the agent may be auto-assigned one more session
+// now: it is online and its capacity has room at its load (C1, S1).
+func (a *Agent) HasRoom() bool { return a.status == Online && a.capacity.HasRoom(a.load) }
+
+// Saturation returns load/limit for display: 0 for an unlimited agent,
+// +Inf for a suspended one (it takes nothing). The roster orders agents by
+// the exact fraction, not by this float.
+func (a *Agent) Saturation() float64 {
+	num, den := a.fraction()
+	if den == 0 {
+		return math.Inf(1)
+	}
+	return float64(num) / float64(den)
+}
+
+// fraction returns saturation as num/den: load/limit for a limit, 0/1 for
+// unlimited, 1/0 (+Inf, equal among themselves) for suspended or a limit
+// below 1, so that the order stays transitive across modes.
+func (a *Agent) fraction() (num, den uint64) {
+	switch {
+	case a.capacity.mode == modeUnlimited:
+		return 0, 1
+	case a.capacity.mode == modeLimit && a.capacity.limit > 0:
+		return uint64(a.load), uint64(a.capacity.limit)
+	}
+	return 1, 0
+}
+
+// compareSaturation orders a and b by load/limit exactly (128-bit cross
+// multiplication, no float rounding).
+func compareSaturation(a, b *Agent) int {
+	an, ad := a.fraction()
+	bn, bd := b.fraction()
+	h1, l1 := bits.Mul64(an, bd)
+	h2, l2 := bits.Mul64(bn, ad)
+	switch {
+	case h1 < h2 || (h1 == h2 && l1 < l2):
+		return -1
+	case h1 > h2 || (h1 == h2 && l1 > l2):
+		return 1
+	}
+	return 0
+}
+
+// lessSaturation is the order of the active index (R1 least-saturated, Q4,
+// R3): saturation, then idle longest, then id. It is total because ids are
+// unique.
+func lessSaturation(a, b *Agent) bool {
+	if c := compareSaturation(a, b); c != 0 {
+		return c < 0
+	}
+	if !a.idle.Equal(b.idle) {
+		return a.idle.Before(b.idle)
+	}
+	return a.id < b.id
+}
+
+func lessID(a, b *Agent) bool { return a.id < b.id }
+
+// Roster holds a shop's agents and the indexes the dispatcher asks "who can
+// take work?". The zero value is not usable; call [NewRoster].
+type Roster struct {
+	byID   map[string]*Agent
+	all    *btree.BTreeG[*Agent] // every agent, by id
+	active *btree.BTreeG[*Agent] // online and not suspended, by lessSaturation
+	open   *btree.BTreeG[*Agent] // active with room, by id (round-robin)
+	online int                   // agents whose status is Online
+	rr     Agent                 // round-robin cursor: id of the last pick
+}
+
+// NewRoster returns an empty roster.
+func NewRoster() *Roster {
+	return &Roster{
+		byID:   make(map[string]*Agent),
+		all:    btree.NewG(degree, lessID),
+		active: btree.NewG(degree, lessSaturation),
+		open:   btree.NewG(degree, lessID),
+	}
+}
+
+// Len returns the number of agents.
+func (r *Roster) Len() int { return len(r.byID) }
+
+// Online returns the number of agents whose status is Online, suspended or
+// not (O1: with none, new sessions go to the offline pool).
+func (r *Roster) Online() int { return r.online }
+
+// Get returns the agent with this id.
+func (r *Roster) Get(id string) (*Agent, bool) {
+	a, ok := r.byID[id]
+	return a, ok
+}
+
+// All yields every agent in id order.
+func (r *Roster) All() iter.Seq[*Agent] {
+	return func(yield func(*Agent) bool) {
+		r.all.Ascend(func(a *Agent) bool { return yield(a) })
+	}
+}
+
+// Add adds an agent with the given capacity, online (S2: a new agent's first
+// status is online), with no load, idle since now. It does not check the
+// capacity against any bounds; the caller does (see [Bounds.Check]).
+func (r *Roster) Add(id string, c Capacity, now time.Time) (*Agent, error) {
+	if id == "" {
+		return nil, ErrEmptyID
+	}
+	if _, dup := r.byID[id]; dup {
+		return nil, fmt.Errorf("%w: %q", ErrDuplicateAgent, id)
+	}
+	a := &Agent{id: id, status: Online, resume: Online, capacity: c, idle: now}
+	r.byID[id] = a
+	r.all.ReplaceOrInsert(a)
+	r.online++
+	r.index(a)
+	return a, nil
+}
+
+// Remove removes an idle agent. An agent with sessions in reception is not
+// removed (ErrAgentBusy): transfer or close them first.
+func (r *Roster) Remove(id string) error {
+	a, ok := r.byID[id]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	}
+	if a.load > 0 {
+		return fmt.Errorf("%w: %q has %d", ErrAgentBusy, id, a.load)
+	}
+	r.unindex(a)
+	if a.status == Online {
+		r.online--
+	}
+	r.all.Delete(a)
+	delete(r.byID, id)
+	return nil
+}
+
+// SetStatus sets a's status; Login will restore it (S2). It returns
+// ErrInvalidStatus for a value other than Online, Break and Offline.
+func (r *Roster) SetStatus(a *Agent, s Status) error {
+	if !s.Valid() {
+		return fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(s))
+	}
+	r.setStatus(a, s)
+	a.resume = s
+	return nil
+}
+
+// Logout makes a offline and remembers its status for the next Login (S2).
+// Logging out twice keeps the first remembered status.
+func (r *Roster) Logout(a *Agent) {
+	if a.status != Offline {
+		a.resume = a.status
+	}
+	r.setStatus(a, Offline)
+}
+
+// Login gives a back the status it had when it logged out (S2).
+func (r *Roster) Login(a *Agent) { r.setStatus(a, a.resume) }
+
+// Resume returns the status a would get back at its next Login.
+func (a *Agent) Resume() Status { return a.resume }
+
+func (r *Roster) setStatus(a *Agent, s Status) {
+	r.unindex(a)
+	if a.status == Online {
+		r.online--
+	}
+	a.status = s
+	if s == Online {
+		r.online++
+	}
+	r.index(a)
+}
+
+// SetCapacity sets a's capacity. It neither validates it (see
+// [Bounds.Check]) nor evicts sessions when the new limit is below the load
+// (C6).
+func (r *Roster) SetCapacity(a *Agent, c Capacity) {
+	r.unindex(a)
+	a.capacity = c
+	r.index(a)
+}
+
+// AddLoad changes a's load by delta (a session entered, +1, or left, -1, its
+// reception list). A positive delta marks a as busy at now (idle since now).
+// The load never goes below zero.
+func (r *Roster) AddLoad(a *Agent, delta int, now time.Time) {
+	r.unindex(a)
+	a.load = max(a.load+delta, 0)
+	if delta > 0 {
+		a.idle = now
+	}
+	r.index(a)
+}
+
+// LeastSaturated returns the online, non-suspended agent with the lowest
+// load/limit (ties: idle longest, then id). It may be full: if it has no
+// room, no online agent has (every agent with room has saturation < 1, every
+// full one ≥ 1). ok is false when no agent is online and not suspended.
+// Cost O(log n).
+func (r *Roster) LeastSaturated() (a *Agent, ok bool) { return r.active.Min() }
+
+// NextRoundRobin returns the agent with room whose id follows, in id order,
+// the one it returned last (wrapping around), and moves its cursor there
+// (R1 round-robin). ok is false when no agent has room. Cost O(log n).
+func (r *Roster) NextRoundRobin() (a *Agent, ok bool) {
+	r.open.AscendGreaterOrEqual(&r.rr, func(x *Agent) bool {
+		if x.id == r.rr.id {
+			return true // strictly after the cursor
+		}
+		a, ok = x, true
+		return false
+	})
+	if !ok {
+		a, ok = r.open.Min()
+	}
+	if ok {
+		r.rr.id = a.id
+	}
+	return a, ok
+}
+
+// ActiveBySaturation yields the online, non-suspended agents from least to
+// most saturated (the order of the R3 transfer list within "online").
+func (r *Roster) ActiveBySaturation() iter.Seq[*Agent] {
+	return func(yield func(*Agent) bool) {
+		r.active.Ascend(func(a *Agent) bool { return yield(a) })
+	}
+}
+
+// Less reports whether a comes before b in the least-saturated order
+// (saturation, then idle longest, then id). Callers that list agents of
+// several statuses (R3) sort with it.
+func Less(a, b *Agent) bool { return lessSaturation(a, b) }
+
+func (r *Roster) unindex(a *Agent) {
+	if a.active {
+		r.active.Delete(a)
+		a.active = false
+	}
+	if a.open {
+		r.open.Delete(a)
+		a.open = false
+	}
+}
+
+func (r *Roster) index(a *Agent) {
+	if a.status != Online || a.capacity.IsSuspended() {
+		return
+	}
+	r.active.ReplaceOrInsert(a)
+	a.active = true
+	if a.capacity.HasRoom(a.load) {
+		r.open.ReplaceOrInsert(a)
+		a.open = true
+	}
+}
+
+// Verify checks the roster's indexes against its agents: membership,
+// order and counts. It costs O(n) and is meant for tests and for hosts
+// checking a restored state.
+func (r *Roster) Verify() error {
+	if r.all.Len() != len(r.byID) {
+		return fmt.Errorf("agent: roster has %d agents in its id index, %d in its map", r.all.Len(), len(r.byID))
+	}
+	online, active, open := 0, 0, 0
+	for id, a := range r.byID {
+		if a.id != id {
+			return fmt.Errorf("agent: roster maps %q to agent %q", id, a.id)
+		}
+		if !a.status.Valid() || !a.resume.Valid() {
+			return fmt.Errorf("agent: %q has status %v, resume %v", id, a.status, a.resume)
+		}
+		if a.load < 0 {
+			return fmt.Errorf("agent: %q has load %d", id, a.load)
+		}
+		if got, ok := r.all.Get(a); !ok || got != a {
+			return fmt.Errorf("agent: %q missing from the id index", id)
+		}
+		if a.status == Online {
+			online++
+		}
+		wantActive := a.status == Online && !a.capacity.IsSuspended()
+		wantOpen := wantActive && a.capacity.HasRoom(a.load)
+		if a.active != wantActive || a.open != wantOpen {
+			return fmt.Errorf("agent: %q flagged active=%v open=%v, want %v %v", id, a.active, a.open, wantActive, wantOpen)
+		}
+		if wantActive {
+			active++
+			if got, ok := r.active.Get(a); !ok || got != a {
+				return fmt.Errorf("agent: %q missing from the saturation index", id)
+			}
+		}
+		if wantOpen {
+			open++
+			if got, ok := r.open.Get(a); !ok || got != a {
+				return fmt.Errorf("agent: %q missing from the round-robin index", id)
+			}
+		}
+	}
+	if online != r.online {
+		return fmt.Errorf("agent: roster counts %d online, has %d", r.online, online)
+	}
+	if r.active.Len() != active || r.open.Len() != open {
+		return fmt.Errorf("agent: index sizes %d/%d, want %d/%d", r.active.Len(), r.open.Len(), active, open)
+	}
+	var prev *Agent
+	var err error
+	r.active.Ascend(func(a *Agent) bool {
+		if prev != nil && !lessSaturation(prev, a) {
+			err = fmt.Errorf("agent: saturation index out of order at %q, %q", prev.id, a.id)
+			return false
+		}
+		prev = a
+		return true
+	})
+	return err
+}

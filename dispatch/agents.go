@@ -1,0 +1,146 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+)
+
+// AgentConfig describes a new agent.
+type AgentConfig struct {
+	// Capacity is the agent's max reception (C1). The zero value is
+	// agent.Unlimited(), which a policy may forbid (Douyin).
+	Capacity agent.Capacity
+	// Status is the agent's first status; the zero value means
+	// agent.Online (S2: a new agent's first status is online).
+	// agent.Offline means "not logged in yet": its first Login makes it
+	// online.
+	Status agent.Status
+}
+
+// AddAgent adds an agent. If it is online with room, it takes waiting
+// sessions at once (O1, C5). A capacity below the policy's WarnBelow
+// returns an EventWarning (C3).
+//
+// Errors: ErrEmptyAgentID, ErrDuplicateAgent, ErrInvalidStatus,
+// ErrCapacityOutOfRange, ErrCapacityMode.
+func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, error) {
+	now = e.begin(now)
+	if cfg.Status == 0 {
+		cfg.Status = agent.Online
+	}
+	if !cfg.Status.Valid() {
+		return e.fail(fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(cfg.Status)))
+	}
+	if err := e.pol.Capacity.Check(cfg.Capacity); err != nil {
+		return e.fail(fmt.Errorf("agent %q: %w", id, err))
+	}
+	a, err := e.roster.Add(id, cfg.Capacity, now)
+	if err != nil {
+		return e.fail(err)
+	}
+	switch cfg.Status {
+	case agent.Offline:
+		e.roster.Logout(a) // remembers online for the first Login (S2)
+	case agent.Break:
+		_ = e.roster.SetStatus(a, agent.Break) // valid
+	}
+	e.warnCapacity(a, now)
+	e.fill(a, now)
+	return e.out, nil
+}
+
+// RemoveAgent removes an agent with no session in reception.
+//
+// Errors: ErrUnknownAgent, ErrAgentBusy (transfer or close its sessions
+// first).
+func (e *Engine) RemoveAgent(now time.Time, id string) ([]Event, error) {
+	e.begin(now)
+	if err := e.roster.Remove(id); err != nil {
+		return e.fail(err)
+	}
+	return e.out, nil
+}
+
+// Login gives the agent back the status it had when it logged out (S2); an
+// agent that comes back online takes waiting sessions at once (O1, C5).
+//
+// Errors: ErrUnknownAgent.
+func (e *Engine) Login(now time.Time, id string) ([]Event, error) {
+	now = e.begin(now)
+	a, err := e.agent(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	e.roster.Login(a)
+	e.fill(a, now)
+	return e.out, nil
+}
+
+// Logout takes the agent offline and remembers its status for the next
+// Login (S2). Its sessions stay in its list (S5).
+//
+// Errors: ErrUnknownAgent.
+func (e *Engine) Logout(now time.Time, id string) ([]Event, error) {
+	e.begin(now)
+	a, err := e.agent(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	e.roster.Logout(a)
+	return e.out, nil
+}
+
+// SetStatus sets the agent's status (S1). Going online pulls waiting
+// sessions in at once (O1, C5); going on break or offline keeps the
+// agent's sessions (S5).
+//
+// Errors: ErrUnknownAgent, ErrInvalidStatus.
+func (e *Engine) SetStatus(now time.Time, id string, s agent.Status) ([]Event, error) {
+	now = e.begin(now)
+	a, err := e.agent(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	if err := e.roster.SetStatus(a, s); err != nil {
+		return e.fail(err)
+	}
+	e.fill(a, now)
+	return e.out, nil
+}
+
+// SetCapacity sets the agent's max reception (C1, C2, C3). Lowering it below
+// the agent's load evicts nothing; raising it pulls waiting sessions in at
+// once (C6). A value below the policy's WarnBelow returns an EventWarning
+// (C3).
+//
+// Errors: ErrUnknownAgent, ErrCapacityOutOfRange, ErrCapacityMode.
+func (e *Engine) SetCapacity(now time.Time, id string, c agent.Capacity) ([]Event, error) {
+	now = e.begin(now)
+	a, err := e.agent(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	if err := e.pol.Capacity.Check(c); err != nil {
+		return e.fail(fmt.Errorf("agent %q: %w", id, err))
+	}
+	e.roster.SetCapacity(a, c)
+	e.warnCapacity(a, now)
+	e.fill(a, now)
+	return e.out, nil
+}
+
+func (e *Engine) agent(id string) (*agent.Agent, error) {
+	a, ok := e.roster.Get(id)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	}
+	return a, nil
+}
+
+func (e *Engine) warnCapacity(a *agent.Agent, now time.Time) {
+	if e.pol.Capacity.Low(a.Capacity()) {
+		e.emit(Event{Kind: EventWarning, At: now, Agent: a.ID(), Warning: WarnCapacityLow})
+	}
+}

@@ -1,0 +1,224 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/btree"
+	"go.uber.org/zap"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
+	"github.com/kefu-dev/kefu/queue"
+)
+
+// Place is where an open session is. Every session the engine knows is in
+// exactly one place (DESIGN property 3); a closed, left or expired session
+// is no longer known, and the event that removed it says so.
+type Place uint8
+
+const (
+	// PlaceAgent: in an agent's reception list (接待中).
+	PlaceAgent Place = iota + 1
+	// PlaceQueue: waiting in the queue pool (排队池, Q1).
+	PlaceQueue
+	// PlaceOffline: waiting in the offline pool (离线留言, O1).
+	PlaceOffline
+)
+
+// String returns "agent", "queue" or "offline".
+func (p Place) String() string {
+	switch p {
+	case PlaceAgent:
+		return "agent"
+	case PlaceQueue:
+		return "queue"
+	case PlaceOffline:
+		return "offline"
+	}
+	return fmt.Sprintf("Place(%d)", uint8(p))
+}
+
+// session is the engine's record of one open session. entry comes first:
+// it is what the queue and offline pools hold a pointer to.
+type session struct {
+	entry    queue.Entry // ID, Priority, Arrived, Seq
+	buyer    string
+	place    Place
+	flags    Flags
+	agent    *agent.Agent // set when place == PlaceAgent
+	deadline time.Time    // timer: offline expiry (O3); zero when none
+}
+
+// lessDeadline orders the timer index: deadline, then sequence (total).
+func lessDeadline(a, b *session) bool {
+	if !a.deadline.Equal(b.deadline) {
+		return a.deadline.Before(b.deadline)
+	}
+	return a.entry.Seq < b.entry.Seq
+}
+
+// Option configures an [Engine].
+type Option interface{ apply(*Engine) }
+
+type optionFunc func(*Engine)
+
+func (f optionFunc) apply(e *Engine) { f(e) }
+
+// WithLogger makes the engine log its decisions at debug level to l. The
+// default is zap.NewNop(). A nil l keeps the default.
+func WithLogger(l *zap.Logger) Option {
+	return optionFunc(func(e *Engine) {
+		if l != nil {
+			e.log = l
+		}
+	})
+}
+
+// Engine dispatches the sessions of one shop. Create it with [New]; the
+// zero value is not usable.
+//
+// Every operation takes the time it happens at. Time inside the engine
+// never runs backwards: a time before the latest one seen is taken as the
+// latest. Before doing what it was asked, every operation fires the timers
+// that fell due by its time, as [Engine.Advance] would, so the outcome does
+// not depend on how often the host calls Advance.
+//
+// Operations return the events they caused, in order. The returned slice is
+// owned by the engine and is valid until the next call of an operation;
+// copy it to keep it (the engine reuses the buffer so that the dispatch
+// path does not allocate). A rejected operation returns a nil slice and an
+// error and changes nothing but the engine's clock: time passed, and the
+// timers due by then fired; their events are kept and returned, first, by
+// the next operation that succeeds (Advance always does).
+//
+// An Engine is not safe for concurrent use: one goroutine drives it, or the
+// host serialises calls with its own mutex (one per shop; shops share
+// nothing).
+type Engine struct {
+	pol    policy.Policy
+	log    *zap.Logger
+	now    time.Time
+	seq    uint64
+	roster *agent.Roster
+
+	sessions map[string]*session
+	queue    *queue.Pool
+	offline  *queue.Pool
+	timers   *btree.BTreeG[*session]
+	recent   map[string]*agent.Agent // buyer → agent who served them last (R1)
+
+	out   []Event
+	carry bool // out holds timer events of a rejected operation
+}
+
+// New returns an engine for one shop with policy p, which must be valid.
+// The error wraps policy.ErrInvalid and names the field.
+func New(p policy.Policy, opts ...Option) (*Engine, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		pol:      p,
+		log:      zap.NewNop(),
+		roster:   agent.NewRoster(),
+		sessions: make(map[string]*session),
+		queue:    queue.New(),
+		offline:  queue.New(),
+		timers:   btree.NewG(32, lessDeadline),
+		recent:   make(map[string]*agent.Agent),
+	}
+	for _, o := range opts {
+		o.apply(e)
+	}
+	return e, nil
+}
+
+// Policy returns the shop's policy.
+func (e *Engine) Policy() policy.Policy { return e.pol }
+
+// Now returns the latest time the engine has seen.
+func (e *Engine) Now() time.Time { return e.now }
+
+// begin starts an operation at now: it clamps the time, clears the event
+// buffer (unless it holds events a rejected call could not deliver) and
+// fires the timers due by then. It returns the time to use.
+func (e *Engine) begin(now time.Time) time.Time {
+	now = now.Round(0) // drop the monotonic reading: times compare and persist exactly
+	if now.Before(e.now) {
+		now = e.now
+	}
+	if !e.carry {
+		e.out = e.out[:0]
+	}
+	e.carry = false
+	e.now = now
+	e.fire(now)
+	return now
+}
+
+// fail ends a rejected operation: the timer events already in the buffer
+// are kept for the next call.
+func (e *Engine) fail(err error) ([]Event, error) {
+	e.carry = len(e.out) > 0
+	return nil, err
+}
+
+func (e *Engine) emit(ev Event) { e.out = append(e.out, ev) }
+
+func (e *Engine) sessionEvent(k Kind, s *session, at time.Time) Event {
+	ev := Event{Kind: k, At: at, Session: s.entry.ID, Buyer: s.buyer, Flags: s.flags, Arrived: s.entry.Arrived}
+	if s.agent != nil {
+		ev.Agent = s.agent.ID()
+	}
+	return ev
+}
+
+// Advance fires every timer due by now, in deadline order, and returns
+// what they caused. Cost O(k log n) for k timers due. It never fails.
+func (e *Engine) Advance(now time.Time) []Event {
+	e.begin(now)
+	return e.out
+}
+
+// fire handles every timer whose deadline is at or before now.
+func (e *Engine) fire(now time.Time) {
+	for {
+		s, ok := e.timers.Min()
+		if !ok || s.deadline.After(now) {
+			return
+		}
+		e.timers.DeleteMin()
+		at := s.deadline
+		s.deadline = time.Time{}
+		// The only timer so far: an offline message not distributed in time
+		// leaves auto-distribution, reported, never silently (O3).
+		e.offline.Delete(&s.entry)
+		delete(e.sessions, s.entry.ID)
+		e.emit(e.sessionEvent(EventExpired, s, at))
+		e.debug("expired", s)
+	}
+}
+
+func (e *Engine) setTimer(s *session, at time.Time) {
+	e.clearTimer(s)
+	s.deadline = at
+	e.timers.ReplaceOrInsert(s)
+}
+
+func (e *Engine) clearTimer(s *session) {
+	if !s.deadline.IsZero() {
+		e.timers.Delete(s)
+		s.deadline = time.Time{}
+	}
+}
+
+func (e *Engine) debug(msg string, s *session) {
+	if ce := e.log.Check(zap.DebugLevel, msg); ce != nil {
+		f := []zap.Field{zap.String("session", s.entry.ID), zap.Stringer("place", s.place)}
+		if s.agent != nil {
+			f = append(f, zap.String("agent", s.agent.ID()))
+		}
+		ce.Write(f...)
+	}
+}

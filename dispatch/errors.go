@@ -1,0 +1,49 @@
+package dispatch
+
+import (
+	"errors"
+
+	"github.com/kefu-dev/kefu/agent"
+)
+
+// Errors returned by the [Engine]. Each is wrapped with the offending id or
+// value; test with errors.Is. A rejected operation changes nothing (DESIGN
+// property 4).
+var (
+	// ErrUnknownSession: no open session has this id (it never arrived, or
+	// it closed, left or expired).
+	ErrUnknownSession = errors.New("dispatch: unknown session")
+	// ErrDuplicateSession: a session with this id is already open.
+	ErrDuplicateSession = errors.New("dispatch: duplicate session")
+	// ErrEmptySessionID: a session id must not be empty.
+	ErrEmptySessionID = errors.New("dispatch: empty session id")
+	// ErrNotWaiting: the operation needs a session in the queue pool or the
+	// offline pool (Leave, manual Assign), and this one is not there.
+	ErrNotWaiting = errors.New("dispatch: session is not waiting")
+	// ErrNotInReception: the operation needs a session in an agent's list
+	// (Transfer), and this one is not there.
+	ErrNotInReception = errors.New("dispatch: session is not in reception")
+	// ErrAgentOffline: transfers and manual assignments go to online or
+	// on-break agents only (S3).
+	ErrAgentOffline = errors.New("dispatch: agent is offline")
+	// ErrSameAgent: a session cannot be transferred to the agent holding it.
+	ErrSameAgent = errors.New("dispatch: session is already with this agent")
+
+	// ErrUnknownAgent is agent.ErrUnknownAgent: no agent has this id.
+	ErrUnknownAgent = agent.ErrUnknownAgent
+	// ErrDuplicateAgent is agent.ErrDuplicateAgent.
+	ErrDuplicateAgent = agent.ErrDuplicateAgent
+	// ErrEmptyAgentID is agent.ErrEmptyID.
+	ErrEmptyAgentID = agent.ErrEmptyID
+	// ErrAgentBusy is agent.ErrAgentBusy: an agent with sessions in
+	// reception cannot be removed; transfer or close them first.
+	ErrAgentBusy = agent.ErrAgentBusy
+	// ErrInvalidStatus is agent.ErrInvalidStatus.
+	ErrInvalidStatus = agent.ErrInvalidStatus
+	// ErrCapacityOutOfRange is agent.ErrCapacityOutOfRange: a limit outside
+	// the policy's bounds (C2, C3).
+	ErrCapacityOutOfRange = agent.ErrCapacityOutOfRange
+	// ErrCapacityMode is agent.ErrCapacityMode: a capacity mode the
+	// platform does not offer.
+	ErrCapacityMode = agent.ErrCapacityMode
+)

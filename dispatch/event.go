@@ -1,0 +1,183 @@
+package dispatch
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind says what an [Event] reports.
+type Kind uint8
+
+const (
+	// EventAssigned: the session entered Agent's reception list; Cause says
+	// why (C1, C4, C5, Q4, O1).
+	EventAssigned Kind = iota + 1
+	// EventQueued: no online agent had room; the session waits in the queue
+	// pool (Q1).
+	EventQueued
+	// EventOffline: no agent was online; the session waits in the offline
+	// pool (O1).
+	EventOffline
+	// EventTransferred: the session moved from From to Agent (R3, C4).
+	EventTransferred
+	// EventClosed: the session closed; Agent is who held it, if anyone (L1).
+	EventClosed
+	// EventLeft: the buyer left the queue or offline pool before being
+	// served; no session is counted (Q3).
+	EventLeft
+	// EventExpired: an offline message was not distributed within the
+	// policy's validity and left auto-distribution (O3).
+	EventExpired
+	// EventWarning: the operation went through; Warning says what the host
+	// should show a person (C3).
+	EventWarning
+)
+
+var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning"}
+
+// String returns the kind's name, e.g. "assigned".
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && k != 0 {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Cause says why a session was assigned.
+type Cause uint8
+
+const (
+	// CauseArrival: routed to an agent with room when it arrived (R1).
+	CauseArrival Cause = iota + 1
+	// CauseFreed: taken from the queue or offline pool because the agent
+	// had room: a session left its list (C5), its cap was raised (C6), or it
+	// came online (O1).
+	CauseFreed
+	// CauseNoQueue: every online agent was full and the shop does not queue
+	// (Q4); assigned over the cap to the least saturated.
+	CauseNoQueue
+	// CauseManual: assigned by a person (shop owner, supervisor, agent); may
+	// exceed the cap (C4).
+	CauseManual
+)
+
+var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual"}
+
+// String returns the cause's name, e.g. "freed".
+func (c Cause) String() string {
+	if int(c) < len(causeNames) && c != 0 {
+		return causeNames[c]
+	}
+	return fmt.Sprintf("Cause(%d)", uint8(c))
+}
+
+// Flags are marks a session carries in the agent's list.
+type Flags uint8
+
+const (
+	// FlagOffline: the session came from the offline pool, assigned
+	// automatically; the UI shows 离线留言自动分配 (O2).
+	FlagOffline Flags = 1 << iota
+	// FlagTransferred: the session was transferred to its agent (R3).
+	FlagTransferred
+)
+
+// String returns the flags joined by "|", or "" for none.
+func (f Flags) String() string {
+	var parts []string
+	if f&FlagOffline != 0 {
+		parts = append(parts, "offline")
+	}
+	if f&FlagTransferred != 0 {
+		parts = append(parts, "transferred")
+	}
+	return strings.Join(parts, "|")
+}
+
+// Warning is advice for a person; the operation that returned it succeeded.
+type Warning uint8
+
+const (
+	// WarnCapacityLow: the capacity is allowed but below the platform's
+	// WarnBelow (C3, Douyin: below 5).
+	WarnCapacityLow Warning = iota + 1
+)
+
+// Code returns a stable key for the warning, e.g. "capacity-low".
+func (w Warning) Code() string {
+	switch w {
+	case WarnCapacityLow:
+		return "capacity-low"
+	}
+	return fmt.Sprintf("Warning(%d)", uint8(w))
+}
+
+// Text returns the warning in English.
+func (w Warning) Text() string {
+	switch w {
+	case WarnCapacityLow:
+		return "max reception is too low; buyers may be unable to reach an agent"
+	}
+	return w.Code()
+}
+
+// TextZH returns the platform's own wording (004).
+func (w Warning) TextZH() string {
+	switch w {
+	case WarnCapacityLow:
+		return "客服接待人数过低,可能会导致用户无法进入"
+	}
+	return w.Code()
+}
+
+// Event is one effect of an operation (DESIGN property 2). The host acts
+// on it: shows the session in the agent's list, tells the buyer they are
+// queued, shows the warning. Metrics consume the same events.
+type Event struct {
+	Kind Kind
+	// At is when it happened: the operation's time, or for a timer the
+	// deadline at which it fell due.
+	At time.Time
+	// Session and Buyer identify the session (empty for agent warnings).
+	Session string
+	Buyer   string
+	// Agent is the agent concerned: assigned to, transferred to, closed at,
+	// warned about.
+	Agent string
+	// From is the agent a transferred session left.
+	From string
+	// Cause is why an EventAssigned happened.
+	Cause Cause
+	// Flags are the session's marks after the event.
+	Flags Flags
+	// Arrived is when the buyer first asked (the shop's 3-minute clock, M3).
+	Arrived time.Time
+	// Warning is set on EventWarning.
+	Warning Warning
+}
+
+// String renders the event on one line, for logs and examples.
+func (e Event) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", e.At.Format("15:04:05"), e.Kind)
+	if e.Session != "" {
+		fmt.Fprintf(&b, " %s", e.Session)
+	}
+	switch e.Kind {
+	case EventAssigned:
+		fmt.Fprintf(&b, " -> %s (%s)", e.Agent, e.Cause)
+	case EventTransferred:
+		fmt.Fprintf(&b, " %s -> %s", e.From, e.Agent)
+	case EventClosed:
+		if e.Agent != "" {
+			fmt.Fprintf(&b, " at %s", e.Agent)
+		}
+	case EventWarning:
+		fmt.Fprintf(&b, " %s: %s", e.Agent, e.Warning.Code())
+	}
+	if e.Flags != 0 {
+		fmt.Fprintf(&b, " [%s]", e.Flags)
+	}
+	return b.String()
+}

@@ -1,0 +1,289 @@
+package dispatch
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
+)
+
+// t0 is the first instant of every step table; steps name offsets from it.
+var t0 = time.Date(2026, 11, 11, 20, 0, 0, 0, time.UTC)
+
+// op is one call on the engine at a given time.
+type op struct {
+	name string
+	do   func(e *Engine, now time.Time) ([]Event, error)
+}
+
+func arrive(id, buyer string, prio int) op {
+	return op{"arrive " + id, func(e *Engine, now time.Time) ([]Event, error) {
+		return e.Arrive(now, Arrival{Session: id, Buyer: buyer, Priority: prio})
+	}}
+}
+
+func closeS(id string) op {
+	return op{"close " + id, func(e *Engine, now time.Time) ([]Event, error) { return e.Close(now, id) }}
+}
+
+func leave(id string) op {
+	return op{"leave " + id, func(e *Engine, now time.Time) ([]Event, error) { return e.Leave(now, id) }}
+}
+
+func assignTo(id, a string) op {
+	return op{"assign " + id + " " + a, func(e *Engine, now time.Time) ([]Event, error) { return e.Assign(now, id, a) }}
+}
+
+func transfer(id, to string) op {
+	return op{"transfer " + id + " " + to, func(e *Engine, now time.Time) ([]Event, error) { return e.Transfer(now, id, to) }}
+}
+
+func addAgent(id string, c agent.Capacity) op {
+	return op{"add " + id, func(e *Engine, now time.Time) ([]Event, error) {
+		return e.AddAgent(now, id, AgentConfig{Capacity: c})
+	}}
+}
+
+func addAgentStatus(id string, c agent.Capacity, s agent.Status) op {
+	return op{"add " + id, func(e *Engine, now time.Time) ([]Event, error) {
+		return e.AddAgent(now, id, AgentConfig{Capacity: c, Status: s})
+	}}
+}
+
+func removeAgent(id string) op {
+	return op{"remove " + id, func(e *Engine, now time.Time) ([]Event, error) { return e.RemoveAgent(now, id) }}
+}
+
+func login(id string) op {
+	return op{"login " + id, func(e *Engine, now time.Time) ([]Event, error) { return e.Login(now, id) }}
+}
+
+func logout(id string) op {
+	return op{"logout " + id, func(e *Engine, now time.Time) ([]Event, error) { return e.Logout(now, id) }}
+}
+
+func setStatus(id string, s agent.Status) op {
+	return op{"status " + id + " " + s.String(), func(e *Engine, now time.Time) ([]Event, error) { return e.SetStatus(now, id, s) }}
+}
+
+func setCap(id string, c agent.Capacity) op {
+	return op{"cap " + id + " " + c.String(), func(e *Engine, now time.Time) ([]Event, error) { return e.SetCapacity(now, id, c) }}
+}
+
+func advance() op {
+	return op{"advance", func(e *Engine, now time.Time) ([]Event, error) { return e.Advance(now), nil }}
+}
+
+// step is one row of a step table: at t0+at, do op; the events, rendered
+// by brief, must equal want; err, if set, must match with errors.Is.
+type step struct {
+	at    time.Duration
+	op    op
+	want  []string
+	err   error
+	check func(t *testing.T, e *Engine)
+}
+
+// brief renders an event for step tables: "assigned s1 a arrival",
+// "queued s3", "transferred s1 a>b", "warning a capacity-low"; marks
+// follow in brackets.
+func brief(ev Event) string {
+	var s string
+	switch ev.Kind {
+	case EventAssigned:
+		s = fmt.Sprintf("assigned %s %s %s", ev.Session, ev.Agent, ev.Cause)
+	case EventTransferred:
+		s = fmt.Sprintf("transferred %s %s>%s", ev.Session, ev.From, ev.Agent)
+	case EventClosed:
+		s = strings.TrimSpace(fmt.Sprintf("closed %s %s", ev.Session, ev.Agent))
+	case EventWarning:
+		s = fmt.Sprintf("warning %s %s", ev.Agent, ev.Warning.Code())
+	default:
+		s = fmt.Sprintf("%s %s", ev.Kind, ev.Session)
+	}
+	if ev.Flags != 0 {
+		s += " [" + ev.Flags.String() + "]"
+	}
+	return s
+}
+
+// ledger is the world as the host sees it from the events alone: where
+// each session is. After every step it must equal the engine's state, so
+// every change of place is visible in the returned events (property 2) and
+// no session is ever lost (property 3).
+type ledger struct {
+	place map[string]string // session → "agent:ID", "queue", "offline"
+	gone  map[string]Kind   // closed, left or expired
+	load  map[string]int    // agent → sessions in its list
+}
+
+func newLedger() *ledger {
+	return &ledger{place: map[string]string{}, gone: map[string]Kind{}, load: map[string]int{}}
+}
+
+// apply replays one event. An auto-assignment (arrival or freed capacity)
+// must leave its agent online and within its cap at that very moment
+// (C1, C4); the cap is the one in force after the operation.
+func (l *ledger) apply(e *Engine, ev Event) error {
+	if p, ok := l.place[ev.Session]; ok && strings.HasPrefix(p, "agent:") {
+		l.load[strings.TrimPrefix(p, "agent:")]--
+	}
+	switch ev.Kind {
+	case EventAssigned, EventTransferred:
+		l.load[ev.Agent]++
+		if ev.Kind == EventAssigned && (ev.Cause == CauseArrival || ev.Cause == CauseFreed) {
+			a, ok := e.Agent(ev.Agent)
+			if !ok {
+				return fmt.Errorf("auto-assigned %s to unknown agent %s", ev.Session, ev.Agent)
+			}
+			if !a.Capacity.HasRoom(l.load[ev.Agent] - 1) {
+				return fmt.Errorf("auto-assigned %s took %s to %d, over its cap %s", ev.Session, ev.Agent, l.load[ev.Agent], a.Capacity)
+			}
+			if a.Status != agent.Online {
+				return fmt.Errorf("auto-assigned %s to %s agent %s", ev.Session, a.Status, ev.Agent)
+			}
+		}
+		l.place[ev.Session] = "agent:" + ev.Agent
+	case EventQueued:
+		l.place[ev.Session] = "queue"
+	case EventOffline:
+		l.place[ev.Session] = "offline"
+	case EventClosed, EventLeft, EventExpired:
+		delete(l.place, ev.Session)
+		l.gone[ev.Session] = ev.Kind
+	}
+	return nil
+}
+
+func (l *ledger) check(e *Engine) error {
+	if e.Sessions() != len(l.place) {
+		return fmt.Errorf("engine has %d open sessions, events say %d", e.Sessions(), len(l.place))
+	}
+	for id, want := range l.place {
+		info, ok := e.Session(id)
+		if !ok {
+			return fmt.Errorf("session %s lost: events say %s", id, want)
+		}
+		got := info.Place.String()
+		if info.Place == PlaceAgent {
+			got = "agent:" + info.Agent
+		}
+		if got != want {
+			return fmt.Errorf("session %s is at %s, events say %s", id, got, want)
+		}
+	}
+	for a := range e.Agents() {
+		if a.Load != l.load[a.ID] {
+			return fmt.Errorf("agent %s has load %d, events say %d", a.ID, a.Load, l.load[a.ID])
+		}
+	}
+	return nil
+}
+
+// checkStep runs every per-step invariant: Verify, the ledger replay of
+// the step's events (auto-assignment never over the cap, C1, C4) and the
+// ledger against the engine (no session lost, every change returned).
+func checkStep(e *Engine, l *ledger, evs []Event) error {
+	if err := e.Verify(); err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		if err := l.apply(e, ev); err != nil {
+			return err
+		}
+	}
+	return l.check(e)
+}
+
+// run plays a step table on a new engine with policy p.
+func run(t *testing.T, p policy.Policy, steps []step) *Engine {
+	t.Helper()
+	e, err := New(p)
+	require.NoError(t, err)
+	runOn(t, e, steps)
+	return e
+}
+
+func runOn(t *testing.T, e *Engine, steps []step) {
+	t.Helper()
+	l := newLedger()
+	for id := range e.sessions { // an engine handed over mid-scene
+		info, _ := e.Session(id)
+		l.place[id] = info.Place.String()
+		if info.Place == PlaceAgent {
+			l.place[id] = "agent:" + info.Agent
+			l.load[info.Agent]++
+		}
+	}
+	for i, st := range steps {
+		before := dump(e)
+		evs, err := st.op.do(e, t0.Add(st.at))
+		if st.err != nil {
+			require.Errorf(t, err, "step %d (%s): got no error, want %v", i, st.op.name, st.err)
+			assert.Truef(t, errors.Is(err, st.err), "step %d (%s): got error %v, want %v", i, st.op.name, err, st.err)
+			assert.Nilf(t, evs, "step %d (%s): a rejected operation returns no events", i, st.op.name)
+			assert.Equalf(t, before, dump(e), "step %d (%s): a rejected operation changed the state", i, st.op.name)
+		} else {
+			require.NoErrorf(t, err, "step %d (%s)", i, st.op.name)
+		}
+		got := make([]string, 0, len(evs))
+		for _, ev := range evs {
+			got = append(got, brief(ev))
+		}
+		want := st.want
+		if want == nil {
+			want = []string{}
+		}
+		assert.Equalf(t, want, got, "step %d (%s): events", i, st.op.name)
+		require.NoErrorf(t, checkStep(e, l, evs), "step %d (%s): invariant", i, st.op.name)
+		if st.check != nil {
+			st.check(t, e)
+		}
+		if t.Failed() {
+			t.FailNow()
+		}
+	}
+}
+
+// dump renders the whole observable state but the clock, to compare
+// before and after a rejected operation (time passes even when an
+// operation is rejected).
+func dump(e *Engine) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "seq %d\n", e.seq)
+	for a := range e.Agents() {
+		fmt.Fprintf(&b, "agent %+v\n", a)
+	}
+	ids := make([]string, 0, len(e.sessions))
+	for id := range e.sessions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s, _ := e.Session(id)
+		fmt.Fprintf(&b, "session %+v\n", s)
+	}
+	for en := range e.queue.All() {
+		fmt.Fprintf(&b, "queue %s\n", en.ID)
+	}
+	for en := range e.offline.All() {
+		fmt.Fprintf(&b, "offline %s\n", en.ID)
+	}
+	return b.String()
+}
+
+// loadOf returns an agent's load, failing the test for an unknown agent.
+func loadOf(t *testing.T, e *Engine, id string) int {
+	t.Helper()
+	a, ok := e.Agent(id)
+	require.Truef(t, ok, "agent %s", id)
+	return a.Load
+}

@@ -1,0 +1,245 @@
+package dispatch
+
+import (
+	"fmt"
+	"iter"
+	"slices"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+)
+
+// SessionInfo is a copy of an open session's state.
+type SessionInfo struct {
+	ID       string
+	Buyer    string
+	Priority int
+	// Arrived is when the buyer first asked.
+	Arrived time.Time
+	Place   Place
+	// Agent holds the session when Place is PlaceAgent.
+	Agent string
+	Flags Flags
+	// Expires is when an offline message leaves auto-distribution (O3);
+	// zero elsewhere.
+	Expires time.Time
+}
+
+// Session returns the state of an open session; ok is false for an unknown,
+// closed, left or expired one.
+func (e *Engine) Session(id string) (info SessionInfo, ok bool) {
+	s, ok := e.sessions[id]
+	if !ok {
+		return SessionInfo{}, false
+	}
+	info = SessionInfo{
+		ID: id, Buyer: s.buyer, Priority: s.entry.Priority, Arrived: s.entry.Arrived,
+		Place: s.place, Flags: s.flags, Expires: s.deadline,
+	}
+	if s.agent != nil {
+		info.Agent = s.agent.ID()
+	}
+	return info, true
+}
+
+// Sessions returns the number of open sessions (in reception, queued or
+// offline).
+func (e *Engine) Sessions() int { return len(e.sessions) }
+
+// AgentInfo is a copy of an agent's state.
+type AgentInfo struct {
+	ID       string
+	Status   agent.Status
+	Capacity agent.Capacity
+	// Load is the number of sessions in its reception list.
+	Load int
+	// Saturation is Load / limit: 0 for unlimited, +Inf for suspended.
+	Saturation float64
+	// IdleSince is when it last received a session (or was added).
+	IdleSince time.Time
+}
+
+func infoOf(a *agent.Agent) AgentInfo {
+	return AgentInfo{
+		ID: a.ID(), Status: a.Status(), Capacity: a.Capacity(), Load: a.Load(),
+		Saturation: a.Saturation(), IdleSince: a.IdleSince(),
+	}
+}
+
+// Agent returns the state of an agent.
+func (e *Engine) Agent(id string) (AgentInfo, bool) {
+	a, ok := e.roster.Get(id)
+	if !ok {
+		return AgentInfo{}, false
+	}
+	return infoOf(a), true
+}
+
+// Agents yields every agent's state in id order.
+func (e *Engine) Agents() iter.Seq[AgentInfo] {
+	return func(yield func(AgentInfo) bool) {
+		for a := range e.roster.All() {
+			if !yield(infoOf(a)) {
+				return
+			}
+		}
+	}
+}
+
+// QueueLen returns the number of sessions in the queue pool (Q3).
+func (e *Engine) QueueLen() int { return e.queue.Len() }
+
+// OfflineLen returns the number of messages waiting in the offline pool
+// (O1).
+func (e *Engine) OfflineLen() int { return e.offline.Len() }
+
+// Position returns a waiting session's 1-based place in its pool and the
+// pool's length (Q3: "you are number 3 of 12"). ok is false for a session
+// that is not waiting. Cost O(position).
+func (e *Engine) Position(id string) (pos, length int, ok bool) {
+	s, found := e.sessions[id]
+	if !found {
+		return 0, 0, false
+	}
+	switch s.place {
+	case PlaceQueue:
+		pos, ok = e.queue.Position(&s.entry)
+		return pos, e.queue.Len(), ok
+	case PlaceOffline:
+		pos, ok = e.offline.Position(&s.entry)
+		return pos, e.offline.Len(), ok
+	}
+	return 0, 0, false
+}
+
+// TransferTargets lists the agents a session held by from may be
+// transferred to (R3): online agents first, then agents on break, each
+// group from least to most saturated (ties: idle longest, then id).
+// Offline agents and from itself are not listed (S3). Cost O(n log n) in
+// agents: it lists them all.
+//
+// Errors: ErrUnknownAgent.
+func (e *Engine) TransferTargets(from string) ([]AgentInfo, error) {
+	if _, err := e.agent(from); err != nil {
+		return nil, err
+	}
+	var online, onBreak []*agent.Agent
+	for a := range e.roster.All() {
+		switch {
+		case a.ID() == from:
+		case a.Status() == agent.Online:
+			online = append(online, a)
+		case a.Status() == agent.Break:
+			onBreak = append(onBreak, a)
+		}
+	}
+	byLoad := func(a, b *agent.Agent) int {
+		if agent.Less(a, b) {
+			return -1
+		}
+		if agent.Less(b, a) {
+			return 1
+		}
+		return 0
+	}
+	slices.SortFunc(online, byLoad)
+	slices.SortFunc(onBreak, byLoad)
+	out := make([]AgentInfo, 0, len(online)+len(onBreak))
+	for _, a := range append(online, onBreak...) {
+		out = append(out, infoOf(a))
+	}
+	return out, nil
+}
+
+// Verify checks the engine's invariants (DESIGN property 3) and returns the
+// first violation:
+//
+//   - every open session is in exactly one place: an agent's list, the
+//     queue pool or the offline pool, and that place holds it;
+//   - each agent's load is the number of sessions in its list;
+//   - both pools are in Q2 order (priority, arrival, sequence), the
+//     roster's indexes match its agents;
+//   - no session waits while an online agent has room (C5, C6, O1), and in
+//     no-queue mode (Q4) none queues while an online agent is not suspended;
+//   - every offline message has its expiry timer (O3), and every timer
+//     belongs to one.
+//
+// It costs O(n) and is meant for tests and for hosts checking a restored
+// state.
+func (e *Engine) Verify() error {
+	if err := e.roster.Verify(); err != nil {
+		return err
+	}
+	if err := e.queue.Verify(); err != nil {
+		return err
+	}
+	if err := e.offline.Verify(); err != nil {
+		return err
+	}
+	loads := make(map[*agent.Agent]int)
+	queued, offline, timed := 0, 0, 0
+	for id, s := range e.sessions {
+		if s.entry.ID != id {
+			return fmt.Errorf("dispatch: session map has %q under %q", s.entry.ID, id)
+		}
+		inQueue, inOffline := e.queue.Contains(&s.entry), e.offline.Contains(&s.entry)
+		switch s.place {
+		case PlaceAgent:
+			if s.agent == nil {
+				return fmt.Errorf("dispatch: session %q in reception without an agent", id)
+			}
+			if a, ok := e.roster.Get(s.agent.ID()); !ok || a != s.agent {
+				return fmt.Errorf("dispatch: session %q held by unknown agent %q", id, s.agent.ID())
+			}
+			if inQueue || inOffline {
+				return fmt.Errorf("dispatch: session %q is with %q and also waiting", id, s.agent.ID())
+			}
+			loads[s.agent]++
+		case PlaceQueue, PlaceOffline:
+			if s.agent != nil {
+				return fmt.Errorf("dispatch: waiting session %q points at agent %q", id, s.agent.ID())
+			}
+			if inQueue != (s.place == PlaceQueue) || inOffline != (s.place == PlaceOffline) {
+				return fmt.Errorf("dispatch: session %q in the %s place: in queue %v, in offline pool %v", id, s.place, inQueue, inOffline)
+			}
+			if s.place == PlaceQueue {
+				queued++
+			} else {
+				offline++
+			}
+		default:
+			return fmt.Errorf("dispatch: session %q has no place (%v)", id, s.place)
+		}
+		if (s.place == PlaceOffline) != !s.deadline.IsZero() {
+			return fmt.Errorf("dispatch: session %q in the %s place has timer %v", id, s.place, s.deadline)
+		}
+		if !s.deadline.IsZero() {
+			timed++
+			if got, ok := e.timers.Get(s); !ok || got != s {
+				return fmt.Errorf("dispatch: session %q's timer is not indexed", id)
+			}
+		}
+	}
+	if queued != e.queue.Len() || offline != e.offline.Len() {
+		return fmt.Errorf("dispatch: pools hold %d queued, %d offline; sessions say %d, %d", e.queue.Len(), e.offline.Len(), queued, offline)
+	}
+	if timed != e.timers.Len() {
+		return fmt.Errorf("dispatch: %d timers indexed, %d sessions have one", e.timers.Len(), timed)
+	}
+	for a := range e.roster.All() {
+		if a.Load() != loads[a] {
+			return fmt.Errorf("dispatch: agent %q has load %d but holds %d sessions", a.ID(), a.Load(), loads[a])
+		}
+	}
+	if queued+offline > 0 {
+		if a, ok := e.roster.LeastSaturated(); ok && a.HasRoom() {
+			return fmt.Errorf("dispatch: %d sessions wait while agent %q has room", queued+offline, a.ID())
+		}
+	}
+	if e.pol.NoQueue && queued > 0 {
+		if a, ok := e.roster.LeastSaturated(); ok {
+			return fmt.Errorf("dispatch: no-queue shop has %d queued while agent %q is online", queued, a.ID())
+		}
+	}
+	return nil
+}

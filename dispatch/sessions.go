@@ -1,0 +1,309 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
+	"github.com/kefu-dev/kefu/queue"
+)
+
+// Arrival is a buyer's new session.
+type Arrival struct {
+	// Session is the host's id for the session; required, unique among
+	// open sessions.
+	Session string
+	// Buyer identifies the buyer, for recent-contact routing (R1). It may
+	// be empty: such a session is never routed by recent contact.
+	Buyer string
+	// Priority orders the queue: higher first (Q2). Zero for ordinary
+	// buyers.
+	Priority int
+}
+
+// Arrive takes a buyer's new session, at the time of the buyer's first
+// message, and places it:
+//
+//   - with no agent online, in the offline pool (O1), where it waits at most
+//     the policy's offline validity (O3);
+//   - to an online agent with room, chosen by the policy's strategy (R1);
+//   - with every online agent full: over the cap to the least saturated
+//     one if the shop does not queue (Q4), or else in the queue pool (Q1).
+//
+// Cost O(log n) in agents and waiting sessions.
+//
+// Errors: ErrEmptySessionID, ErrDuplicateSession.
+func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
+	now = e.begin(now)
+	if a.Session == "" {
+		return e.fail(ErrEmptySessionID)
+	}
+	if _, dup := e.sessions[a.Session]; dup {
+		return e.fail(fmt.Errorf("%w: %q", ErrDuplicateSession, a.Session))
+	}
+	e.seq++
+	s := &session{
+		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: now, Seq: e.seq},
+		buyer: a.Buyer,
+	}
+	e.sessions[a.Session] = s
+	e.route(s, now)
+	return e.out, nil
+}
+
+// route places a session that is in no place yet.
+func (e *Engine) route(s *session, now time.Time) {
+	if e.roster.Online() == 0 { // O1
+		e.park(s, PlaceOffline, now)
+		return
+	}
+	if a := e.choose(s.buyer); a != nil { // R1
+		e.assign(s, a, CauseArrival, now)
+		return
+	}
+	if e.pol.NoQueue { // Q4: every online agent is full
+		if a, ok := e.roster.LeastSaturated(); ok {
+			e.assign(s, a, CauseNoQueue, now)
+			return
+		}
+		// Online agents exist but all are suspended: they take nothing,
+		// not even over the cap, so the session waits.
+	}
+	e.park(s, PlaceQueue, now) // Q1
+}
+
+// choose returns the online agent with room the policy picks for a new
+// session of this buyer, or nil when no online agent has room.
+func (e *Engine) choose(buyer string) *agent.Agent {
+	switch e.pol.Strategy {
+	case policy.RecentContact:
+		if a, ok := e.recent[buyer]; ok && buyer != "" && a.HasRoom() {
+			if cur, ok := e.roster.Get(a.ID()); ok && cur == a { // not removed
+				return a
+			}
+		}
+	case policy.RoundRobin:
+		if a, ok := e.roster.NextRoundRobin(); ok {
+			return a
+		}
+		return nil
+	}
+	if a, ok := e.roster.LeastSaturated(); ok && a.HasRoom() {
+		return a
+	}
+	return nil
+}
+
+// park puts s in the queue pool or the offline pool.
+func (e *Engine) park(s *session, p Place, now time.Time) {
+	s.place, s.agent = p, nil
+	if p == PlaceOffline {
+		_ = e.offline.Push(&s.entry) // unique: Seq is fresh
+		e.setTimer(s, s.entry.Arrived.Add(e.pol.OfflineTTL()))
+		e.emit(e.sessionEvent(EventOffline, s, now))
+	} else {
+		_ = e.queue.Push(&s.entry)
+		e.emit(e.sessionEvent(EventQueued, s, now))
+	}
+	e.debug("parked", s)
+}
+
+// unpark takes a waiting session out of its pool.
+func (e *Engine) unpark(s *session) {
+	switch s.place {
+	case PlaceQueue:
+		e.queue.Delete(&s.entry)
+	case PlaceOffline:
+		e.offline.Delete(&s.entry)
+		e.clearTimer(s)
+	}
+	s.place = 0
+}
+
+// assign puts a session that is in no place into a's list.
+func (e *Engine) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
+	s.place, s.agent = PlaceAgent, a
+	e.roster.AddLoad(a, 1, now)
+	if s.buyer != "" {
+		e.recent[s.buyer] = a
+	}
+	ev := e.sessionEvent(EventAssigned, s, now)
+	ev.Cause = c
+	e.emit(ev)
+	e.debug("assigned", s)
+}
+
+// fill gives agent a waiting sessions while it has room, best first across
+// the queue pool and the offline pool by the order of Q2 (C5, C6, O1, O2).
+func (e *Engine) fill(a *agent.Agent, now time.Time) {
+	for a.HasRoom() {
+		q, qok := e.queue.Min()
+		o, ook := e.offline.Min()
+		var entry *queue.Entry
+		switch {
+		case qok && (!ook || queue.Less(q, o)):
+			entry = q
+		case ook:
+			entry = o
+		default:
+			return
+		}
+		s := e.sessions[entry.ID]
+		if s.place == PlaceOffline {
+			s.flags |= FlagOffline // O2: shows as 离线留言自动分配
+		}
+		e.unpark(s)
+		e.assign(s, a, CauseFreed, now)
+	}
+	// Q4: a no-queue shop queues only while every online agent is
+	// suspended; once one is not, the queue goes to the least saturated,
+	// over the cap. (Offline messages still wait for room, O2.)
+	for e.pol.NoQueue && e.queue.Len() > 0 {
+		b, ok := e.roster.LeastSaturated()
+		if !ok {
+			return
+		}
+		entry, _ := e.queue.Min()
+		s := e.sessions[entry.ID]
+		e.unpark(s)
+		e.assign(s, b, CauseNoQueue, now)
+	}
+}
+
+// release takes s out of its agent's list and lets the agent pull the next
+// waiting session (C5).
+func (e *Engine) release(s *session, now time.Time) *agent.Agent {
+	a := s.agent
+	e.roster.AddLoad(a, -1, now)
+	s.agent, s.place = nil, 0
+	return a
+}
+
+// Close closes an open session wherever it is (L1). If an agent held it,
+// the agent's capacity frees and it takes the next waiting session in the
+// same operation (C5): the events are the close, then that assignment.
+//
+// Errors: ErrUnknownSession.
+func (e *Engine) Close(now time.Time, id string) ([]Event, error) {
+	now = e.begin(now)
+	s, err := e.session(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	ev := e.sessionEvent(EventClosed, s, now)
+	delete(e.sessions, id)
+	if s.place == PlaceAgent {
+		a := e.release(s, now)
+		e.emit(ev)
+		e.fill(a, now)
+	} else {
+		e.unpark(s)
+		e.emit(ev)
+	}
+	e.debug("closed", s)
+	return e.out, nil
+}
+
+// Leave removes a buyer who gave up waiting from the queue or offline pool
+// (Q3). The session leaves no trace but the EventLeft.
+//
+// Errors: ErrUnknownSession, ErrNotWaiting.
+func (e *Engine) Leave(now time.Time, id string) ([]Event, error) {
+	now = e.begin(now)
+	s, err := e.session(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	if s.place != PlaceQueue && s.place != PlaceOffline {
+		return e.fail(fmt.Errorf("%w: %q is with agent %q", ErrNotWaiting, id, s.agent.ID()))
+	}
+	ev := e.sessionEvent(EventLeft, s, now)
+	e.unpark(s)
+	delete(e.sessions, id)
+	e.emit(ev)
+	return e.out, nil
+}
+
+// Assign is a manual assignment of a waiting session by the shop owner, a
+// supervisor or an agent. It may exceed the agent's cap (C4) and may target
+// an agent on break, never an offline one (S3).
+//
+// Errors: ErrUnknownSession, ErrNotWaiting, ErrUnknownAgent,
+// ErrAgentOffline.
+func (e *Engine) Assign(now time.Time, id, agentID string) ([]Event, error) {
+	now = e.begin(now)
+	s, err := e.session(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	if s.place != PlaceQueue && s.place != PlaceOffline {
+		return e.fail(fmt.Errorf("%w: %q is with agent %q; use Transfer", ErrNotWaiting, id, s.agent.ID()))
+	}
+	a, err := e.target(agentID)
+	if err != nil {
+		return e.fail(err)
+	}
+	e.unpark(s)
+	e.assign(s, a, CauseManual, now)
+	return e.out, nil
+}
+
+// Transfer moves a session in reception to another agent (R3). The target
+// must be online or on break, never offline (S3), and may be over its cap
+// (C4). The session carries FlagTransferred; the sending agent's capacity
+// frees at once and it takes the next waiting session (C5).
+//
+// Errors: ErrUnknownSession, ErrNotInReception, ErrUnknownAgent,
+// ErrAgentOffline, ErrSameAgent.
+func (e *Engine) Transfer(now time.Time, id, to string) ([]Event, error) {
+	now = e.begin(now)
+	s, err := e.session(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	if s.place != PlaceAgent {
+		return e.fail(fmt.Errorf("%w: %q is in the %s pool", ErrNotInReception, id, s.place))
+	}
+	b, err := e.target(to)
+	if err != nil {
+		return e.fail(err)
+	}
+	if b == s.agent {
+		return e.fail(fmt.Errorf("%w: %q, %q", ErrSameAgent, id, to))
+	}
+	from := e.release(s, now)
+	s.flags |= FlagTransferred
+	s.place, s.agent = PlaceAgent, b
+	e.roster.AddLoad(b, 1, now)
+	if s.buyer != "" {
+		e.recent[s.buyer] = b
+	}
+	ev := e.sessionEvent(EventTransferred, s, now)
+	ev.From = from.ID()
+	e.emit(ev)
+	e.debug("transferred", s)
+	e.fill(from, now)
+	return e.out, nil
+}
+
+// target returns an agent that may receive a manual assignment or a
+// transfer: any agent not offline (S3).
+func (e *Engine) target(id string) (*agent.Agent, error) {
+	a, err := e.agent(id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Status() == agent.Offline {
+		return nil, fmt.Errorf("%w: %q", ErrAgentOffline, id)
+	}
+	return a, nil
+}
+
+func (e *Engine) session(id string) (*session, error) {
+	s, ok := e.sessions[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownSession, id)
+	}
+	return s, nil
+}
