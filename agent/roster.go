@@ -139,7 +139,8 @@ func (r *Roster) Get(id string) (*Agent, bool) {
 	return a, ok
 }
 
-// All yields every agent in id order.
+// All yields every agent in id order. Do not change the roster while
+// iterating.
 func (r *Roster) All() iter.Seq[*Agent] {
 	return func(yield func(*Agent) bool) {
 		r.all.Ascend(func(a *Agent) bool { return yield(a) })
@@ -183,11 +184,17 @@ func (r *Roster) Remove(id string) error {
 	return nil
 }
 
-// SetStatus sets a's status; Login will restore it (S2). It returns
-// ErrInvalidStatus for a value other than Online, Break and Offline.
+// SetStatus sets a's status. Login will restore an Online or Break status
+// (S2); setting Offline is the same as Logout, so a later Login restores
+// the status a had before. It returns ErrInvalidStatus for a value other
+// than Online, Break and Offline.
 func (r *Roster) SetStatus(a *Agent, s Status) error {
 	if !s.Valid() {
 		return fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(s))
+	}
+	if s == Offline {
+		r.Logout(a)
+		return nil
 	}
 	r.setStatus(a, s)
 	a.resume = s
@@ -203,10 +210,13 @@ func (r *Roster) Logout(a *Agent) {
 	r.setStatus(a, Offline)
 }
 
-// Login gives a back the status it had when it logged out (S2).
+// Login gives a back the status it had when it logged out, online or on
+// break (S2: 客服重新登录时自动同步上次登录时的状态); an agent never
+// logged out before comes back online. Login never leaves an agent offline.
 func (r *Roster) Login(a *Agent) { r.setStatus(a, a.resume) }
 
-// Resume returns the status a would get back at its next Login.
+// Resume returns the status a would get back at its next Login: Online or
+// Break.
 func (a *Agent) Resume() Status { return a.resume }
 
 func (r *Roster) setStatus(a *Agent, s Status) {

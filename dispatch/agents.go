@@ -34,7 +34,7 @@ func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, e
 		return e.fail(fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(cfg.Status)))
 	}
 	if err := e.pol.Capacity.Check(cfg.Capacity); err != nil {
-		return e.fail(fmt.Errorf("agent %q: %w", id, err))
+		return e.fail(fmt.Errorf("add agent %q: %w", id, err))
 	}
 	a, err := e.roster.Add(id, cfg.Capacity, now)
 	if err != nil {
@@ -94,7 +94,8 @@ func (e *Engine) Logout(now time.Time, id string) ([]Event, error) {
 
 // SetStatus sets the agent's status (S1). Going online pulls waiting
 // sessions in at once (O1, C5); going on break or offline keeps the
-// agent's sessions (S5).
+// agent's sessions (S5). Setting Offline is the same as Logout: the next
+// Login restores the status before it (S2).
 //
 // Errors: ErrUnknownAgent, ErrInvalidStatus.
 func (e *Engine) SetStatus(now time.Time, id string, s agent.Status) ([]Event, error) {
@@ -123,7 +124,7 @@ func (e *Engine) SetCapacity(now time.Time, id string, c agent.Capacity) ([]Even
 		return e.fail(err)
 	}
 	if err := e.pol.Capacity.Check(c); err != nil {
-		return e.fail(fmt.Errorf("agent %q: %w", id, err))
+		return e.fail(fmt.Errorf("set capacity of %q: %w", id, err))
 	}
 	e.roster.SetCapacity(a, c)
 	e.warnCapacity(a, now)

@@ -75,7 +75,8 @@ func (e *Engine) Agent(id string) (AgentInfo, bool) {
 	return infoOf(a), true
 }
 
-// Agents yields every agent's state in id order.
+// Agents yields every agent's state in id order. Do not call the engine's
+// operations inside the loop: it walks the live index.
 func (e *Engine) Agents() iter.Seq[AgentInfo] {
 	return func(yield func(AgentInfo) bool) {
 		for a := range e.roster.All() {

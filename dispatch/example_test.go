@@ -1,0 +1,151 @@
+package dispatch_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/dispatch"
+	"github.com/kefu-dev/kefu/policy"
+)
+
+var t0 = time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC)
+
+func show(evs []dispatch.Event) {
+	for _, ev := range evs {
+		fmt.Println(ev)
+	}
+}
+
+// A session arrives, is assigned, and when the agent is full the next one
+// queues.
+func ExampleEngine_Arrive() {
+	eng, _ := dispatch.New(policy.Policy{Capacity: agent.KuaishouBounds()})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+
+	evs, _ := eng.Arrive(t0.Add(time.Second), dispatch.Arrival{Session: "s1", Buyer: "b1"})
+	show(evs)
+	evs, _ = eng.Arrive(t0.Add(2*time.Second), dispatch.Arrival{Session: "s2", Buyer: "b2"})
+	show(evs)
+	pos, n, _ := eng.Position("s2")
+	fmt.Printf("s2 is number %d of %d\n", pos, n)
+	// Output:
+	// 09:00:01 assigned s1 -> wang (arrival)
+	// 09:00:02 queued s2
+	// s2 is number 1 of 1
+}
+
+// Rule C5, the seed's example: closing one session at the cap frees a place
+// and the queue head takes it in the same operation.
+func ExampleEngine_Close() {
+	eng, _ := dispatch.New(policy.Policy{Capacity: agent.KuaishouBounds()})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(20)})
+	for i := 1; i <= 21; i++ {
+		eng.Arrive(t0, dispatch.Arrival{Session: fmt.Sprint("s", i)})
+	}
+	a, _ := eng.Agent("wang")
+	fmt.Println("load", a.Load, "queued", eng.QueueLen())
+
+	evs, _ := eng.Close(t0.Add(time.Minute), "s7")
+	show(evs)
+	a, _ = eng.Agent("wang")
+	fmt.Println("load", a.Load, "queued", eng.QueueLen())
+	// Output:
+	// load 20 queued 1
+	// 09:01:00 closed s7 at wang
+	// 09:01:00 assigned s21 -> wang (freed)
+	// load 20 queued 0
+}
+
+// Transfers go to online or on-break agents (S3), may exceed the cap (C4),
+// and free the sender at once (C5).
+func ExampleEngine_Transfer() {
+	eng, _ := dispatch.New(policy.Policy{})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.AddAgent(t0, "li", dispatch.AgentConfig{Capacity: agent.Limit(1), Status: agent.Break})
+	eng.AddAgent(t0, "zhang", dispatch.AgentConfig{Status: agent.Offline})
+	eng.Arrive(t0, dispatch.Arrival{Session: "s1"})
+	eng.Arrive(t0, dispatch.Arrival{Session: "s2"})
+
+	_, err := eng.Transfer(t0.Add(time.Minute), "s1", "zhang")
+	fmt.Println(errors.Is(err, dispatch.ErrAgentOffline))
+	evs, _ := eng.Transfer(t0.Add(time.Minute), "s1", "li")
+	show(evs)
+	// Output:
+	// true
+	// 09:01:00 transferred s1 wang -> li [transferred]
+	// 09:01:00 assigned s2 -> wang (freed)
+}
+
+// With no agent online, sessions wait in the offline pool (O1); the first
+// agent to come online with room receives them, flagged (O2); what no one
+// takes within the validity expires with an event (O3).
+func ExampleEngine_Advance() {
+	eng, _ := dispatch.New(policy.Policy{})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1), Status: agent.Offline})
+	eng.Arrive(t0, dispatch.Arrival{Session: "m1"})
+	eng.Arrive(t0.Add(time.Hour), dispatch.Arrival{Session: "m2"})
+
+	evs, _ := eng.Login(t0.Add(2*time.Hour), "wang")
+	show(evs)
+	show(eng.Advance(t0.Add(7*24*time.Hour + time.Hour)))
+	// Output:
+	// 11:00:00 assigned m1 -> wang (freed) [offline]
+	// 10:00:00 expired m2
+}
+
+// Douyin allows a max reception up to 200 and warns below 5 (C3); an
+// out-of-range value is an error, not clamped (C2).
+func ExampleEngine_SetCapacity() {
+	eng, _ := dispatch.New(policy.Policy{Capacity: agent.DouyinBounds()})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(50)})
+
+	_, err := eng.SetCapacity(t0, "wang", agent.Limit(300))
+	fmt.Println(err)
+	evs, _ := eng.SetCapacity(t0, "wang", agent.Limit(3))
+	for _, ev := range evs {
+		fmt.Println(ev.Warning.Code(), "—", ev.Warning.TextZH())
+	}
+	// Output:
+	// set capacity of "wang": agent: capacity out of range: 300 not in 1..200
+	// capacity-low — 客服接待人数过低,可能会导致用户无法进入
+}
+
+// In no-queue mode (Douyin 不排队, Q4) a session reaches an agent even when
+// everyone is full: the least saturated, over the cap.
+func ExampleEngine_Arrive_noQueue() {
+	eng, _ := dispatch.New(policy.Policy{NoQueue: true})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.AddAgent(t0, "li", dispatch.AgentConfig{Capacity: agent.Limit(2)})
+	for i := 1; i <= 4; i++ {
+		evs, _ := eng.Arrive(t0.Add(time.Duration(i)*time.Second), dispatch.Arrival{Session: fmt.Sprint("s", i)})
+		show(evs)
+	}
+	// Output:
+	// 09:00:01 assigned s1 -> li (arrival)
+	// 09:00:02 assigned s2 -> wang (arrival)
+	// 09:00:03 assigned s3 -> li (arrival)
+	// 09:00:04 assigned s4 -> wang (no-queue)
+}
+
+// The R3 transfer list: online agents first, then those on break, each
+// from least to most saturated; offline agents are not listed.
+func ExampleEngine_TransferTargets() {
+	eng, _ := dispatch.New(policy.Policy{})
+	eng.AddAgent(t0, "me", dispatch.AgentConfig{})
+	eng.AddAgent(t0, "busy", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.AddAgent(t0, "free", dispatch.AgentConfig{Capacity: agent.Limit(4)})
+	eng.AddAgent(t0, "resting", dispatch.AgentConfig{Capacity: agent.Limit(4), Status: agent.Break})
+	eng.AddAgent(t0, "gone", dispatch.AgentConfig{Status: agent.Offline})
+	eng.Arrive(t0, dispatch.Arrival{Session: "s1"}) // all at 0, same idle time: by id, "busy"
+
+	targets, _ := eng.TransferTargets("me")
+	for _, a := range targets {
+		fmt.Printf("%s %s %d/%s\n", a.ID, a.Status, a.Load, a.Capacity)
+	}
+	// Output:
+	// free online 0/4
+	// busy online 1/1
+	// resting break 0/4
+}

@@ -1,0 +1,157 @@
+package dispatch
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
+)
+
+// opFromBytes decodes three bytes into one operation: every public
+// operation, with valid and invalid ids, capacities and statuses, so that
+// random sequences also try bad input. Time steps forward by the first
+// byte's low bits, and sometimes backwards.
+func opFromBytes(b0, b1, b2 byte) (time.Duration, op) {
+	agentID := fmt.Sprint("a", b1%6) // a5 is never added by most sequences
+	sessID := fmt.Sprint("s", b2%24)
+	buyer := fmt.Sprint("b", b2%7)
+	caps := []agent.Capacity{agent.Unlimited(), agent.Suspended(), agent.Limit(1), agent.Limit(2),
+		agent.Limit(3), agent.Limit(0), agent.Limit(501), agent.Limit(4)}
+	c := caps[b2%8]
+	var dt time.Duration
+	switch b0 >> 6 {
+	case 0:
+		dt = 0
+	case 1:
+		dt = time.Duration(b0&63) * time.Second
+	case 2:
+		dt = time.Duration(b0&63) * time.Hour * 4 // crosses the offline validity
+	case 3:
+		dt = -time.Duration(b0&63) * time.Minute // backwards
+	}
+	switch b1 % 13 {
+	case 0, 1, 2:
+		return dt, arrive(sessID, buyer, int(b0%3))
+	case 3, 4:
+		return dt, closeS(sessID)
+	case 5:
+		return dt, leave(sessID)
+	case 6:
+		return dt, assignTo(sessID, agentID)
+	case 7:
+		return dt, transfer(sessID, agentID)
+	case 8:
+		return dt, addAgent(agentID, c)
+	case 9:
+		return dt, setCap(agentID, c)
+	case 10:
+		return dt, setStatus(agentID, agent.Status(b2%5)) // 0 and 4 invalid
+	case 11:
+		if b2%3 == 0 {
+			return dt, removeAgent(agentID)
+		}
+		if b2%3 == 1 {
+			return dt, login(agentID)
+		}
+		return dt, logout(agentID)
+	}
+	return dt, advance()
+}
+
+// playBytes drives an engine with the operations data decodes to and
+// checks, after each, the invariants, the event ledger, and that a
+// rejected operation changed nothing.
+func playBytes(p policy.Policy, data []byte) error {
+	e, err := New(p)
+	if err != nil {
+		return err
+	}
+	l := newLedger()
+	now := t0
+	for i := 0; i+2 < len(data); i += 3 {
+		dt, o := opFromBytes(data[i], data[i+1], data[i+2])
+		now = now.Add(dt)
+		before := dump(e)
+		// A rejected operation changes nothing but time: timers due by
+		// now fire anyway and are delivered by the next call.
+		timersDue := false
+		if s, ok := e.timers.Min(); ok && !s.deadline.After(now) {
+			timersDue = true
+		}
+		evs, err := o.do(e, now)
+		if err != nil {
+			if evs != nil {
+				return fmt.Errorf("op %d (%s): rejected with events %v", i/3, o.name, evs)
+			}
+			if after := dump(e); after != before && !timersDue {
+				return fmt.Errorf("op %d (%s): rejected (%v) but changed the state:\n%s\n---\n%s", i/3, o.name, err, before, after)
+			}
+			if !knownError(err) {
+				return fmt.Errorf("op %d (%s): error %v wraps no sentinel", i/3, o.name, err)
+			}
+			// Timer events of a rejected call come with the next call.
+			evs = e.Advance(now)
+		}
+		if err := checkStep(e, l, evs); err != nil {
+			return fmt.Errorf("op %d (%s): %w", i/3, o.name, err)
+		}
+	}
+	return nil
+}
+
+func knownError(err error) bool {
+	for _, s := range []error{ErrUnknownSession, ErrDuplicateSession, ErrEmptySessionID, ErrNotWaiting,
+		ErrNotInReception, ErrAgentOffline, ErrSameAgent, ErrUnknownAgent, ErrDuplicateAgent, ErrEmptyAgentID,
+		ErrAgentBusy, ErrInvalidStatus, ErrCapacityOutOfRange, ErrCapacityMode} {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
+}
+
+var randomPolicies = []policy.Policy{
+	{Capacity: agent.KuaishouBounds()},
+	{Strategy: policy.RoundRobin, NoQueue: true},
+	{Strategy: policy.RecentContact, OfflineValidity: 6 * time.Hour},
+	{Capacity: agent.DouyinBounds(), NoQueue: true},
+}
+
+// TestRandomSequences plays seeded random operation sequences under every
+// policy shape; the seed is in the subtest name for reproduction.
+func TestRandomSequences(t *testing.T) {
+	runs := 120
+	if testing.Short() {
+		runs = 40
+	}
+	for seed := uint64(1); seed <= uint64(runs); seed++ {
+		r := rand.New(rand.NewPCG(seed, 0x6b656675))
+		data := make([]byte, 3*400)
+		for i := range data {
+			data[i] = byte(r.Uint32())
+		}
+		p := randomPolicies[seed%uint64(len(randomPolicies))]
+		if err := playBytes(p, data); err != nil {
+			t.Fatalf("seed %d, policy %+v: %v", seed, p, err)
+		}
+	}
+}
+
+// FuzzOperations is the same check driven by the fuzzer:
+//
+//	go test ./dispatch -run '^$' -fuzz FuzzOperations
+func FuzzOperations(f *testing.F) {
+	f.Add(byte(0), []byte{0, 8, 2, 0, 0, 1, 0, 0, 2, 0, 0, 3, 64, 3, 1})
+	f.Add(byte(1), []byte{0, 21, 0, 0, 0, 0, 130, 12, 0, 0, 9, 3})
+	f.Add(byte(3), []byte{0, 8, 4, 200, 0, 1, 0, 7, 5, 0, 10, 2})
+	f.Fuzz(func(t *testing.T, pick byte, data []byte) {
+		p := randomPolicies[int(pick)%len(randomPolicies)]
+		if err := playBytes(p, data); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// output runs the scene and returns what it printed.
+func output(t *testing.T) string {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, run(&buf))
+	return buf.String()
+}
+
+// block returns the indented lines printed under the one narrative line
+// that contains step, up to the next narrative line or blank line.
+func block(t *testing.T, out, step string) []string {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	at := -1
+	for i, l := range lines {
+		if !strings.HasPrefix(l, " ") && strings.Contains(l, step) {
+			require.Equal(t, -1, at, "step %q printed twice", step)
+			at = i
+		}
+	}
+	require.NotEqual(t, -1, at, "step %q not printed", step)
+	var got []string
+	for _, l := range lines[at+1:] {
+		if !strings.HasPrefix(l, "          ") {
+			break
+		}
+		got = append(got, strings.TrimSpace(l))
+	}
+	return got
+}
+
+func TestRunIsDeterministic(t *testing.T) {
+	assert.Equal(t, output(t), output(t))
+}
+
+func TestCapacityOutOfRangeIsRejected(t *testing.T) { // C2
+	assert.Equal(t, []string{
+		`rejected: set capacity of "li": agent: capacity out of range: 501 not in 1..500`,
+		`not clamped: 小李 (li) keeps max reception 2`,
+	}, block(t, output(t), "tries max reception 501"))
+}
+
+func TestBurstIsLeastSaturatedThenQueued(t *testing.T) { // R1, Q1, S1
+	out := output(t)
+	want := []string{"li", "wang", "wang", "li", "wang"}
+	for i, id := range want {
+		n := string(rune('1' + i))
+		b := block(t, out, "buyer b"+n+" asks")
+		require.NotEmpty(t, b)
+		assert.Equal(t, "assigned s"+n+" (buyer b"+n+") → "+who(id)+" [arrival]", b[0])
+	}
+	assert.Equal(t, "queued s6 (buyer b6) in the queue pool (排队池): number 1 of 1", block(t, out, "buyer b6 asks")[0])
+	b9 := block(t, out, "buyer b9 asks")
+	assert.Equal(t, []string{
+		"queued s9 (buyer b9) in the queue pool (排队池): number 4 of 4",
+		"loads: 小李 (li) 2/2 online · 小王 (wang) 3/3 online · 小张 (zhang) 0/unlimited break · queue 4",
+		"小张 (zhang) is on break and got nothing (S1); everyone online is full, so b6..b9 wait (Q1)",
+	}, b9)
+}
+
+func TestCloseAtCapPullsQueueHeadInSameCall(t *testing.T) { // C5, the seed's example
+	b := block(t, output(t), "closes s2")
+	require.Len(t, b, 3)
+	assert.Equal(t, "closed s2 (buyer b2) at 小王 (wang)", b[0])
+	assert.Equal(t, "assigned s6 (buyer b6) → 小王 (wang) [freed]", b[1])
+	assert.Contains(t, b[2], "小王 (wang) 3/3 online")
+	assert.Contains(t, b[2], "queue 3")
+}
+
+func TestAgentOnBreakGetsNothing(t *testing.T) { // S1, then back online
+	out := output(t)
+	assert.Equal(t, []string{
+		"closed s1 (buyer b1) at 小李 (li)",
+		"s7 is number 1 of 3 in the queue",
+		"s8 is number 2 of 3 in the queue",
+		"s9 is number 3 of 3 in the queue",
+	}, block(t, out, "closes s1"))
+	assert.Equal(t, []string{
+		"assigned s7 (buyer b7) → 小李 (li) [freed]",
+		"s9 is number 1 of 1 in the queue",
+	}, block(t, out, "comes back online"))
+}
+
+func TestBuyerLeavesQueue(t *testing.T) { // Q3
+	assert.Equal(t, []string{
+		"s8 (buyer b8) left the queue; no session is counted",
+		"s7 is number 1 of 2 in the queue",
+		"s9 is number 2 of 2 in the queue",
+	}, block(t, output(t), "gives up waiting"))
+}
+
+func TestTransfers(t *testing.T) { // S3, R3, C5
+	out := output(t)
+	b := block(t, out, "transfers s3")
+	require.GreaterOrEqual(t, len(b), 2)
+	assert.Equal(t, "transferred s3 (buyer b3) from 小王 (wang) → 小张 (zhang) [transferred]", b[0])
+	assert.Equal(t, "assigned s9 (buyer b9) → 小王 (wang) [freed]", b[1])
+	assert.Equal(t, []string{"s3 is still with 小张 (zhang)"}, block(t, out, "小张 (zhang) logs out"))
+	assert.Equal(t, []string{`rejected: dispatch: agent is offline: "zhang"`},
+		block(t, out, "tries to transfer s4"))
+}
+
+func TestOfflineMessage(t *testing.T) { // O1, O2, S2
+	out := output(t)
+	b := block(t, out, "buyer b10 asks")
+	require.Len(t, b, 1)
+	assert.Contains(t, b[0], "s10 (buyer b10) waits in the offline pool (离线留言), number 1 of 1")
+	assert.Equal(t, []string{"offline messages go only to agents with room (O2): 1 still waiting"},
+		block(t, out, "logs back in, online again"))
+	assert.Equal(t, []string{
+		"closed s5 (buyer b5) at 小王 (wang)",
+		"assigned s10 (buyer b10) → 小王 (wang) [freed], flagged: offline message auto-assigned (离线留言自动分配)",
+	}, block(t, out, "closes s5"))
+	assert.Equal(t, []string{"小张 (zhang)'s status is break again, so he is given nothing"},
+		block(t, out, "小张 (zhang) logs back in"))
+}
+
+func TestFinalTable(t *testing.T) {
+	out := output(t)
+	i := strings.Index(out, "\nfinal state at 09:32:00\n")
+	require.NotEqual(t, -1, i)
+	assert.Equal(t, `
+final state at 09:32:00
+  agent          status   capacity   load
+  小李 (li)      offline  2          2
+  小王 (wang)    online   3          3
+  小张 (zhang)   break    unlimited  1
+  queue pool (排队池): 0 waiting; offline pool (离线留言): 0 waiting
+`, out[i:])
+}
