@@ -408,19 +408,32 @@ func TestR1_RoundRobinDealsInIDOrderSkippingFull(t *testing.T) {
 func TestR1_RecentContactOnlyWhenOnlineBelowCap(t *testing.T) {
 	p := policy.Policy{Strategy: policy.RecentContact}
 	run(t, p, []step{
-		{op: addAgent("a", agent.Limit(1))},
-		{op: addAgent("b", agent.Limit(5))},
-		{at: 1, op: arrive("s1", "alice", 0), want: []string{"assigned s1 a arrival"}},
+		{op: addAgent("a", agent.Limit(2))},
+		{op: addAgent("b", agent.Limit(10))},
+		{op: addAgent("c", agent.Limit(10))},
+		{at: 1, op: arrive("s1", "alice", 0), want: []string{"assigned s1 a arrival"}}, // all 0, same idle: id
 		{at: 2, op: closeS("s1"), want: []string{"closed s1 a"}},
-		{at: 3, op: arrive("x", "bob", 0), want: []string{"assigned x b arrival"}}, // a idle longer, but b 0/5 = a 0/1: a idle since 1, b since 0 → b
-		{at: 4, op: arrive("s2", "alice", 0), want: []string{"assigned s2 a arrival"}},  // sticky: a, though b is less... a 0/1 vs b 1/5
-		{at: 5, op: closeS("s2"), want: []string{"closed s2 a"}},
-		{at: 6, op: arrive("y", "carol", 0), want: []string{"assigned y a arrival"}}, // a 0 < b 0.2
-		{at: 7, op: arrive("s3", "alice", 0), want: []string{"assigned s3 b arrival"}}, // a full: fall back
+		{at: 3, op: arrive("x1", "bob", 0), want: []string{"assigned x1 b arrival"}}, // b, c idle since t0
+		// Sticky: a (0/2), where least-saturated would pick c (0/10, idle since t0).
+		{at: 4, op: arrive("s2", "alice", 0), want: []string{"assigned s2 a arrival"}},
+		{at: 5, op: arrive("y1", "carol", 0), want: []string{"assigned y1 c arrival"}},
+		// a on break: never there; least-saturated b 1/10 (idle since 3) over c 1/10 (since 5).
+		{at: 6, op: setStatus("a", agent.Break)},
+		{at: 7, op: arrive("s3", "alice", 0), want: []string{"assigned s3 b arrival"}},
 		{at: 8, op: closeS("s3"), want: []string{"closed s3 b"}},
-		{at: 9, op: closeS("y"), want: []string{"closed y a"}},
-		{at: 10, op: logout("b")},
-		{at: 11, op: arrive("s4", "alice", 0), want: []string{"assigned s4 a arrival"}}, // b offline: never there
+		{at: 9, op: setStatus("a", agent.Online)},
+		// Alice's last agent is now b: sticky b 1/10, where least-saturated
+		// would pick c 1/10 (idle since 5, b since 7).
+		{at: 10, op: arrive("s4", "alice", 0), want: []string{"assigned s4 b arrival"}},
+		// b full (2/2): bob's recent agent is skipped; least-saturated c 1/10.
+		{at: 11, op: setCap("b", agent.Limit(2))},
+		{at: 12, op: arrive("x2", "bob", 0), want: []string{"assigned x2 c arrival"}},
+		// b offline: never there either.
+		{at: 13, op: closeS("s4"), want: []string{"closed s4 b"}},
+		{at: 14, op: logout("b")},
+		{at: 15, op: arrive("x3", "bob", 0), want: []string{"assigned x3 c arrival"}}, // c 2/10 < a 1/2
+		// A buyer with no id is never sticky.
+		{at: 16, op: arrive("anon", "", 0), want: []string{"assigned anon c arrival"}},
 	})
 }
 
