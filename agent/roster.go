@@ -327,7 +327,7 @@ func (r *Roster) Verify() error {
 		if a.id != id {
 			return fmt.Errorf("agent: roster maps %q to agent %q", id, a.id)
 		}
-		if !a.status.Valid() || !a.resume.Valid() {
+		if !a.status.Valid() || !a.resume.Valid() || a.resume == Offline {
 			return fmt.Errorf("agent: %q has status %v, resume %v", id, a.status, a.resume)
 		}
 		if a.load < 0 {

@@ -1,0 +1,119 @@
+package agent
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestRoster_VerifyDetectsCorruption shows that Verify, the invariant
+// checker the other tests rely on, does fail: each case changes the roster
+// behind its methods' back and Verify must report it.
+func TestRoster_VerifyDetectsCorruption(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+	// build returns a healthy roster: a, b, c online with Limit(5) and
+	// loads 1, 2, 3 (saturation order a, b, c); d on break; e suspended.
+	build := func(t *testing.T) (*Roster, map[string]*Agent) {
+		t.Helper()
+		r := NewRoster()
+		m := map[string]*Agent{}
+		for i, id := range []string{"a", "b", "c", "d", "e"} {
+			a, err := r.Add(id, Limit(5), t0)
+			require.NoError(t, err)
+			r.AddLoad(a, i+1, t0.Add(time.Duration(i)*time.Minute))
+			m[id] = a
+		}
+		require.NoError(t, r.SetStatus(m["d"], Break))
+		r.SetCapacity(m["e"], Suspended())
+		require.NoError(t, r.Verify(), "healthy roster")
+		return r, m
+	}
+
+	tests := []struct {
+		name    string
+		corrupt func(r *Roster, m map[string]*Agent)
+	}{
+		{"load changed without reindex (order)", func(r *Roster, m map[string]*Agent) { m["a"].load = 4 }},
+		{"load changed without reindex (room)", func(r *Roster, m map[string]*Agent) { m["c"].load = 5 }},
+		{"load negative", func(r *Roster, m map[string]*Agent) { m["d"].load = -1 }},
+		{"idle changed without reindex", func(r *Roster, m map[string]*Agent) {
+			r.AddLoad(m["b"], -1, t0) // b 1/5 ties a on saturation; a idle longer
+			m["a"].idle = t0.Add(time.Hour)
+		}},
+		{"open flag flipped off", func(r *Roster, m map[string]*Agent) { m["b"].open = false }},
+		{"open flag flipped on", func(r *Roster, m map[string]*Agent) { m["d"].open = true }},
+		{"active flag flipped", func(r *Roster, m map[string]*Agent) { m["a"].active = false }},
+		{"online count off by one", func(r *Roster, m map[string]*Agent) { r.online++ }},
+		{"online count low", func(r *Roster, m map[string]*Agent) { r.online-- }},
+		{"status changed without reindex", func(r *Roster, m map[string]*Agent) { m["a"].status = Break }},
+		{"status made online without reindex", func(r *Roster, m map[string]*Agent) { m["d"].status = Online }},
+		{"invalid status", func(r *Roster, m map[string]*Agent) { m["d"].status = 0 }},
+		{"invalid resume", func(r *Roster, m map[string]*Agent) { m["a"].resume = 9 }},
+		{"resume offline (S2: login never restores offline)", func(r *Roster, m map[string]*Agent) { m["a"].resume = Offline }},
+		{"capacity changed without reindex", func(r *Roster, m map[string]*Agent) { m["a"].capacity = Suspended() }},
+		{"limit lowered without reindex", func(r *Roster, m map[string]*Agent) { m["b"].capacity = Limit(2) }},
+		{"missing from saturation index", func(r *Roster, m map[string]*Agent) { r.active.Delete(m["b"]) }},
+		{"missing from round-robin index", func(r *Roster, m map[string]*Agent) { r.open.Delete(m["a"]) }},
+		{"stranger in saturation index", func(r *Roster, m map[string]*Agent) {
+			r.active.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online, capacity: Limit(5)})
+		}},
+		{"stranger in round-robin index", func(r *Roster, m map[string]*Agent) {
+			r.open.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online})
+		}},
+		{"saturation index holds a copy", func(r *Roster, m map[string]*Agent) {
+			cp := *m["c"]
+			r.active.ReplaceOrInsert(&cp)
+		}},
+		{"missing from id index", func(r *Roster, m map[string]*Agent) { r.all.Delete(m["c"]) }},
+		{"stranger replaces an agent in id index", func(r *Roster, m map[string]*Agent) {
+			r.all.Delete(m["c"])
+			r.all.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online})
+		}},
+		{"missing from map", func(r *Roster, m map[string]*Agent) { delete(r.byID, "d") }},
+		{"map key differs from id", func(r *Roster, m map[string]*Agent) {
+			delete(r.byID, "d")
+			r.byID["dd"] = m["d"]
+		}},
+		{"id changed", func(r *Roster, m map[string]*Agent) { m["e"].id = "z" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, m := build(t)
+			tt.corrupt(r, m)
+			err := r.Verify()
+			assert.Error(t, err)
+			t.Log(err)
+		})
+	}
+}
+
+// TestCompareSaturation_Total checks the comparator's contract directly:
+// antisymmetric and transitive over every capacity mode, including those
+// with no room at any load.
+func TestCompareSaturation_Total(t *testing.T) {
+	caps := []Capacity{Unlimited(), Suspended(), Limit(0), Limit(-2), Limit(1), Limit(2), Limit(3), Limit(1 << 62)}
+	var as []*Agent
+	for _, c := range caps {
+		for load := range 4 {
+			as = append(as, &Agent{capacity: c, load: load})
+		}
+	}
+	for _, x := range as {
+		for _, y := range as {
+			require.Equal(t, compareSaturation(x, y), -compareSaturation(y, x), "%d/%v vs %d/%v", x.load, x.capacity, y.load, y.capacity)
+			for _, z := range as {
+				if compareSaturation(x, y) <= 0 && compareSaturation(y, z) <= 0 {
+					require.LessOrEqual(t, compareSaturation(x, z), 0, "transitivity: %d/%v ≤ %d/%v ≤ %d/%v",
+						x.load, x.capacity, y.load, y.capacity, z.load, z.capacity)
+				}
+			}
+			// Room implies strictly less saturated than any full agent.
+			if x.capacity.HasRoom(x.load) && !y.capacity.HasRoom(y.load) {
+				require.Equal(t, -1, compareSaturation(x, y), "%d/%v has room, %d/%v does not", x.load, x.capacity, y.load, y.capacity)
+			}
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package queue_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kefu-dev/kefu/queue"
+)
+
+// Sessions are served by priority (higher first), then by when the buyer
+// asked, then by arrival sequence (rule Q2).
+func ExamplePool() {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	p := queue.New()
+	var seq uint64
+	push := func(id string, prio int, at time.Time) *queue.Entry {
+		seq++
+		e := &queue.Entry{ID: id, Priority: prio, Arrived: at, Seq: seq}
+		if err := p.Push(e); err != nil {
+			panic(err)
+		}
+		return e
+	}
+	push("late", 0, t0.Add(2*time.Minute))
+	push("early", 0, t0)
+	push("vip", 1, t0.Add(5*time.Minute))
+	push("same-instant", 0, t0) // asked at t0 too, but reached the shop after "early"
+
+	for e := range p.All() {
+		fmt.Println(e.ID)
+	}
+	// Output:
+	// vip
+	// early
+	// same-instant
+	// late
+}
+
+// A waiting buyer can learn their place in line and the queue length (Q3).
+func ExamplePool_Position() {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	p := queue.New()
+	a := &queue.Entry{ID: "a", Arrived: t0, Seq: 1}
+	b := &queue.Entry{ID: "b", Arrived: t0.Add(time.Minute), Seq: 2}
+	c := &queue.Entry{ID: "c", Arrived: t0.Add(2 * time.Minute), Seq: 3}
+	for _, e := range []*queue.Entry{a, b, c} {
+		_ = p.Push(e)
+	}
+	pos, _ := p.Position(c)
+	fmt.Printf("you are number %d of %d\n", pos, p.Len())
+
+	p.Delete(b) // b left the queue
+	pos, _ = p.Position(c)
+	fmt.Printf("you are number %d of %d\n", pos, p.Len())
+
+	_, ok := p.Position(b)
+	fmt.Println("b waiting:", ok)
+	// Output:
+	// you are number 3 of 3
+	// you are number 2 of 2
+	// b waiting: false
+}
+
+// PopMin takes the head of the line when an agent has room (C5, Q1).
+func ExamplePool_PopMin() {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	p := queue.New()
+	_ = p.Push(&queue.Entry{ID: "s1", Arrived: t0, Seq: 1})
+	_ = p.Push(&queue.Entry{ID: "s2", Arrived: t0, Seq: 2})
+
+	for {
+		e, ok := p.PopMin()
+		if !ok {
+			break
+		}
+		fmt.Println("assign", e.ID)
+	}
+	fmt.Println("left:", p.Len())
+	// Output:
+	// assign s1
+	// assign s2
+	// left: 0
+}
+
+// Push refuses a second entry with the same key, and nil.
+func ExamplePool_Push() {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	p := queue.New()
+	fmt.Println(p.Push(&queue.Entry{ID: "s1", Arrived: t0, Seq: 1}))
+	err := p.Push(&queue.Entry{ID: "s9", Arrived: t0, Seq: 1})
+	fmt.Println(errors.Is(err, queue.ErrDuplicate), err)
+	fmt.Println(errors.Is(p.Push(nil), queue.ErrNilEntry))
+	// Output:
+	// <nil>
+	// true queue: duplicate entry: "s9" has the key of "s1"
+	// true
+}
