@@ -1,0 +1,129 @@
+package dispatch
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
+)
+
+// ids returns n distinct ids with a prefix, built before the timer starts.
+func ids(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%d", prefix, i)
+	}
+	return out
+}
+
+// loaded returns an engine with n agents of caps 20..200, each filled to
+// its cap, and w sessions waiting in the queue.
+func loaded(b *testing.B, n, w int) (*Engine, time.Time) {
+	b.Helper()
+	e, err := New(policy.Policy{Capacity: agent.KuaishouBounds()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := t0
+	total := 0
+	for i, id := range ids("a", n) {
+		c := 20 + (i*37)%181
+		if _, err := e.AddAgent(now, id, AgentConfig{Capacity: agent.Limit(c)}); err != nil {
+			b.Fatal(err)
+		}
+		total += c
+	}
+	for _, id := range ids("pre", total+w) {
+		now = now.Add(time.Millisecond)
+		if _, err := e.Arrive(now, Arrival{Session: id, Buyer: id}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if e.QueueLen() != w {
+		b.Fatalf("queue %d, want %d", e.QueueLen(), w)
+	}
+	return e, now
+}
+
+// BenchmarkArriveAssign: a session arrives and goes to the least saturated
+// agent with room, then closes (so the load stays steady). One op = one
+// Arrive + one Close.
+func BenchmarkArriveAssign(b *testing.B) {
+	for _, n := range []int{100, 10_000} {
+		b.Run(fmt.Sprintf("agents=%d", n), func(b *testing.B) {
+			e, now := loaded(b, n, 0)
+			// Every agent is full; raise a0's cap so that arrivals have
+			// room, and the choice still reads the saturation index.
+			if _, err := e.SetCapacity(now, "a0", agent.Limit(500)); err != nil {
+				b.Fatal(err)
+			}
+			sids := ids("s", 1024)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				id := sids[i%len(sids)]
+				if _, err := e.Arrive(now, Arrival{Session: id}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := e.Close(now, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkArriveQueueLeave: every agent is full; a session arrives, queues
+// behind w others, and its buyer leaves. One op = Arrive + Leave.
+func BenchmarkArriveQueueLeave(b *testing.B) {
+	for _, c := range []struct{ n, w int }{{100, 1000}, {10_000, 100_000}} {
+		b.Run(fmt.Sprintf("agents=%d/waiting=%d", c.n, c.w), func(b *testing.B) {
+			e, now := loaded(b, c.n, c.w)
+			sids := ids("s", 1024)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				id := sids[i%len(sids)]
+				if _, err := e.Arrive(now, Arrival{Session: id}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := e.Leave(now, id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkClosePullHead: every agent is full and w sessions wait; closing
+// a session pulls the queue head into the freed place (C5), and a new
+// arrival joins the back of the queue. One op = Close + Arrive.
+func BenchmarkClosePullHead(b *testing.B) {
+	for _, c := range []struct{ n, w int }{{100, 1000}, {10_000, 100_000}} {
+		b.Run(fmt.Sprintf("agents=%d/waiting=%d", c.n, c.w), func(b *testing.B) {
+			e, now := loaded(b, c.n, c.w)
+			// Sessions to close, oldest first: those assigned at setup,
+			// then those pulled in, in arrival order.
+			order := ids("pre", e.Sessions())
+			fresh := ids("s", b.N)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var id string
+				if i < len(order) {
+					id = order[i]
+				} else {
+					id = fresh[i-len(order)]
+				}
+				if _, err := e.Close(now, id); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := e.Arrive(now, Arrival{Session: fresh[i]}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
