@@ -40,6 +40,7 @@ func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, e
 	if err != nil {
 		return e.fail(err)
 	}
+	e.desks[a] = newDesk()
 	switch cfg.Status {
 	case agent.Offline:
 		e.roster.Logout(a) // remembers online for the first Login (S2)
@@ -57,8 +58,12 @@ func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, e
 // first).
 func (e *Engine) RemoveAgent(now time.Time, id string) ([]Event, error) {
 	e.begin(now)
+	a, ok := e.roster.Get(id)
 	if err := e.roster.Remove(id); err != nil {
 		return e.fail(err)
+	}
+	if ok {
+		delete(e.desks, a) // its history goes with it
 	}
 	return e.out, nil
 }
@@ -79,17 +84,42 @@ func (e *Engine) Login(now time.Time, id string) ([]Event, error) {
 }
 
 // Logout takes the agent offline and remembers its status for the next
-// Login (S2). Its sessions stay in its list (S5).
+// Login (S2). Its sessions stay in its list, or go back to the queue if the
+// policy says so (S5). An agent with unlimited capacity going offline gets
+// a WarnUnlimitedOffline (O5).
 //
 // Errors: ErrUnknownAgent.
 func (e *Engine) Logout(now time.Time, id string) ([]Event, error) {
-	e.begin(now)
+	now = e.begin(now)
 	a, err := e.agent(id)
 	if err != nil {
 		return e.fail(err)
 	}
-	e.roster.Logout(a)
+	e.goOffline(a, now)
 	return e.out, nil
+}
+
+// goOffline is Logout's effect, shared with SetStatus(Offline).
+func (e *Engine) goOffline(a *agent.Agent, now time.Time) {
+	was := a.Status()
+	e.roster.Logout(a)
+	if was == agent.Offline {
+		return
+	}
+	if a.Capacity().IsUnlimited() {
+		e.emit(Event{Kind: EventWarning, At: now, Agent: a.ID(), Warning: WarnUnlimitedOffline})
+	}
+	if !e.pol.RequeueOnOffline {
+		return
+	}
+	d := e.deskOf(a)
+	for d.list.Len() > 0 {
+		s, _ := d.list.Min()
+		e.release(s, now)
+		e.park(s, PlaceQueue, now)
+		e.out[len(e.out)-1].From = a.ID() // the EventQueued: requeued from a
+	}
+	e.drain(now)
 }
 
 // SetStatus sets the agent's status (S1). Going online pulls waiting
@@ -104,9 +134,14 @@ func (e *Engine) SetStatus(now time.Time, id string, s agent.Status) ([]Event, e
 	if err != nil {
 		return e.fail(err)
 	}
-	if err := e.roster.SetStatus(a, s); err != nil {
-		return e.fail(err)
+	if !s.Valid() {
+		return e.fail(fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(s)))
 	}
+	if s == agent.Offline {
+		e.goOffline(a, now)
+		return e.out, nil
+	}
+	_ = e.roster.SetStatus(a, s) // valid
 	e.fill(a, now)
 	return e.out, nil
 }

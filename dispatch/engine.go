@@ -42,13 +42,35 @@ func (p Place) String() string {
 // session is the engine's record of one open session. entry comes first:
 // it is what the queue and offline pools hold a pointer to.
 type session struct {
-	entry    queue.Entry // ID, Priority, Arrived, Seq
-	buyer    string
-	place    Place
-	flags    Flags
-	agent    *agent.Agent // set when place == PlaceAgent
-	deadline time.Time    // timer: offline expiry (O3); zero when none
+	entry queue.Entry // ID, Priority, Arrived, Seq
+	buyer string
+	place Place
+	flags Flags
+	agent *agent.Agent // set when place == PlaceAgent
+
+	deadline time.Time // the session's one timer; zero when none
+	timer    timerKind
+
+	// Lifecycle (L5): who wrote last and when, since when the buyer has
+	// waited for an agent's answer, how many buyer messages are unread.
+	lastFrom   Sender // 0: nobody wrote yet (a session an agent started)
+	lastMsg    time.Time
+	waitSince  time.Time // first buyer message with no agent reply after it; zero: replied
+	unread     int
+	entered    time.Time // entered the current agent's list
+	firstReply time.Time // first agent message
+	stranger   bool      // L6: buyer has not followed and never chatted
+	dmSent     int       // agent messages since the buyer last wrote (L6)
 }
+
+// timerKind is what a session's deadline does when it falls due.
+type timerKind uint8
+
+const (
+	timerExpire    timerKind = iota + 1 // offline message leaves auto-distribution (O3)
+	timerBuyerIdle                      // auto-close: buyer silent (L2, L3)
+	timerAgentIdle                      // auto-close: nobody answered the buyer (L3)
+)
 
 // lessDeadline orders the timer index: deadline, then sequence (total).
 func lessDeadline(a, b *session) bool {
@@ -107,6 +129,7 @@ type Engine struct {
 	offline  *queue.Pool
 	timers   *btree.BTreeG[*session]
 	recent   map[string]*agent.Agent // buyer → agent who served them last (R1)
+	desks    map[*agent.Agent]*desk  // each agent's current list and history (L4)
 
 	out   []Event
 	carry bool // out holds timer events of a rejected operation
@@ -127,6 +150,7 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		offline:  queue.New(),
 		timers:   btree.NewG(32, lessDeadline),
 		recent:   make(map[string]*agent.Agent),
+		desks:    make(map[*agent.Agent]*desk),
 	}
 	for _, o := range opts {
 		o.apply(e)
@@ -181,7 +205,10 @@ func (e *Engine) Advance(now time.Time) []Event {
 	return e.out
 }
 
-// fire handles every timer whose deadline is at or before now.
+// fire handles every timer whose deadline is at or before now, in
+// deadline order. What a timer does happens at its deadline: a session
+// auto-closed at 10:20 frees its agent at 10:20, and the queue head it
+// pulls in may itself time out before now, in the same loop.
 func (e *Engine) fire(now time.Time) {
 	for {
 		s, ok := e.timers.Min()
@@ -189,28 +216,58 @@ func (e *Engine) fire(now time.Time) {
 			return
 		}
 		e.timers.DeleteMin()
-		at := s.deadline
-		s.deadline = time.Time{}
-		// The only timer so far: an offline message not distributed in time
-		// leaves auto-distribution, reported, never silently (O3).
-		e.offline.Delete(&s.entry)
-		delete(e.sessions, s.entry.ID)
-		e.emit(e.sessionEvent(EventExpired, s, at))
-		e.debug("expired", s)
+		at, kind := s.deadline, s.timer
+		s.deadline, s.timer = time.Time{}, 0
+		switch kind {
+		case timerExpire:
+			// An offline message not distributed in time leaves
+			// auto-distribution, reported, never silently (O3).
+			e.offline.Delete(&s.entry)
+			delete(e.sessions, s.entry.ID)
+			e.emit(e.sessionEvent(EventExpired, s, at))
+			e.debug("expired", s)
+		case timerBuyerIdle:
+			e.closeSession(s, at, CloseBuyerIdle)
+		case timerAgentIdle:
+			e.closeSession(s, at, CloseAgentIdle)
+		}
 	}
 }
 
-func (e *Engine) setTimer(s *session, at time.Time) {
+func (e *Engine) setTimer(s *session, at time.Time, k timerKind) {
 	e.clearTimer(s)
-	s.deadline = at
+	s.deadline, s.timer = at, k
 	e.timers.ReplaceOrInsert(s)
 }
 
 func (e *Engine) clearTimer(s *session) {
 	if !s.deadline.IsZero() {
 		e.timers.Delete(s)
-		s.deadline = time.Time{}
+		s.deadline, s.timer = time.Time{}, 0
 	}
+}
+
+// rearm sets the auto-close deadline of a session in an agent's list from
+// who wrote last (L2, L3). The clock counts from the last message, or from
+// when the session entered this agent's list if that is later: an agent
+// who just received a session is never closed on for the silence before.
+func (e *Engine) rearm(s *session) {
+	if s.place != PlaceAgent {
+		return
+	}
+	base := s.lastMsg
+	if s.entered.After(base) {
+		base = s.entered
+	}
+	d, k := e.pol.BuyerIdleClose, timerBuyerIdle
+	if s.lastFrom == FromBuyer {
+		d, k = e.pol.AgentIdleClose, timerAgentIdle
+	}
+	if d == 0 {
+		e.clearTimer(s)
+		return
+	}
+	e.setTimer(s, base.Add(d), k)
 }
 
 func (e *Engine) debug(msg string, s *session) {

@@ -329,7 +329,7 @@ func TestO3_OfflineMessageExpiresAtSevenDaysNotBefore(t *testing.T) {
 		{op: addAgentStatus("a", agent.Limit(5), agent.Offline)},
 		{at: 0, op: arrive("m1", "b1", 0), want: []string{"offline m1"}, check: func(t *testing.T, e *Engine) {
 			info, _ := e.Session("m1")
-			assert.Equal(t, t0.Add(7*day), info.Expires)
+			assert.Equal(t, t0.Add(7*day), info.Deadline)
 		}},
 		{at: time.Hour, op: arrive("m2", "b2", 0), want: []string{"offline m2"}},
 		{at: 7*day - time.Nanosecond, op: advance()},

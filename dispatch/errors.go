@@ -28,6 +28,20 @@ var (
 	ErrAgentOffline = errors.New("dispatch: agent is offline")
 	// ErrSameAgent: a session cannot be transferred to the agent holding it.
 	ErrSameAgent = errors.New("dispatch: session is already with this agent")
+	// ErrNotYourSession: an agent may write only in a session in its own
+	// list (S4: not to a buyer another agent serves).
+	ErrNotYourSession = errors.New("dispatch: session is not in this agent's list")
+	// ErrBuyerUnreachable: the buyer blocked the shop or forbids messages
+	// (S4, the host's flag).
+	ErrBuyerUnreachable = errors.New("dispatch: buyer cannot be messaged")
+	// ErrDMLimit: the private-message limit to a buyer who has not followed
+	// and never chatted is reached (L6).
+	ErrDMLimit = errors.New("dispatch: message limit to a stranger reached")
+	// ErrInvalidSender: a Sender other than FromBuyer, FromAgent, FromBot
+	// and FromSystem.
+	ErrInvalidSender = errors.New("dispatch: invalid sender")
+	// ErrInvalidPage: a negative offset or limit.
+	ErrInvalidPage = errors.New("dispatch: invalid page")
 
 	// ErrUnknownAgent is agent.ErrUnknownAgent: no agent has this id.
 	ErrUnknownAgent = agent.ErrUnknownAgent

@@ -30,11 +30,14 @@ const (
 	// policy's validity and left auto-distribution (O3).
 	EventExpired
 	// EventWarning: the operation went through; Warning says what the host
-	// should show a person (C3).
+	// should show a person (C3, O5).
 	EventWarning
+	// EventMessage: a message was written; Sender says by whom (L5). It
+	// feeds reply-time metrics.
+	EventMessage
 )
 
-var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning"}
+var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning", "message"}
 
 // String returns the kind's name, e.g. "assigned".
 func (k Kind) String() string {
@@ -60,9 +63,11 @@ const (
 	// CauseManual: assigned by a person (shop owner, supervisor, agent); may
 	// exceed the cap (C4).
 	CauseManual
+	// CauseStarted: the agent started the session (Engine.Start).
+	CauseStarted
 )
 
-var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual"}
+var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started"}
 
 // String returns the cause's name, e.g. "freed".
 func (c Cause) String() string {
@@ -81,6 +86,8 @@ const (
 	FlagOffline Flags = 1 << iota
 	// FlagTransferred: the session was transferred to its agent (R3).
 	FlagTransferred
+	// FlagStarted: the agent started the session (M6: not "received").
+	FlagStarted
 )
 
 // String returns the flags joined by "|", or "" for none.
@@ -92,6 +99,9 @@ func (f Flags) String() string {
 	if f&FlagTransferred != 0 {
 		parts = append(parts, "transferred")
 	}
+	if f&FlagStarted != 0 {
+		parts = append(parts, "started")
+	}
 	return strings.Join(parts, "|")
 }
 
@@ -102,31 +112,42 @@ const (
 	// WarnCapacityLow: the capacity is allowed but below the platform's
 	// WarnBelow (C3, Douyin: below 5).
 	WarnCapacityLow Warning = iota + 1
+	// WarnUnlimitedOffline: an agent with unlimited capacity (不自动挂起)
+	// went offline; when it comes back, the offline backlog may all land
+	// in its list (O5, 000). Policy.OfflineBatch bounds that.
+	WarnUnlimitedOffline
 )
+
+var warnings = [...]struct{ code, text, zh string }{
+	{},
+	{"capacity-low", "max reception is too low; buyers may be unable to reach an agent",
+		"客服接待人数过低,可能会导致用户无法进入"},
+	{"unlimited-offline", "agent went offline with no max reception; the offline backlog may all go to it when it returns",
+		"建议客服离线前不要选择「不自动挂起」选项,这样可能会导致离线积压的会话在客服上线后全部进入其接待中会话"},
+}
+
+func (w Warning) known() bool { return w != 0 && int(w) < len(warnings) }
 
 // Code returns a stable key for the warning, e.g. "capacity-low".
 func (w Warning) Code() string {
-	switch w {
-	case WarnCapacityLow:
-		return "capacity-low"
+	if w.known() {
+		return warnings[w].code
 	}
 	return fmt.Sprintf("Warning(%d)", uint8(w))
 }
 
 // Text returns the warning in English.
 func (w Warning) Text() string {
-	switch w {
-	case WarnCapacityLow:
-		return "max reception is too low; buyers may be unable to reach an agent"
+	if w.known() {
+		return warnings[w].text
 	}
 	return w.Code()
 }
 
-// TextZH returns the platform's own wording (004).
+// TextZH returns the platform's own wording (004 for C3, 000 for O5).
 func (w Warning) TextZH() string {
-	switch w {
-	case WarnCapacityLow:
-		return "客服接待人数过低,可能会导致用户无法进入"
+	if w.known() {
+		return warnings[w].zh
 	}
 	return w.Code()
 }
@@ -155,6 +176,10 @@ type Event struct {
 	Arrived time.Time
 	// Warning is set on EventWarning.
 	Warning Warning
+	// Sender is who wrote, on EventMessage.
+	Sender Sender
+	// Reason is why an EventClosed happened.
+	Reason CloseReason
 }
 
 // String renders the event on one line, for logs and examples.
@@ -172,6 +197,15 @@ func (e Event) String() string {
 	case EventClosed:
 		if e.Agent != "" {
 			fmt.Fprintf(&b, " at %s", e.Agent)
+		}
+		if e.Reason != CloseManual && e.Reason != 0 {
+			fmt.Fprintf(&b, " (%s)", e.Reason)
+		}
+	case EventMessage:
+		fmt.Fprintf(&b, " from %s", e.Sender)
+	case EventQueued:
+		if e.From != "" {
+			fmt.Fprintf(&b, " (requeued from %s)", e.From)
 		}
 	case EventWarning:
 		fmt.Fprintf(&b, " %s: %s", e.Agent, e.Warning.Code())

@@ -133,6 +133,9 @@ func newLedger() *ledger {
 // must leave its agent online and within its cap at that very moment
 // (C1, C4); the cap is the one in force after the operation.
 func (l *ledger) apply(e *Engine, ev Event) error {
+	if ev.Kind == EventMessage || ev.Kind == EventWarning {
+		return nil // moves nothing
+	}
 	if p, ok := l.place[ev.Session]; ok && strings.HasPrefix(p, "agent:") {
 		l.load[strings.TrimPrefix(p, "agent:")]--
 	}
@@ -276,6 +279,16 @@ func dump(e *Engine) string {
 	}
 	for en := range e.offline.All() {
 		fmt.Fprintf(&b, "offline %s\n", en.ID)
+	}
+	for a := range e.Agents() {
+		list, _, _ := e.List(a.ID, Page{})
+		for _, s := range list {
+			fmt.Fprintf(&b, "list %s %s\n", a.ID, s.ID)
+		}
+		hist, _, _ := e.History(a.ID, Page{})
+		for _, c := range hist {
+			fmt.Fprintf(&b, "history %s %+v\n", a.ID, c)
+		}
 	}
 	return b.String()
 }

@@ -14,15 +14,29 @@ type SessionInfo struct {
 	ID       string
 	Buyer    string
 	Priority int
-	// Arrived is when the buyer first asked.
+	// Arrived is when the buyer first asked (or the agent started it).
 	Arrived time.Time
 	Place   Place
 	// Agent holds the session when Place is PlaceAgent.
 	Agent string
 	Flags Flags
-	// Expires is when an offline message leaves auto-distribution (O3);
-	// zero elsewhere.
-	Expires time.Time
+	// Deadline is when the session's timer falls due: expiry of an
+	// offline message (O3) or auto-close (L2, L3); zero when none.
+	Deadline time.Time
+
+	// LastFrom wrote the last message (0: nobody yet, in a started session).
+	LastFrom    Sender
+	LastMessage time.Time
+	// Unreplied: the buyer's latest message has no agent reply after it
+	// (L5). WaitingSince is the first such buyer message.
+	Unreplied    bool
+	WaitingSince time.Time
+	// Unread counts buyer messages since the agent last replied or read.
+	Unread int
+	// Entered is when it entered its current agent's list (M2's clock).
+	Entered time.Time
+	// FirstReply is the first agent message, zero before it.
+	FirstReply time.Time
 }
 
 // Session returns the state of an open session; ok is false for an unknown,
@@ -32,14 +46,20 @@ func (e *Engine) Session(id string) (info SessionInfo, ok bool) {
 	if !ok {
 		return SessionInfo{}, false
 	}
-	info = SessionInfo{
-		ID: id, Buyer: s.buyer, Priority: s.entry.Priority, Arrived: s.entry.Arrived,
-		Place: s.place, Flags: s.flags, Expires: s.deadline,
+	return e.info(s), true
+}
+
+func (e *Engine) info(s *session) SessionInfo {
+	info := SessionInfo{
+		ID: s.entry.ID, Buyer: s.buyer, Priority: s.entry.Priority, Arrived: s.entry.Arrived,
+		Place: s.place, Flags: s.flags, Deadline: s.deadline,
+		LastFrom: s.lastFrom, LastMessage: s.lastMsg, Unreplied: !s.waitSince.IsZero(),
+		WaitingSince: s.waitSince, Unread: s.unread, Entered: s.entered, FirstReply: s.firstReply,
 	}
 	if s.agent != nil {
 		info.Agent = s.agent.ID()
 	}
-	return info, true
+	return info
 }
 
 // Sessions returns the number of open sessions (in reception, queued or
@@ -211,8 +231,8 @@ func (e *Engine) Verify() error {
 		default:
 			return fmt.Errorf("dispatch: session %q has no place (%v)", id, s.place)
 		}
-		if (s.place == PlaceOffline) != !s.deadline.IsZero() {
-			return fmt.Errorf("dispatch: session %q in the %s place has timer %v", id, s.place, s.deadline)
+		if err := e.verifyTimer(s); err != nil {
+			return err
 		}
 		if !s.deadline.IsZero() {
 			timed++
@@ -227,20 +247,100 @@ func (e *Engine) Verify() error {
 	if timed != e.timers.Len() {
 		return fmt.Errorf("dispatch: %d timers indexed, %d sessions have one", e.timers.Len(), timed)
 	}
+	if len(e.desks) != e.roster.Len() {
+		return fmt.Errorf("dispatch: %d desks for %d agents", len(e.desks), e.roster.Len())
+	}
 	for a := range e.roster.All() {
 		if a.Load() != loads[a] {
 			return fmt.Errorf("dispatch: agent %q has load %d but holds %d sessions", a.ID(), a.Load(), loads[a])
 		}
-	}
-	if queued+offline > 0 {
-		if a, ok := e.roster.LeastSaturated(); ok && a.HasRoom() {
-			return fmt.Errorf("dispatch: %d sessions wait while agent %q has room", queued+offline, a.ID())
+		if err := e.verifyDesk(a); err != nil {
+			return err
+		}
+		// No session waits while an online agent has room (C5, C6, O1),
+		// but for offline messages held back by the O5 guard.
+		if a.HasRoom() && (queued > 0 || (offline > 0 && !e.atOfflineBatch(a))) {
+			return fmt.Errorf("dispatch: %d queued, %d offline wait while agent %q has room", queued, offline, a.ID())
 		}
 	}
 	if e.pol.NoQueue && queued > 0 {
 		if a, ok := e.roster.LeastSaturated(); ok {
 			return fmt.Errorf("dispatch: no-queue shop has %d queued while agent %q is online", queued, a.ID())
 		}
+	}
+	return nil
+}
+
+func (e *Engine) atOfflineBatch(a *agent.Agent) bool {
+	return e.pol.OfflineBatch > 0 && e.deskOf(a).offline >= e.pol.OfflineBatch
+}
+
+// verifyTimer checks that s has exactly the timer its place and last
+// message call for (O3, L2, L3).
+func (e *Engine) verifyTimer(s *session) error {
+	var want timerKind
+	var at time.Time
+	switch s.place {
+	case PlaceOffline:
+		want, at = timerExpire, s.entry.Arrived.Add(e.pol.OfflineTTL())
+	case PlaceAgent:
+		base := s.lastMsg
+		if s.entered.After(base) {
+			base = s.entered
+		}
+		d, k := e.pol.BuyerIdleClose, timerBuyerIdle
+		if s.lastFrom == FromBuyer {
+			d, k = e.pol.AgentIdleClose, timerAgentIdle
+		}
+		if d > 0 {
+			want, at = k, base.Add(d)
+		}
+	}
+	if s.timer != want || !s.deadline.Equal(at) {
+		return fmt.Errorf("dispatch: session %q in the %s place has timer %d at %v, want %d at %v",
+			s.entry.ID, s.place, s.timer, s.deadline, want, at)
+	}
+	return nil
+}
+
+// verifyDesk checks an agent's list against its sessions and the L4
+// order, its offline count and its history bound.
+func (e *Engine) verifyDesk(a *agent.Agent) error {
+	d := e.deskOf(a)
+	if d == nil {
+		return fmt.Errorf("dispatch: agent %q has no desk", a.ID())
+	}
+	if d.list.Len() != a.Load() {
+		return fmt.Errorf("dispatch: agent %q lists %d sessions, load %d", a.ID(), d.list.Len(), a.Load())
+	}
+	var prev *session
+	offline := 0
+	var err error
+	d.list.Ascend(func(s *session) bool {
+		switch {
+		case s.agent != a || s.place != PlaceAgent:
+			err = fmt.Errorf("dispatch: %q's list holds session %q of another place", a.ID(), s.entry.ID)
+		case e.sessions[s.entry.ID] != s:
+			err = fmt.Errorf("dispatch: %q's list holds closed session %q", a.ID(), s.entry.ID)
+		case prev != nil && !lessInList(prev, s):
+			err = fmt.Errorf("dispatch: %q's list is out of L4 order at %q, %q", a.ID(), prev.entry.ID, s.entry.ID)
+		case !s.waitSince.IsZero() && s.lastFrom == 0:
+			err = fmt.Errorf("dispatch: session %q is unreplied with no message", s.entry.ID)
+		}
+		if s.flags&FlagOffline != 0 {
+			offline++
+		}
+		prev = s
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	if offline != d.offline {
+		return fmt.Errorf("dispatch: agent %q counts %d offline sessions, holds %d", a.ID(), d.offline, offline)
+	}
+	if d.history.Len() > e.pol.Histories() {
+		return fmt.Errorf("dispatch: agent %q keeps %d closed sessions, limit %d", a.ID(), d.history.Len(), e.pol.Histories())
 	}
 	return nil
 }

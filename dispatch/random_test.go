@@ -29,11 +29,28 @@ func opFromBytes(b0, b1, b2 byte) (time.Duration, op) {
 	case 1:
 		dt = time.Duration(b0&63) * time.Second
 	case 2:
-		dt = time.Duration(b0&63) * time.Hour * 4 // crosses the offline validity
+		if b0&1 == 0 {
+			dt = time.Duration(b0&63) * time.Minute // crosses idle timeouts
+		} else {
+			dt = time.Duration(b0&63) * time.Hour * 4 // crosses the offline validity
+		}
 	case 3:
 		dt = -time.Duration(b0&63) * time.Minute // backwards
 	}
-	switch b1 % 13 {
+	switch b1 % 19 {
+	case 13, 14, 15:
+		m := Message{Session: sessID, From: Sender(b0 % 6), Agent: agentID, Unreachable: b2%11 == 0} // 0, 5 invalid
+		return dt, op{"message " + sessID + " " + m.From.String(), func(e *Engine, now time.Time) ([]Event, error) {
+			return e.Message(now, m)
+		}}
+	case 16:
+		o := Outbound{Session: sessID, Buyer: buyer, Agent: agentID, Stranger: b0%2 == 0}
+		return dt, op{"start " + sessID, func(e *Engine, now time.Time) ([]Event, error) { return e.Start(now, o) }}
+	case 17:
+		if b2%2 == 0 {
+			return dt, op{"read " + sessID, func(e *Engine, now time.Time) ([]Event, error) { return e.MarkRead(now, sessID) }}
+		}
+		return dt, op{"follow " + sessID, func(e *Engine, now time.Time) ([]Event, error) { return e.Follow(now, sessID) }}
 	case 0, 1, 2:
 		return dt, arrive(sessID, buyer, int(b0%3))
 	case 3, 4:
@@ -113,7 +130,8 @@ func playBytes(p policy.Policy, data []byte) error {
 func knownError(err error) bool {
 	for _, s := range []error{ErrUnknownSession, ErrDuplicateSession, ErrEmptySessionID, ErrNotWaiting,
 		ErrNotInReception, ErrAgentOffline, ErrSameAgent, ErrUnknownAgent, ErrDuplicateAgent, ErrEmptyAgentID,
-		ErrAgentBusy, ErrInvalidStatus, ErrCapacityOutOfRange, ErrCapacityMode} {
+		ErrAgentBusy, ErrInvalidStatus, ErrCapacityOutOfRange, ErrCapacityMode, ErrNotYourSession,
+		ErrBuyerUnreachable, ErrDMLimit, ErrInvalidSender, ErrInvalidPage} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -122,10 +140,11 @@ func knownError(err error) bool {
 }
 
 var randomPolicies = []policy.Policy{
-	{Capacity: agent.KuaishouBounds()},
-	{Strategy: policy.RoundRobin, NoQueue: true},
-	{Strategy: policy.RecentContact, OfflineValidity: 6 * time.Hour},
-	{Capacity: agent.DouyinBounds(), NoQueue: true},
+	{Capacity: agent.KuaishouBounds(), BuyerIdleClose: 20 * time.Minute, OfflineBatch: 2},
+	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, HistoryLimit: 3},
+	{Strategy: policy.RecentContact, OfflineValidity: 6 * time.Hour, AgentIdleClose: 10 * time.Minute, DMLimit: 3},
+	{Capacity: agent.DouyinBounds(), NoQueue: true, BuyerIdleClose: 15 * time.Minute, AgentIdleClose: 5 * time.Minute},
+	{RequeueOnOffline: true, OfflineBatch: 1, BuyerIdleClose: time.Hour, DMLimit: 1},
 }
 
 // TestRandomSequences plays seeded random operation sequences under every

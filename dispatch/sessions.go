@@ -46,6 +46,8 @@ func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
 	s := &session{
 		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: now, Seq: e.seq},
 		buyer: a.Buyer,
+		// The buyer's first message opens the session (L5: unreplied).
+		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1,
 	}
 	e.sessions[a.Session] = s
 	e.route(s, now)
@@ -100,7 +102,7 @@ func (e *Engine) park(s *session, p Place, now time.Time) {
 	s.place, s.agent = p, nil
 	if p == PlaceOffline {
 		_ = e.offline.Push(&s.entry) // unique: Seq is fresh
-		e.setTimer(s, s.entry.Arrived.Add(e.pol.OfflineTTL()))
+		e.setTimer(s, s.entry.Arrived.Add(e.pol.OfflineTTL()), timerExpire)
 		e.emit(e.sessionEvent(EventOffline, s, now))
 	} else {
 		_ = e.queue.Push(&s.entry)
@@ -123,23 +125,41 @@ func (e *Engine) unpark(s *session) {
 
 // assign puts a session that is in no place into a's list.
 func (e *Engine) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
-	s.place, s.agent = PlaceAgent, a
-	e.roster.AddLoad(a, 1, now)
-	if s.buyer != "" {
-		e.recent[s.buyer] = a
-	}
+	e.place(s, a, now)
 	ev := e.sessionEvent(EventAssigned, s, now)
 	ev.Cause = c
 	e.emit(ev)
 	e.debug("assigned", s)
 }
 
+// place puts s into a's list: load, list order, recent contact, deadline.
+func (e *Engine) place(s *session, a *agent.Agent, now time.Time) {
+	s.place, s.agent, s.entered = PlaceAgent, a, now
+	e.roster.AddLoad(a, 1, now)
+	e.deskOf(a).add(s)
+	if s.buyer != "" {
+		e.recent[s.buyer] = a
+	}
+	e.rearm(s)
+}
+
 // fill gives agent a waiting sessions while it has room, best first across
 // the queue pool and the offline pool by the order of Q2 (C5, C6, O1, O2).
+// Offline messages stop at Policy.OfflineBatch open ones per agent (O5).
+// In a no-queue shop it then hands any queue to the least saturated.
 func (e *Engine) fill(a *agent.Agent, now time.Time) {
+	e.fillRoom(a, now)
+	e.noQueue(now)
+}
+
+func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
+	d := e.deskOf(a)
 	for a.HasRoom() {
 		q, qok := e.queue.Min()
 		o, ook := e.offline.Min()
+		if ook && e.pol.OfflineBatch > 0 && d.offline >= e.pol.OfflineBatch {
+			ook = false
+		}
 		var entry *queue.Entry
 		switch {
 		case qok && (!ook || queue.Less(q, o)):
@@ -156,9 +176,12 @@ func (e *Engine) fill(a *agent.Agent, now time.Time) {
 		e.unpark(s)
 		e.assign(s, a, CauseFreed, now)
 	}
-	// Q4: a no-queue shop queues only while every online agent is
-	// suspended; once one is not, the queue goes to the least saturated,
-	// over the cap. (Offline messages still wait for room, O2.)
+}
+
+// noQueue is Q4 after a change: a no-queue shop queues only while every
+// online agent is suspended; once one is not, the queue goes to the least
+// saturated, over the cap. (Offline messages still wait for room, O2.)
+func (e *Engine) noQueue(now time.Time) {
 	for e.pol.NoQueue && e.queue.Len() > 0 {
 		b, ok := e.roster.LeastSaturated()
 		if !ok {
@@ -171,18 +194,57 @@ func (e *Engine) fill(a *agent.Agent, now time.Time) {
 	}
 }
 
-// release takes s out of its agent's list and lets the agent pull the next
-// waiting session (C5).
+// drain hands the queue to agents with room, least saturated first, after
+// sessions were put back in it (S5).
+func (e *Engine) drain(now time.Time) {
+	for e.queue.Len() > 0 {
+		a, ok := e.roster.LeastSaturated()
+		if !ok || !a.HasRoom() {
+			break
+		}
+		e.fillRoom(a, now)
+	}
+	e.noQueue(now)
+}
+
+// release takes s out of its agent's list and returns the agent; the
+// caller then lets it pull the next waiting session (C5).
 func (e *Engine) release(s *session, now time.Time) *agent.Agent {
 	a := s.agent
+	e.clearTimer(s)
+	e.deskOf(a).remove(s)
 	e.roster.AddLoad(a, -1, now)
 	s.agent, s.place = nil, 0
 	return a
 }
 
+// closeSession closes an open session at time at for the given reason:
+// into its agent's history, and the agent pulls the next waiting session
+// (C5).
+func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
+	ev := e.sessionEvent(EventClosed, s, at)
+	ev.Reason = r
+	delete(e.sessions, s.entry.ID)
+	if s.place != PlaceAgent {
+		e.unpark(s)
+		e.emit(ev)
+		e.debug("closed", s)
+		return
+	}
+	d := e.deskOf(s.agent)
+	c := &Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: s.entry.Arrived,
+		LastMessage: s.lastMsg, At: at, Reason: r, Flags: s.flags, seq: s.entry.Seq}
+	a := e.release(s, at)
+	d.archive(c, e.pol.Histories())
+	e.emit(ev)
+	e.debug("closed", s)
+	e.fill(a, at)
+}
+
 // Close closes an open session wherever it is (L1). If an agent held it,
-// the agent's capacity frees and it takes the next waiting session in the
-// same operation (C5): the events are the close, then that assignment.
+// it goes to the agent's history, the agent's capacity frees and it takes
+// the next waiting session in the same operation (C5): the events are the
+// close, then that assignment.
 //
 // Errors: ErrUnknownSession.
 func (e *Engine) Close(now time.Time, id string) ([]Event, error) {
@@ -191,17 +253,7 @@ func (e *Engine) Close(now time.Time, id string) ([]Event, error) {
 	if err != nil {
 		return e.fail(err)
 	}
-	ev := e.sessionEvent(EventClosed, s, now)
-	delete(e.sessions, id)
-	if s.place == PlaceAgent {
-		a := e.release(s, now)
-		e.emit(ev)
-		e.fill(a, now)
-	} else {
-		e.unpark(s)
-		e.emit(ev)
-	}
-	e.debug("closed", s)
+	e.closeSession(s, now, CloseManual)
 	return e.out, nil
 }
 
@@ -274,11 +326,7 @@ func (e *Engine) Transfer(now time.Time, id, to string) ([]Event, error) {
 	}
 	from := e.release(s, now)
 	s.flags |= FlagTransferred
-	s.place, s.agent = PlaceAgent, b
-	e.roster.AddLoad(b, 1, now)
-	if s.buyer != "" {
-		e.recent[s.buyer] = b
-	}
+	e.place(s, b, now)
 	ev := e.sessionEvent(EventTransferred, s, now)
 	ev.From = from.ID()
 	e.emit(ev)
@@ -306,4 +354,50 @@ func (e *Engine) session(id string) (*session, error) {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownSession, id)
 	}
 	return s, nil
+}
+
+// Outbound is a session an agent starts with a buyer (a private message).
+type Outbound struct {
+	// Session is the host's id for it; required, unique among open
+	// sessions.
+	Session string
+	Buyer   string
+	// Agent starts it and holds it.
+	Agent string
+	// Stranger: the buyer has not followed the shop and never chatted
+	// with it, so Policy.DMLimit applies (L6).
+	Stranger bool
+}
+
+// Start opens a session an agent starts (M6 counts it apart). It enters
+// the agent's list at once, like a manual assignment, so it may exceed the
+// cap (C4); it carries FlagStarted. Until someone writes, the buyer-idle
+// deadline counts from now, so a session in which the buyer never writes
+// still closes (L2, L3).
+//
+// Errors: ErrEmptySessionID, ErrDuplicateSession, ErrUnknownAgent,
+// ErrAgentOffline (an offline agent cannot send, S4).
+func (e *Engine) Start(now time.Time, o Outbound) ([]Event, error) {
+	now = e.begin(now)
+	if o.Session == "" {
+		return e.fail(ErrEmptySessionID)
+	}
+	if _, dup := e.sessions[o.Session]; dup {
+		return e.fail(fmt.Errorf("%w: %q", ErrDuplicateSession, o.Session))
+	}
+	a, err := e.target(o.Agent)
+	if err != nil {
+		return e.fail(err)
+	}
+	e.seq++
+	s := &session{
+		entry:    queue.Entry{ID: o.Session, Arrived: now, Seq: e.seq},
+		buyer:    o.Buyer,
+		flags:    FlagStarted,
+		lastMsg:  now,
+		stranger: o.Stranger,
+	}
+	e.sessions[o.Session] = s
+	e.assign(s, a, CauseStarted, now)
+	return e.out, nil
 }

@@ -73,6 +73,46 @@ type Policy struct {
 	// waits in the offline pool for auto-distribution before it expires
 	// with an event (O3). 0 means DefaultOfflineValidity.
 	OfflineValidity time.Duration
+
+	// BuyerIdleClose closes a session in an agent's list when its last
+	// message came from the agent, the bot or the system (an auto-reply),
+	// or when nobody wrote since it started, and the buyer then writes
+	// nothing for this long: Kuaishou's 20 minutes (L2), Douyin's user
+	// timeout (L3). 0 never closes.
+	BuyerIdleClose time.Duration
+	// AgentIdleClose closes a session in an agent's list when the buyer
+	// wrote last and nobody answers for this long: Douyin's agent timeout
+	// (L3). 0 never closes.
+	AgentIdleClose time.Duration
+	// OfflineBatch bounds the flood of O5: an agent holds at most this many
+	// open sessions taken from the offline pool at once, so one who comes
+	// online with unlimited capacity does not receive the whole backlog;
+	// it takes another as it closes one. 0: no bound beyond capacity.
+	OfflineBatch int
+	// RequeueOnOffline moves an agent's open sessions back to the queue,
+	// with their original arrival time (so ahead of later buyers), when the
+	// agent goes offline (S5). False: they stay with the agent, as on
+	// Kuaishou and Douyin.
+	RequeueOnOffline bool
+	// DMLimit is Douyin's private-message rule (L6): to a buyer who has
+	// not followed the shop and never chatted, at most this many agent
+	// messages until the buyer replies or follows. 0: no limit.
+	DMLimit int
+	// HistoryLimit is how many closed sessions the engine keeps per agent
+	// for its history list (L4). 0 means DefaultHistoryLimit.
+	HistoryLimit int
+}
+
+// DefaultHistoryLimit is the number of closed sessions kept per agent when
+// Policy.HistoryLimit is 0.
+const DefaultHistoryLimit = 200
+
+// Histories returns HistoryLimit, or DefaultHistoryLimit when it is 0.
+func (p Policy) Histories() int {
+	if p.HistoryLimit == 0 {
+		return DefaultHistoryLimit
+	}
+	return p.HistoryLimit
 }
 
 // DefaultOfflineValidity is Douyin Feige's validity of a pending offline
@@ -95,8 +135,21 @@ func (p Policy) Validate() error {
 	if err := p.Capacity.Validate(); err != nil {
 		return &FieldError{Field: "Capacity", Err: err}
 	}
-	if p.OfflineValidity < 0 {
-		return &FieldError{Field: "OfflineValidity", Err: fmt.Errorf("negative duration %v", p.OfflineValidity)}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"OfflineValidity", p.OfflineValidity}, {"BuyerIdleClose", p.BuyerIdleClose}, {"AgentIdleClose", p.AgentIdleClose}} {
+		if d.v < 0 {
+			return &FieldError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
+		}
+	}
+	for _, n := range []struct {
+		field string
+		v     int
+	}{{"OfflineBatch", p.OfflineBatch}, {"DMLimit", p.DMLimit}, {"HistoryLimit", p.HistoryLimit}} {
+		if n.v < 0 {
+			return &FieldError{Field: n.field, Err: fmt.Errorf("negative count %d", n.v)}
+		}
 	}
 	return nil
 }

@@ -1,0 +1,182 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/btree"
+
+	"github.com/kefu-dev/kefu/agent"
+)
+
+// desk is one agent's current-session list and history, each an ordered
+// index in the order rule L4 shows them, so a page of either is read
+// without sorting.
+type desk struct {
+	list    *btree.BTreeG[*session] // lessInList
+	history *btree.BTreeG[*Closed]  // lessInHistory, at most Policy.Histories()
+	offline int                     // open sessions in list taken from the offline pool (O5)
+}
+
+func newDesk() *desk {
+	return &desk{list: btree.NewG(16, lessInList), history: btree.NewG(16, lessInHistory)}
+}
+
+// lessInList is the L4 order of the current list (Feige 004, Kuaishou
+// "longest wait"): unreplied sessions first, the one waiting longest
+// first; then replied sessions, the newest last message first; ties by
+// sequence.
+func lessInList(a, b *session) bool {
+	au, bu := !a.waitSince.IsZero(), !b.waitSince.IsZero()
+	if au != bu {
+		return au
+	}
+	if au {
+		if !a.waitSince.Equal(b.waitSince) {
+			return a.waitSince.Before(b.waitSince)
+		}
+	} else if !a.lastMsg.Equal(b.lastMsg) {
+		return a.lastMsg.After(b.lastMsg)
+	}
+	return a.entry.Seq < b.entry.Seq
+}
+
+// lessInHistory: newest last message first, then the latest closed first
+// (L4: 历史会话按照最新消息时间由近及远排序).
+func lessInHistory(a, b *Closed) bool {
+	if !a.LastMessage.Equal(b.LastMessage) {
+		return a.LastMessage.After(b.LastMessage)
+	}
+	return a.seq > b.seq
+}
+
+// CloseReason says why a session closed.
+type CloseReason uint8
+
+const (
+	// CloseManual: the agent (or the host) closed it (L1).
+	CloseManual CloseReason = iota + 1
+	// CloseBuyerIdle: the shop side wrote last and the buyer stayed silent
+	// for Policy.BuyerIdleClose (L2, L3).
+	CloseBuyerIdle
+	// CloseAgentIdle: the buyer wrote last and nobody answered for
+	// Policy.AgentIdleClose (L3).
+	CloseAgentIdle
+)
+
+var closeNames = [...]string{"", "manual", "buyer-idle", "agent-idle"}
+
+// String returns the reason's name, e.g. "buyer-idle".
+func (r CloseReason) String() string {
+	if r != 0 && int(r) < len(closeNames) {
+		return closeNames[r]
+	}
+	return fmt.Sprintf("CloseReason(%d)", uint8(r))
+}
+
+// Closed is a session in an agent's history (L1, L4).
+type Closed struct {
+	Session string
+	Buyer   string
+	// Arrived is when the buyer first asked (or the agent started it).
+	Arrived time.Time
+	// LastMessage orders the history, newest first.
+	LastMessage time.Time
+	// At is when it closed.
+	At     time.Time
+	Reason CloseReason
+	Flags  Flags
+
+	seq uint64
+}
+
+// add puts s, just placed with a, in a's list.
+func (d *desk) add(s *session) {
+	d.list.ReplaceOrInsert(s)
+	if s.flags&FlagOffline != 0 {
+		d.offline++
+	}
+}
+
+// remove takes s out of the list.
+func (d *desk) remove(s *session) {
+	d.list.Delete(s)
+	if s.flags&FlagOffline != 0 {
+		d.offline--
+	}
+}
+
+// archive records a closed session, dropping the oldest beyond limit.
+func (d *desk) archive(c *Closed, limit int) {
+	d.history.ReplaceOrInsert(c)
+	for d.history.Len() > limit {
+		d.history.DeleteMax()
+	}
+}
+
+func (e *Engine) deskOf(a *agent.Agent) *desk { return e.desks[a] }
+
+// Page selects part of a list: skip Offset entries, return at most Limit
+// (0: all the rest).
+type Page struct {
+	Offset, Limit int
+}
+
+func (p Page) check() error {
+	if p.Offset < 0 || p.Limit < 0 {
+		return fmt.Errorf("%w: offset %d, limit %d", ErrInvalidPage, p.Offset, p.Limit)
+	}
+	return nil
+}
+
+// List returns a page of the agent's current-session list in the order of
+// L4 (unreplied first, longest waiting first; then replied, newest last
+// message first) and the list's length. Cost O(log m + offset + limit)
+// for m sessions in the list; nothing is sorted.
+//
+// Errors: ErrUnknownAgent, ErrInvalidPage.
+func (e *Engine) List(agentID string, p Page) ([]SessionInfo, int, error) {
+	a, err := e.agent(agentID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := p.check(); err != nil {
+		return nil, 0, err
+	}
+	d := e.deskOf(a)
+	var out []SessionInfo
+	i := 0
+	d.list.Ascend(func(s *session) bool {
+		if i >= p.Offset {
+			out = append(out, e.info(s))
+		}
+		i++
+		return p.Limit == 0 || len(out) < p.Limit
+	})
+	return out, d.list.Len(), nil
+}
+
+// History returns a page of the agent's closed sessions, newest last
+// message first (L4), and how many are kept (at most Policy.HistoryLimit).
+//
+// Errors: ErrUnknownAgent, ErrInvalidPage.
+func (e *Engine) History(agentID string, p Page) ([]Closed, int, error) {
+	a, err := e.agent(agentID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := p.check(); err != nil {
+		return nil, 0, err
+	}
+	d := e.deskOf(a)
+	var out []Closed
+	i := 0
+	d.history.Ascend(func(c *Closed) bool {
+		if i >= p.Offset {
+			out = append(out, *c)
+		}
+		i++
+		return p.Limit == 0 || len(out) < p.Limit
+	})
+	return out, d.history.Len(), nil
+}

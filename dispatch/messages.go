@@ -1,0 +1,152 @@
+package dispatch
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+)
+
+// Sender is who wrote a message.
+type Sender uint8
+
+const (
+	// FromBuyer: the buyer.
+	FromBuyer Sender = iota + 1
+	// FromAgent: a human agent; the only sender whose message is a reply
+	// (L5) and who is bound by S4 and L6.
+	FromAgent
+	// FromBot: the shop's robot.
+	FromBot
+	// FromSystem: a system auto-reply or notice.
+	FromSystem
+)
+
+var senderNames = [...]string{"", "buyer", "agent", "bot", "system"}
+
+// String returns "buyer", "agent", "bot" or "system".
+func (s Sender) String() string {
+	if s != 0 && int(s) < len(senderNames) {
+		return senderNames[s]
+	}
+	return fmt.Sprintf("Sender(%d)", uint8(s))
+}
+
+// Message is a message written in a session. The engine keeps no bodies,
+// only what dispatch and the list order need.
+type Message struct {
+	Session string
+	From    Sender
+	// Agent is who writes, for FromAgent: the agent holding the session
+	// (S4).
+	Agent string
+	// Unreachable is the host's flag that the buyer blocked the shop or
+	// that their privacy setting forbids messages (S4); such a message from
+	// the shop side is refused.
+	Unreachable bool
+}
+
+// Message records a message (L5): a buyer message makes the session
+// unreplied (if it was not) and unread; an agent message is a reply and
+// clears both; bot and system messages change neither. In an agent's list
+// it moves the session to its L4 place and resets the auto-close
+// deadline (L2, L3). It returns an EventMessage.
+//
+// An agent may write only in a session in its own list, never while
+// offline, never to an unreachable buyer (S4), and at most
+// Policy.DMLimit times to a buyer who has not followed and never chatted,
+// until they reply or follow (L6).
+//
+// Errors: ErrUnknownSession, ErrInvalidSender, ErrUnknownAgent,
+// ErrAgentOffline, ErrNotYourSession, ErrBuyerUnreachable, ErrDMLimit.
+func (e *Engine) Message(now time.Time, m Message) ([]Event, error) {
+	now = e.begin(now)
+	s, err := e.session(m.Session)
+	if err != nil {
+		return e.fail(err)
+	}
+	if m.From < FromBuyer || m.From > FromSystem {
+		return e.fail(fmt.Errorf("%w: %d", ErrInvalidSender, uint8(m.From)))
+	}
+	if m.From != FromBuyer && m.Unreachable {
+		return e.fail(fmt.Errorf("%w: session %q", ErrBuyerUnreachable, m.Session))
+	}
+	if m.From == FromAgent {
+		a, err := e.agent(m.Agent)
+		if err != nil {
+			return e.fail(err)
+		}
+		if a.Status() == agent.Offline {
+			return e.fail(fmt.Errorf("%w: %q cannot send", ErrAgentOffline, m.Agent))
+		}
+		if s.agent != a {
+			return e.fail(fmt.Errorf("%w: %q writing in %q", ErrNotYourSession, m.Agent, m.Session))
+		}
+		if e.pol.DMLimit > 0 && s.stranger && s.dmSent >= e.pol.DMLimit {
+			return e.fail(fmt.Errorf("%w: %d sent to a buyer who has not followed or replied", ErrDMLimit, s.dmSent))
+		}
+	}
+	e.update(s, func() {
+		s.lastFrom, s.lastMsg = m.From, now
+		switch m.From {
+		case FromBuyer:
+			s.unread++
+			if s.waitSince.IsZero() {
+				s.waitSince = now
+			}
+			s.stranger, s.dmSent = false, 0
+		case FromAgent:
+			s.unread, s.waitSince = 0, time.Time{}
+			if s.firstReply.IsZero() {
+				s.firstReply = now
+			}
+			s.dmSent++
+		}
+	})
+	ev := e.sessionEvent(EventMessage, s, now)
+	ev.Sender = m.From
+	e.emit(ev)
+	return e.out, nil
+}
+
+// MarkRead records that the agent read the session: its unread count
+// becomes 0 (L5). It does not reply: the session stays unreplied.
+//
+// Errors: ErrUnknownSession.
+func (e *Engine) MarkRead(now time.Time, id string) ([]Event, error) {
+	e.begin(now)
+	s, err := e.session(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	s.unread = 0
+	return e.out, nil
+}
+
+// Follow records that the buyer followed the shop: the L6 limit no longer
+// applies to the session.
+//
+// Errors: ErrUnknownSession.
+func (e *Engine) Follow(now time.Time, id string) ([]Event, error) {
+	e.begin(now)
+	s, err := e.session(id)
+	if err != nil {
+		return e.fail(err)
+	}
+	s.stranger = false
+	return e.out, nil
+}
+
+// update changes a session's list key under f, keeping its agent's list
+// and its auto-close deadline in step (delete, change, insert).
+func (e *Engine) update(s *session, f func()) {
+	if s.place != PlaceAgent {
+		f()
+		return
+	}
+	d := e.deskOf(s.agent)
+	d.list.Delete(s)
+	f()
+	d.list.ReplaceOrInsert(s)
+	e.rearm(s)
+}
