@@ -78,6 +78,32 @@ func setCap(id string, c agent.Capacity) op {
 	return op{"cap " + id + " " + c.String(), func(e *Engine, now time.Time) ([]Event, error) { return e.SetCapacity(now, id, c) }}
 }
 
+func msg(id string, from Sender, agentID string) op {
+	return op{"message " + id + " " + from.String(), func(e *Engine, now time.Time) ([]Event, error) {
+		return e.Message(now, Message{Session: id, From: from, Agent: agentID})
+	}}
+}
+
+func msgTo(m Message) op {
+	return op{"message " + m.Session + " " + m.From.String(), func(e *Engine, now time.Time) ([]Event, error) {
+		return e.Message(now, m)
+	}}
+}
+
+func start(id, buyer, agentID string, stranger bool) op {
+	return op{"start " + id, func(e *Engine, now time.Time) ([]Event, error) {
+		return e.Start(now, Outbound{Session: id, Buyer: buyer, Agent: agentID, Stranger: stranger})
+	}}
+}
+
+func markRead(id string) op {
+	return op{"read " + id, func(e *Engine, now time.Time) ([]Event, error) { return e.MarkRead(now, id) }}
+}
+
+func follow(id string) op {
+	return op{"follow " + id, func(e *Engine, now time.Time) ([]Event, error) { return e.Follow(now, id) }}
+}
+
 func advance() op {
 	return op{"advance", func(e *Engine, now time.Time) ([]Event, error) { return e.Advance(now), nil }}
 }
@@ -104,6 +130,16 @@ func brief(ev Event) string {
 		s = fmt.Sprintf("transferred %s %s>%s", ev.Session, ev.From, ev.Agent)
 	case EventClosed:
 		s = strings.TrimSpace(fmt.Sprintf("closed %s %s", ev.Session, ev.Agent))
+		if ev.Reason != CloseManual {
+			s += " " + ev.Reason.String()
+		}
+	case EventQueued:
+		s = "queued " + ev.Session
+		if ev.From != "" {
+			s += " from " + ev.From
+		}
+	case EventMessage:
+		s = fmt.Sprintf("message %s %s", ev.Session, ev.Sender)
 	case EventWarning:
 		s = fmt.Sprintf("warning %s %s", ev.Agent, ev.Warning.Code())
 	default:

@@ -90,6 +90,26 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		{"no-queue shop queues while an agent is online", scene, func(e *Engine) {
 			e.pol.NoQueue = true
 		}, "no-queue shop"},
+		{"list out of L4 order", scene, func(e *Engine) {
+			e.sessions["s2"].waitSince = t0.Add(-time.Hour) // key changed in place
+		}, "out of L4 order"},
+		{"session missing from its agent's list", scene, func(e *Engine) {
+			a, _ := e.roster.Get("a")
+			e.deskOf(a).list.Delete(e.sessions["s1"])
+		}, "lists 1 sessions"},
+		{"auto-close deadline not where the last message puts it", scene, func(e *Engine) {
+			e.pol.AgentIdleClose = time.Minute // s1 and s2 (buyer wrote last) now lack their timers
+		}, "has timer"},
+		{"offline-message count off (O5)", scene, func(e *Engine) {
+			a, _ := e.roster.Get("a")
+			e.deskOf(a).offline = 1
+		}, "offline sessions"},
+		{"history over its bound", scene, func(e *Engine) {
+			a, _ := e.roster.Get("a")
+			e.pol.HistoryLimit = 1
+			e.deskOf(a).history.ReplaceOrInsert(&Closed{Session: "x", seq: 1})
+			e.deskOf(a).history.ReplaceOrInsert(&Closed{Session: "y", seq: 2})
+		}, "closed sessions, limit"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
