@@ -127,3 +127,44 @@ func BenchmarkClosePullHead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAdvance: 100k sessions in agents' lists, each with an
+// auto-close deadline; every op advances the clock past the next one, so
+// one timer fires (a close) and a new arrival takes the freed place. The
+// cost is O(log n) per timer due, whatever the number pending.
+func BenchmarkAdvance(b *testing.B) {
+	for _, pending := range []int{1000, 100_000} {
+		b.Run(fmt.Sprintf("pending=%d", pending), func(b *testing.B) {
+			e, err := New(policy.Policy{AgentIdleClose: time.Hour})
+			if err != nil {
+				b.Fatal(err)
+			}
+			now := t0
+			for _, id := range ids("a", 100) {
+				if _, err := e.AddAgent(now, id, AgentConfig{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			step := time.Hour / time.Duration(pending) // one deadline per step
+			for _, id := range ids("pre", pending) {
+				now = now.Add(step)
+				if _, err := e.Arrive(now, Arrival{Session: id}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			fresh := ids("s", b.N)
+			clock := now
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				clock = clock.Add(step)
+				if evs := e.Advance(clock); len(evs) != 1 {
+					b.Fatalf("%d events, want one close", len(evs))
+				}
+				if _, err := e.Arrive(clock, Arrival{Session: fresh[i]}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

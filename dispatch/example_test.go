@@ -149,3 +149,65 @@ func ExampleEngine_TransferTargets() {
 	// busy online 1/1
 	// resting break 0/4
 }
+
+// Kuaishou's auto-close (L2): the agent answered, the buyer stayed silent
+// 20 minutes, the session closed by itself at that instant and the freed
+// place took the queue head (C5).
+func ExampleEngine_Message() {
+	eng, _ := dispatch.New(policy.Policy{BuyerIdleClose: 20 * time.Minute})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.Arrive(t0, dispatch.Arrival{Session: "s1"})
+	eng.Arrive(t0, dispatch.Arrival{Session: "s2"}) // queued
+
+	evs, _ := eng.Message(t0.Add(time.Minute), dispatch.Message{Session: "s1", From: dispatch.FromAgent, Agent: "wang"})
+	show(evs)
+	show(eng.Advance(t0.Add(time.Hour)))
+	// Output:
+	// 09:01:00 message s1 from agent
+	// 09:21:00 closed s1 at wang (buyer-idle)
+	// 09:21:00 assigned s2 -> wang (freed)
+}
+
+// An agent's current list in Feige's order (L4): unreplied first, longest
+// waiting first; then replied, newest last message first.
+func ExampleEngine_List() {
+	eng, _ := dispatch.New(policy.Policy{})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{})
+	for i, id := range []string{"s1", "s2", "s3"} {
+		eng.Arrive(t0.Add(time.Duration(i)*time.Minute), dispatch.Arrival{Session: id})
+	}
+	eng.Message(t0.Add(5*time.Minute), dispatch.Message{Session: "s1", From: dispatch.FromAgent, Agent: "wang"})
+
+	list, n, _ := eng.List("wang", dispatch.Page{Limit: 10})
+	fmt.Println(n, "in reception")
+	for _, s := range list {
+		if s.Unreplied {
+			fmt.Printf("%s unreplied since %s, %d unread\n", s.ID, s.WaitingSince.Format("15:04"), s.Unread)
+		} else {
+			fmt.Printf("%s replied, last message %s\n", s.ID, s.LastMessage.Format("15:04"))
+		}
+	}
+	// Output:
+	// 3 in reception
+	// s2 unreplied since 09:01, 1 unread
+	// s3 unreplied since 09:02, 1 unread
+	// s1 replied, last message 09:05
+}
+
+// Douyin's private-message rule (L6): three messages to a buyer who has not
+// followed and never chatted, then the buyer must reply or follow.
+func ExampleEngine_Start() {
+	eng, _ := dispatch.New(policy.Policy{DMLimit: 3})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{})
+	eng.Start(t0, dispatch.Outbound{Session: "dm1", Buyer: "fan", Agent: "wang", Stranger: true})
+	for i := 1; i <= 4; i++ {
+		_, err := eng.Message(t0.Add(time.Duration(i)*time.Minute),
+			dispatch.Message{Session: "dm1", From: dispatch.FromAgent, Agent: "wang"})
+		fmt.Println(i, errors.Is(err, dispatch.ErrDMLimit))
+	}
+	// Output:
+	// 1 false
+	// 2 false
+	// 3 false
+	// 4 true
+}
