@@ -19,6 +19,7 @@ const degree = 32
 // getters.
 type Agent struct {
 	id       string
+	group    string // R2: the group it serves first; "" for none
 	status   Status
 	resume   Status // what Login restores (S2)
 	capacity Capacity
@@ -34,6 +35,9 @@ func (a *Agent) ID() string { return a.id }
 
 // Status returns the agent's current status.
 func (a *Agent) Status() Status { return a.status }
+
+// Group returns the group the agent belongs to (R2), "" for none.
+func (a *Agent) Group() string { return a.group }
 
 // Capacity returns the agent's max reception.
 func (a *Agent) Capacity() Capacity { return a.capacity }
@@ -110,10 +114,22 @@ func lessID(a, b *Agent) bool { return a.id < b.id }
 type Roster struct {
 	byID   map[string]*Agent
 	all    *btree.BTreeG[*Agent] // every agent, by id
+	every  *index                // all agents' work indexes
+	groups map[string]*index     // one per group with members (R2)
+	online int                   // agents whose status is Online
+}
+
+// index holds the work indexes of one set of agents: the whole roster, or
+// one group.
+type index struct {
 	active *btree.BTreeG[*Agent] // online and not suspended, by lessSaturation
 	open   *btree.BTreeG[*Agent] // active with room, by id (round-robin)
-	online int                   // agents whose status is Online
 	rr     Agent                 // round-robin cursor: id of the last pick
+	size   int                   // agents in the set
+}
+
+func newIndex() *index {
+	return &index{active: btree.NewG(degree, lessSaturation), open: btree.NewG(degree, lessID)}
 }
 
 // NewRoster returns an empty roster.
@@ -121,9 +137,19 @@ func NewRoster() *Roster {
 	return &Roster{
 		byID:   make(map[string]*Agent),
 		all:    btree.NewG(degree, lessID),
-		active: btree.NewG(degree, lessSaturation),
-		open:   btree.NewG(degree, lessID),
+		every:  newIndex(),
+		groups: make(map[string]*index),
 	}
+}
+
+// in returns the index of a group, or of every agent for "". ok is false
+// for a group with no member.
+func (r *Roster) in(group string) (*index, bool) {
+	if group == "" {
+		return r.every, true
+	}
+	x, ok := r.groups[group]
+	return x, ok
 }
 
 // Len returns the number of agents.
@@ -160,9 +186,39 @@ func (r *Roster) Add(id string, c Capacity, now time.Time) (*Agent, error) {
 	a := &Agent{id: id, status: Online, resume: Online, capacity: c, idle: now}
 	r.byID[id] = a
 	r.all.ReplaceOrInsert(a)
+	r.every.size++
 	r.online++
 	r.index(a)
 	return a, nil
+}
+
+// SetGroup moves a into group g (R2); "" takes it out of any group.
+func (r *Roster) SetGroup(a *Agent, g string) {
+	r.unindex(a)
+	r.leaveGroup(a)
+	a.group = g
+	if g != "" {
+		x, ok := r.groups[g]
+		if !ok {
+			x = newIndex()
+			r.groups[g] = x
+		}
+		x.size++
+	}
+	r.index(a)
+}
+
+func (r *Roster) leaveGroup(a *Agent) {
+	if a.group == "" {
+		return
+	}
+	if x := r.groups[a.group]; x != nil {
+		x.size--
+		if x.size == 0 {
+			delete(r.groups, a.group)
+		}
+	}
+	a.group = ""
 }
 
 // Remove removes an idle agent. An agent with sessions in reception is not
@@ -176,10 +232,12 @@ func (r *Roster) Remove(id string) error {
 		return fmt.Errorf("%w: %q has %d", ErrAgentBusy, id, a.load)
 	}
 	r.unindex(a)
+	r.leaveGroup(a)
 	if a.status == Online {
 		r.online--
 	}
 	r.all.Delete(a)
+	r.every.size--
 	delete(r.byID, id)
 	return nil
 }
@@ -257,24 +315,46 @@ func (r *Roster) AddLoad(a *Agent, delta int, now time.Time) {
 // room, no online agent has (every agent with room has saturation < 1, every
 // full one ≥ 1). ok is false when no agent is online and not suspended.
 // Cost O(log n).
-func (r *Roster) LeastSaturated() (a *Agent, ok bool) { return r.active.Min() }
+func (r *Roster) LeastSaturated() (a *Agent, ok bool) { return r.every.active.Min() }
+
+// LeastSaturatedIn is LeastSaturated among the agents of group g (R2);
+// g == "" means every agent.
+func (r *Roster) LeastSaturatedIn(g string) (a *Agent, ok bool) {
+	x, ok := r.in(g)
+	if !ok {
+		return nil, false
+	}
+	return x.active.Min()
+}
 
 // NextRoundRobin returns the agent with room whose id follows, in id order,
 // the one it returned last (wrapping around), and moves its cursor there
 // (R1 round-robin). ok is false when no agent has room. Cost O(log n).
-func (r *Roster) NextRoundRobin() (a *Agent, ok bool) {
-	r.open.AscendGreaterOrEqual(&r.rr, func(x *Agent) bool {
-		if x.id == r.rr.id {
+func (r *Roster) NextRoundRobin() (a *Agent, ok bool) { return r.every.next() }
+
+// NextRoundRobinIn is NextRoundRobin among the agents of group g, with a
+// cursor of its own; g == "" means every agent.
+func (r *Roster) NextRoundRobinIn(g string) (a *Agent, ok bool) {
+	x, ok := r.in(g)
+	if !ok {
+		return nil, false
+	}
+	return x.next()
+}
+
+func (x *index) next() (a *Agent, ok bool) {
+	x.open.AscendGreaterOrEqual(&x.rr, func(y *Agent) bool {
+		if y.id == x.rr.id {
 			return true // strictly after the cursor
 		}
-		a, ok = x, true
+		a, ok = y, true
 		return false
 	})
 	if !ok {
-		a, ok = r.open.Min()
+		a, ok = x.open.Min()
 	}
 	if ok {
-		r.rr.id = a.id
+		x.rr.id = a.id
 	}
 	return a, ok
 }
@@ -283,7 +363,7 @@ func (r *Roster) NextRoundRobin() (a *Agent, ok bool) {
 // most saturated (the order of the R3 transfer list within "online").
 func (r *Roster) ActiveBySaturation() iter.Seq[*Agent] {
 	return func(yield func(*Agent) bool) {
-		r.active.Ascend(func(a *Agent) bool { return yield(a) })
+		r.every.active.Ascend(func(a *Agent) bool { return yield(a) })
 	}
 }
 
@@ -293,13 +373,20 @@ func (r *Roster) ActiveBySaturation() iter.Seq[*Agent] {
 func Less(a, b *Agent) bool { return lessSaturation(a, b) }
 
 func (r *Roster) unindex(a *Agent) {
-	if a.active {
-		r.active.Delete(a)
-		a.active = false
+	if !a.active {
+		return
 	}
+	r.every.remove(a)
+	if a.group != "" {
+		r.groups[a.group].remove(a)
+	}
+	a.active, a.open = false, false
+}
+
+func (x *index) remove(a *Agent) {
+	x.active.Delete(a)
 	if a.open {
-		r.open.Delete(a)
-		a.open = false
+		x.open.Delete(a)
 	}
 }
 
@@ -307,11 +394,18 @@ func (r *Roster) index(a *Agent) {
 	if a.status != Online || a.capacity.IsSuspended() {
 		return
 	}
-	r.active.ReplaceOrInsert(a)
 	a.active = true
-	if a.capacity.HasRoom(a.load) {
-		r.open.ReplaceOrInsert(a)
-		a.open = true
+	a.open = a.capacity.HasRoom(a.load)
+	r.every.insert(a)
+	if a.group != "" {
+		r.groups[a.group].insert(a)
+	}
+}
+
+func (x *index) insert(a *Agent) {
+	x.active.ReplaceOrInsert(a)
+	if a.open {
+		x.open.ReplaceOrInsert(a)
 	}
 }
 
@@ -323,6 +417,7 @@ func (r *Roster) Verify() error {
 		return fmt.Errorf("agent: roster has %d agents in its id index, %d in its map", r.all.Len(), len(r.byID))
 	}
 	online, active, open := 0, 0, 0
+	groupSize, groupActive, groupOpen := map[string]int{}, map[string]int{}, map[string]int{}
 	for id, a := range r.byID {
 		if a.id != id {
 			return fmt.Errorf("agent: roster maps %q to agent %q", id, a.id)
@@ -344,34 +439,72 @@ func (r *Roster) Verify() error {
 		if a.active != wantActive || a.open != wantOpen {
 			return fmt.Errorf("agent: %q flagged active=%v open=%v, want %v %v", id, a.active, a.open, wantActive, wantOpen)
 		}
+		sets := []*index{r.every}
+		if a.group != "" {
+			x, ok := r.groups[a.group]
+			if !ok {
+				return fmt.Errorf("agent: %q is in group %q, which has no index", id, a.group)
+			}
+			sets = append(sets, x)
+			groupSize[a.group]++
+		}
+		for _, x := range sets {
+			if got, ok := x.active.Get(a); wantActive != (ok && got == a) {
+				return fmt.Errorf("agent: %q in the saturation index: %v, want %v", id, ok, wantActive)
+			}
+			if got, ok := x.open.Get(a); wantOpen != (ok && got == a) {
+				return fmt.Errorf("agent: %q in the round-robin index: %v, want %v", id, ok, wantOpen)
+			}
+		}
 		if wantActive {
 			active++
-			if got, ok := r.active.Get(a); !ok || got != a {
-				return fmt.Errorf("agent: %q missing from the saturation index", id)
-			}
+			groupActive[a.group]++
 		}
 		if wantOpen {
 			open++
-			if got, ok := r.open.Get(a); !ok || got != a {
-				return fmt.Errorf("agent: %q missing from the round-robin index", id)
-			}
+			groupOpen[a.group]++
 		}
 	}
 	if online != r.online {
 		return fmt.Errorf("agent: roster counts %d online, has %d", r.online, online)
 	}
-	if r.active.Len() != active || r.open.Len() != open {
-		return fmt.Errorf("agent: index sizes %d/%d, want %d/%d", r.active.Len(), r.open.Len(), active, open)
+	if r.every.size != len(r.byID) {
+		return fmt.Errorf("agent: roster counts %d agents, has %d", r.every.size, len(r.byID))
 	}
-	var prev *Agent
-	var err error
-	r.active.Ascend(func(a *Agent) bool {
-		if prev != nil && !lessSaturation(prev, a) {
-			err = fmt.Errorf("agent: saturation index out of order at %q, %q", prev.id, a.id)
-			return false
+	if r.every.active.Len() != active || r.every.open.Len() != open {
+		return fmt.Errorf("agent: index sizes %d/%d, want %d/%d", r.every.active.Len(), r.every.open.Len(), active, open)
+	}
+	if len(r.groups) != len(groupSize) {
+		return fmt.Errorf("agent: %d group indexes for %d groups with members", len(r.groups), len(groupSize))
+	}
+	for g, x := range r.groups {
+		if x.size != groupSize[g] || x.active.Len() != groupActive[g] || x.open.Len() != groupOpen[g] {
+			return fmt.Errorf("agent: group %q index sizes %d/%d/%d, want %d/%d/%d", g,
+				x.size, x.active.Len(), x.open.Len(), groupSize[g], groupActive[g], groupOpen[g])
 		}
-		prev = a
-		return true
-	})
-	return err
+	}
+	for _, x := range append([]*index{r.every}, mapValues(r.groups)...) {
+		var prev *Agent
+		var err error
+		x.active.Ascend(func(a *Agent) bool {
+			if prev != nil && !lessSaturation(prev, a) {
+				err = fmt.Errorf("agent: saturation index out of order at %q, %q", prev.id, a.id)
+				return false
+			}
+			prev = a
+			return true
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func mapValues(m map[string]*index) []*index {
+	out := make([]*index, 0, len(m))
+	for _, x := range m {
+		out = append(out, x)
+	}
+	return out
 }

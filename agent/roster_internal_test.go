@@ -55,17 +55,17 @@ func TestRoster_VerifyDetectsCorruption(t *testing.T) {
 		{"resume offline (S2: login never restores offline)", func(r *Roster, m map[string]*Agent) { m["a"].resume = Offline }},
 		{"capacity changed without reindex", func(r *Roster, m map[string]*Agent) { m["a"].capacity = Suspended() }},
 		{"limit lowered without reindex", func(r *Roster, m map[string]*Agent) { m["b"].capacity = Limit(2) }},
-		{"missing from saturation index", func(r *Roster, m map[string]*Agent) { r.active.Delete(m["b"]) }},
-		{"missing from round-robin index", func(r *Roster, m map[string]*Agent) { r.open.Delete(m["a"]) }},
+		{"missing from saturation index", func(r *Roster, m map[string]*Agent) { r.every.active.Delete(m["b"]) }},
+		{"missing from round-robin index", func(r *Roster, m map[string]*Agent) { r.every.open.Delete(m["a"]) }},
 		{"stranger in saturation index", func(r *Roster, m map[string]*Agent) {
-			r.active.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online, capacity: Limit(5)})
+			r.every.active.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online, capacity: Limit(5)})
 		}},
 		{"stranger in round-robin index", func(r *Roster, m map[string]*Agent) {
-			r.open.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online})
+			r.every.open.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online})
 		}},
 		{"saturation index holds a copy", func(r *Roster, m map[string]*Agent) {
 			cp := *m["c"]
-			r.active.ReplaceOrInsert(&cp)
+			r.every.active.ReplaceOrInsert(&cp)
 		}},
 		{"missing from id index", func(r *Roster, m map[string]*Agent) { r.all.Delete(m["c"]) }},
 		{"stranger replaces an agent in id index", func(r *Roster, m map[string]*Agent) {

@@ -17,6 +17,8 @@ type AgentConfig struct {
 	// agent.Offline means "not logged in yet": its first Login makes it
 	// online.
 	Status agent.Status
+	// Group is the policy group the agent serves first (R2); "" for none.
+	Group string
 }
 
 // AddAgent adds an agent. If it is online with room, it takes waiting
@@ -24,7 +26,7 @@ type AgentConfig struct {
 // returns an EventWarning (C3).
 //
 // Errors: ErrEmptyAgentID, ErrDuplicateAgent, ErrInvalidStatus,
-// ErrCapacityOutOfRange, ErrCapacityMode.
+// ErrCapacityOutOfRange, ErrCapacityMode, ErrUnknownGroup.
 func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, error) {
 	now = e.begin(now)
 	if cfg.Status == 0 {
@@ -36,11 +38,17 @@ func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, e
 	if err := e.pol.Capacity.Check(cfg.Capacity); err != nil {
 		return e.fail(fmt.Errorf("add agent %q: %w", id, err))
 	}
+	if cfg.Group != "" && !e.pol.HasGroup(cfg.Group) {
+		return e.fail(fmt.Errorf("%w: %q", ErrUnknownGroup, cfg.Group))
+	}
 	a, err := e.roster.Add(id, cfg.Capacity, now)
 	if err != nil {
 		return e.fail(err)
 	}
 	e.desks[a] = newDesk()
+	if cfg.Group != "" {
+		e.roster.SetGroup(a, cfg.Group)
+	}
 	switch cfg.Status {
 	case agent.Offline:
 		e.roster.Logout(a) // remembers online for the first Login (S2)

@@ -62,9 +62,12 @@ const (
 	// CloseAgentIdle: the buyer wrote last and nobody answered for
 	// Policy.AgentIdleClose (L3).
 	CloseAgentIdle
+	// CloseBotIdle: a session held by the bot fell silent for
+	// Policy.BotTTL (B1).
+	CloseBotIdle
 )
 
-var closeNames = [...]string{"", "manual", "buyer-idle", "agent-idle"}
+var closeNames = [...]string{"", "manual", "buyer-idle", "agent-idle", "bot-idle"}
 
 // String returns the reason's name, e.g. "buyer-idle".
 func (r CloseReason) String() string {

@@ -24,9 +24,11 @@ const (
 	PlaceQueue
 	// PlaceOffline: waiting in the offline pool (离线留言, O1).
 	PlaceOffline
+	// PlaceBot: held by the shop's bot (B1, B2, P5, O4).
+	PlaceBot
 )
 
-// String returns "agent", "queue" or "offline".
+// String returns "agent", "queue", "offline" or "bot".
 func (p Place) String() string {
 	switch p {
 	case PlaceAgent:
@@ -35,6 +37,8 @@ func (p Place) String() string {
 		return "queue"
 	case PlaceOffline:
 		return "offline"
+	case PlaceBot:
+		return "bot"
 	}
 	return fmt.Sprintf("Place(%d)", uint8(p))
 }
@@ -44,6 +48,7 @@ func (p Place) String() string {
 type session struct {
 	entry queue.Entry // ID, Priority, Arrived, Seq
 	buyer string
+	group string // R2: only this group's agents may take it; "" anyone
 	place Place
 	flags Flags
 	agent *agent.Agent // set when place == PlaceAgent
@@ -70,6 +75,7 @@ const (
 	timerExpire    timerKind = iota + 1 // offline message leaves auto-distribution (O3)
 	timerBuyerIdle                      // auto-close: buyer silent (L2, L3)
 	timerAgentIdle                      // auto-close: nobody answered the buyer (L3)
+	timerBotIdle                        // a bot session falls silent (B1)
 )
 
 // lessDeadline orders the timer index: deadline, then sequence (total).
@@ -125,11 +131,16 @@ type Engine struct {
 	roster *agent.Roster
 
 	sessions map[string]*session
-	queue    *queue.Pool
-	offline  *queue.Pool
+	pools    []*pools          // pools[0]: anyone's; then one per policy group (R2)
+	poolOf   map[string]*pools // by restriction group, "" → pools[0]
 	timers   *btree.BTreeG[*session]
 	recent   map[string]*agent.Agent // buyer → agent who served them last (R1)
 	desks    map[*agent.Agent]*desk  // each agent's current list and history (L4)
+	bot      int                     // sessions held by the bot
+
+	level   policy.TeamLevel // P2
+	crowds  map[string]bool  // priority crowd id → member crowd (P1, P6)
+	prompts cooldowns        // P8
 
 	out   []Event
 	carry bool // out holds timer events of a rejected operation
@@ -146,11 +157,21 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		log:      zap.NewNop(),
 		roster:   agent.NewRoster(),
 		sessions: make(map[string]*session),
-		queue:    queue.New(),
-		offline:  queue.New(),
+		poolOf:   make(map[string]*pools),
 		timers:   btree.NewG(32, lessDeadline),
 		recent:   make(map[string]*agent.Agent),
 		desks:    make(map[*agent.Agent]*desk),
+		level:    p.TeamLevel,
+		crowds:   make(map[string]bool),
+		prompts:  newCooldowns(),
+	}
+	for _, g := range append([]string{""}, groupIDs(p)...) {
+		x := &pools{group: g, queue: queue.New(), offline: queue.New()}
+		e.pools = append(e.pools, x)
+		e.poolOf[g] = x
+	}
+	for _, c := range p.Crowds {
+		e.crowds[c.ID] = c.Member
 	}
 	for _, o := range opts {
 		o.apply(e)
@@ -222,7 +243,7 @@ func (e *Engine) fire(now time.Time) {
 		case timerExpire:
 			// An offline message not distributed in time leaves
 			// auto-distribution, reported, never silently (O3).
-			e.offline.Delete(&s.entry)
+			e.poolOf[s.group].offline.Delete(&s.entry)
 			delete(e.sessions, s.entry.ID)
 			e.emit(e.sessionEvent(EventExpired, s, at))
 			e.debug("expired", s)
@@ -230,6 +251,8 @@ func (e *Engine) fire(now time.Time) {
 			e.closeSession(s, at, CloseBuyerIdle)
 		case timerAgentIdle:
 			e.closeSession(s, at, CloseAgentIdle)
+		case timerBotIdle:
+			e.closeSession(s, at, CloseBotIdle)
 		}
 	}
 }
@@ -251,23 +274,39 @@ func (e *Engine) clearTimer(s *session) {
 // who wrote last (L2, L3). The clock counts from the last message, or from
 // when the session entered this agent's list if that is later: an agent
 // who just received a session is never closed on for the silence before.
+//
+// A session held by the bot closes after Policy.BotTTL of silence,
+// whoever wrote last: bot sessions never stay open forever.
 func (e *Engine) rearm(s *session) {
-	if s.place != PlaceAgent {
+	k, at := e.wantTimer(s)
+	if k == 0 {
+		e.clearTimer(s)
 		return
 	}
+	e.setTimer(s, at, k)
+}
+
+// wantTimer returns the timer s should have in its place, if any.
+func (e *Engine) wantTimer(s *session) (timerKind, time.Time) {
 	base := s.lastMsg
 	if s.entered.After(base) {
 		base = s.entered
 	}
-	d, k := e.pol.BuyerIdleClose, timerBuyerIdle
-	if s.lastFrom == FromBuyer {
-		d, k = e.pol.AgentIdleClose, timerAgentIdle
+	switch s.place {
+	case PlaceOffline:
+		return timerExpire, s.entry.Arrived.Add(e.pol.OfflineTTL())
+	case PlaceBot:
+		return timerBotIdle, base.Add(e.pol.BotTTL())
+	case PlaceAgent:
+		d, k := e.pol.BuyerIdleClose, timerBuyerIdle
+		if s.lastFrom == FromBuyer {
+			d, k = e.pol.AgentIdleClose, timerAgentIdle
+		}
+		if d > 0 {
+			return k, base.Add(d)
+		}
 	}
-	if d == 0 {
-		e.clearTimer(s)
-		return
-	}
-	e.setTimer(s, base.Add(d), k)
+	return 0, time.Time{}
 }
 
 func (e *Engine) debug(msg string, s *session) {

@@ -42,6 +42,15 @@ var (
 	ErrInvalidSender = errors.New("dispatch: invalid sender")
 	// ErrInvalidPage: a negative offset or limit.
 	ErrInvalidPage = errors.New("dispatch: invalid page")
+	// ErrNotWithBot: Handover needs a session held by the bot.
+	ErrNotWithBot = errors.New("dispatch: session is not with the bot")
+	// ErrInvalidTeamLevel: a team level above policy.LevelGold.
+	ErrInvalidTeamLevel = errors.New("dispatch: invalid team level")
+	// ErrInvalidPriority: Arrival.Priority outside (-PriorityBand,
+	// PriorityBand).
+	ErrInvalidPriority = errors.New("dispatch: invalid priority")
+	// ErrUnknownGroup: AgentConfig.Group names no group of the policy.
+	ErrUnknownGroup = errors.New("dispatch: unknown group")
 
 	// ErrUnknownAgent is agent.ErrUnknownAgent: no agent has this id.
 	ErrUnknownAgent = agent.ErrUnknownAgent

@@ -35,9 +35,14 @@ const (
 	// EventMessage: a message was written; Sender says by whom (L5). It
 	// feeds reply-time metrics.
 	EventMessage
+	// EventBot: the session is held by the shop's bot (B1, B2, P5); a later
+	// EventAssigned or EventQueued is its hand-over to humans.
+	EventBot
+	// EventPrompt: show the buyer Prompt (P6-P9).
+	EventPrompt
 )
 
-var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning", "message"}
+var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning", "message", "bot", "prompt"}
 
 // String returns the kind's name, e.g. "assigned".
 func (k Kind) String() string {
@@ -65,9 +70,16 @@ const (
 	CauseManual
 	// CauseStarted: the agent started the session (Engine.Start).
 	CauseStarted
+	// CausePriority: a priority-crowd buyer skipped the bot and the queue
+	// (P1); over the cap if every agent was full.
+	CausePriority
+	// CauseExclusive: the buyer's exclusive agent took it (P10).
+	CauseExclusive
+	// CauseHandover: the bot handed it to a human (B1).
+	CauseHandover
 )
 
-var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started"}
+var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover"}
 
 // String returns the cause's name, e.g. "freed".
 func (c Cause) String() string {
@@ -180,6 +192,8 @@ type Event struct {
 	Sender Sender
 	// Reason is why an EventClosed happened.
 	Reason CloseReason
+	// Prompt is what to show the buyer, on EventPrompt (P6).
+	Prompt Prompt
 }
 
 // String renders the event on one line, for logs and examples.
@@ -203,6 +217,8 @@ func (e Event) String() string {
 		}
 	case EventMessage:
 		fmt.Fprintf(&b, " from %s", e.Sender)
+	case EventPrompt:
+		fmt.Fprintf(&b, " %s「%s」%s", e.Prompt.Key, e.Prompt.TitleZH, e.Prompt.TextZH)
 	case EventQueued:
 		if e.From != "" {
 			fmt.Fprintf(&b, " (requeued from %s)", e.From)

@@ -142,6 +142,8 @@ func brief(ev Event) string {
 		s = fmt.Sprintf("message %s %s", ev.Session, ev.Sender)
 	case EventWarning:
 		s = fmt.Sprintf("warning %s %s", ev.Agent, ev.Warning.Code())
+	case EventPrompt:
+		s = fmt.Sprintf("prompt %s %s", ev.Session, ev.Prompt.Key)
 	default:
 		s = fmt.Sprintf("%s %s", ev.Kind, ev.Session)
 	}
@@ -169,7 +171,7 @@ func newLedger() *ledger {
 // must leave its agent online and within its cap at that very moment
 // (C1, C4); the cap is the one in force after the operation.
 func (l *ledger) apply(e *Engine, ev Event) error {
-	if ev.Kind == EventMessage || ev.Kind == EventWarning {
+	if ev.Kind == EventMessage || ev.Kind == EventWarning || ev.Kind == EventPrompt {
 		return nil // moves nothing
 	}
 	if p, ok := l.place[ev.Session]; ok && strings.HasPrefix(p, "agent:") {
@@ -195,6 +197,8 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 		l.place[ev.Session] = "queue"
 	case EventOffline:
 		l.place[ev.Session] = "offline"
+	case EventBot:
+		l.place[ev.Session] = "bot"
 	case EventClosed, EventLeft, EventExpired:
 		delete(l.place, ev.Session)
 		l.gone[ev.Session] = ev.Kind
@@ -310,12 +314,15 @@ func dump(e *Engine) string {
 		s, _ := e.Session(id)
 		fmt.Fprintf(&b, "session %+v\n", s)
 	}
-	for en := range e.queue.All() {
-		fmt.Fprintf(&b, "queue %s\n", en.ID)
+	for _, x := range e.pools {
+		for en := range x.queue.All() {
+			fmt.Fprintf(&b, "queue %q %s\n", x.group, en.ID)
+		}
+		for en := range x.offline.All() {
+			fmt.Fprintf(&b, "offline %q %s\n", x.group, en.ID)
+		}
 	}
-	for en := range e.offline.All() {
-		fmt.Fprintf(&b, "offline %s\n", en.ID)
-	}
+	fmt.Fprintf(&b, "bot %d level %v\n", e.bot, e.level)
 	for a := range e.Agents() {
 		list, _, _ := e.List(a.ID, Page{})
 		for _, s := range list {

@@ -142,6 +142,9 @@ func (e *Engine) Follow(now time.Time, id string) ([]Event, error) {
 func (e *Engine) update(s *session, f func()) {
 	if s.place != PlaceAgent {
 		f()
+		if s.place == PlaceBot {
+			e.rearm(s) // the bot's silence timer
+		}
 		return
 	}
 	d := e.deskOf(s.agent)

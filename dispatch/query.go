@@ -107,28 +107,46 @@ func (e *Engine) Agents() iter.Seq[AgentInfo] {
 	}
 }
 
-// QueueLen returns the number of sessions in the queue pool (Q3).
-func (e *Engine) QueueLen() int { return e.queue.Len() }
+// QueueLen returns the number of sessions in the queue pool (Q3), all
+// groups together.
+func (e *Engine) QueueLen() int {
+	n := 0
+	for _, x := range e.pools {
+		n += x.queue.Len()
+	}
+	return n
+}
 
 // OfflineLen returns the number of messages waiting in the offline pool
-// (O1).
-func (e *Engine) OfflineLen() int { return e.offline.Len() }
+// (O1), all groups together.
+func (e *Engine) OfflineLen() int {
+	n := 0
+	for _, x := range e.pools {
+		n += x.offline.Len()
+	}
+	return n
+}
+
+// BotLen returns the number of sessions held by the bot (B1).
+func (e *Engine) BotLen() int { return e.bot }
 
 // Position returns a waiting session's 1-based place in its pool and the
-// pool's length (Q3: "you are number 3 of 12"). ok is false for a session
-// that is not waiting. Cost O(position).
+// pool's length (Q3: "you are number 3 of 12"). A session waiting for its
+// crowd's group (R2) counts within that group's pool. ok is false for a
+// session that is not waiting. Cost O(position).
 func (e *Engine) Position(id string) (pos, length int, ok bool) {
 	s, found := e.sessions[id]
 	if !found {
 		return 0, 0, false
 	}
+	x := e.poolOf[s.group]
 	switch s.place {
 	case PlaceQueue:
-		pos, ok = e.queue.Position(&s.entry)
-		return pos, e.queue.Len(), ok
+		pos, ok = x.queue.Position(&s.entry)
+		return pos, x.queue.Len(), ok
 	case PlaceOffline:
-		pos, ok = e.offline.Position(&s.entry)
-		return pos, e.offline.Len(), ok
+		pos, ok = x.offline.Position(&s.entry)
+		return pos, x.offline.Len(), ok
 	}
 	return 0, 0, false
 }
@@ -176,34 +194,45 @@ func (e *Engine) TransferTargets(from string) ([]AgentInfo, error) {
 // first violation:
 //
 //   - every open session is in exactly one place: an agent's list, the
-//     queue pool or the offline pool, and that place holds it;
-//   - each agent's load is the number of sessions in its list;
-//   - both pools are in Q2 order (priority, arrival, sequence), the
-//     roster's indexes match its agents;
-//   - no session waits while an online agent has room (C5, C6, O1), and in
-//     no-queue mode (Q4) none queues while an online agent is not suspended;
-//   - every offline message has its expiry timer (O3), and every timer
-//     belongs to one.
+//     queue pool or the offline pool of its group, or the bot, and that
+//     place holds it;
+//   - each agent's load is the number of sessions in its list, which is in
+//     L4 order; the pools are in Q2 order; the roster's indexes match its
+//     agents;
+//   - no session waits while an online agent that may take it has room
+//     (C5, C6, O1, R2; offline messages held back by the O5 guard aside),
+//     and in no-queue mode (Q4) none queues while such an agent is online
+//     and not suspended;
+//   - every session has exactly the timer its place and last message call
+//     for (O3, L2, L3, B1), and every timer belongs to one.
 //
-// It costs O(n) and is meant for tests and for hosts checking a restored
-// state.
+// It costs O(n + w) and is meant for tests and for hosts checking a
+// restored state.
 func (e *Engine) Verify() error {
 	if err := e.roster.Verify(); err != nil {
 		return err
 	}
-	if err := e.queue.Verify(); err != nil {
-		return err
-	}
-	if err := e.offline.Verify(); err != nil {
-		return err
+	for _, x := range e.pools {
+		if err := x.queue.Verify(); err != nil {
+			return err
+		}
+		if err := x.offline.Verify(); err != nil {
+			return err
+		}
 	}
 	loads := make(map[*agent.Agent]int)
-	queued, offline, timed := 0, 0, 0
+	queued := make(map[string]int)
+	offline := make(map[string]int)
+	timed, bot := 0, 0
 	for id, s := range e.sessions {
 		if s.entry.ID != id {
 			return fmt.Errorf("dispatch: session map has %q under %q", s.entry.ID, id)
 		}
-		inQueue, inOffline := e.queue.Contains(&s.entry), e.offline.Contains(&s.entry)
+		x, ok := e.poolOf[s.group]
+		if !ok {
+			return fmt.Errorf("dispatch: session %q restricted to unknown group %q", id, s.group)
+		}
+		inQueue, inOffline := x.queue.Contains(&s.entry), x.offline.Contains(&s.entry)
 		switch s.place {
 		case PlaceAgent:
 			if s.agent == nil {
@@ -216,23 +245,27 @@ func (e *Engine) Verify() error {
 				return fmt.Errorf("dispatch: session %q is with %q and also waiting", id, s.agent.ID())
 			}
 			loads[s.agent]++
-		case PlaceQueue, PlaceOffline:
+		case PlaceQueue, PlaceOffline, PlaceBot:
 			if s.agent != nil {
-				return fmt.Errorf("dispatch: waiting session %q points at agent %q", id, s.agent.ID())
+				return fmt.Errorf("dispatch: session %q in the %s points at agent %q", id, s.place, s.agent.ID())
 			}
 			if inQueue != (s.place == PlaceQueue) || inOffline != (s.place == PlaceOffline) {
 				return fmt.Errorf("dispatch: session %q in the %s place: in queue %v, in offline pool %v", id, s.place, inQueue, inOffline)
 			}
-			if s.place == PlaceQueue {
-				queued++
-			} else {
-				offline++
+			switch s.place {
+			case PlaceQueue:
+				queued[s.group]++
+			case PlaceOffline:
+				offline[s.group]++
+			default:
+				bot++
 			}
 		default:
 			return fmt.Errorf("dispatch: session %q has no place (%v)", id, s.place)
 		}
-		if err := e.verifyTimer(s); err != nil {
-			return err
+		if k, at := e.wantTimer(s); s.timer != k || !s.deadline.Equal(at) {
+			return fmt.Errorf("dispatch: session %q in the %s place has timer %d at %v, want %d at %v",
+				id, s.place, s.timer, s.deadline, k, at)
 		}
 		if !s.deadline.IsZero() {
 			timed++
@@ -241,8 +274,14 @@ func (e *Engine) Verify() error {
 			}
 		}
 	}
-	if queued != e.queue.Len() || offline != e.offline.Len() {
-		return fmt.Errorf("dispatch: pools hold %d queued, %d offline; sessions say %d, %d", e.queue.Len(), e.offline.Len(), queued, offline)
+	for _, x := range e.pools {
+		if queued[x.group] != x.queue.Len() || offline[x.group] != x.offline.Len() {
+			return fmt.Errorf("dispatch: pools of %q hold %d queued, %d offline; sessions say %d, %d",
+				x.group, x.queue.Len(), x.offline.Len(), queued[x.group], offline[x.group])
+		}
+	}
+	if bot != e.bot {
+		return fmt.Errorf("dispatch: %d sessions with the bot, counted %d", bot, e.bot)
 	}
 	if timed != e.timers.Len() {
 		return fmt.Errorf("dispatch: %d timers indexed, %d sessions have one", e.timers.Len(), timed)
@@ -254,18 +293,43 @@ func (e *Engine) Verify() error {
 		if a.Load() != loads[a] {
 			return fmt.Errorf("dispatch: agent %q has load %d but holds %d sessions", a.ID(), a.Load(), loads[a])
 		}
+		if a.Group() != "" && !e.pol.HasGroup(a.Group()) {
+			return fmt.Errorf("dispatch: agent %q in unknown group %q", a.ID(), a.Group())
+		}
 		if err := e.verifyDesk(a); err != nil {
 			return err
 		}
-		// No session waits while an online agent has room (C5, C6, O1),
-		// but for offline messages held back by the O5 guard.
-		if a.HasRoom() && (queued > 0 || (offline > 0 && !e.atOfflineBatch(a))) {
-			return fmt.Errorf("dispatch: %d queued, %d offline wait while agent %q has room", queued, offline, a.ID())
+		if !a.HasRoom() {
+			continue
+		}
+		// No session waits while an online agent that may take it has
+		// room (C5, C6, O1, R2), but for offline messages held back by
+		// the O5 guard.
+		groups := []string{""}
+		if a.Group() != "" {
+			groups = append(groups, a.Group())
+		}
+		for _, g := range groups {
+			q, o := queued[g], offline[g]
+			if q > 0 || (o > 0 && !e.atOfflineBatch(a)) {
+				return fmt.Errorf("dispatch: %d queued, %d offline for %q wait while agent %q has room", q, o, g, a.ID())
+			}
 		}
 	}
-	if e.pol.NoQueue && queued > 0 {
-		if a, ok := e.roster.LeastSaturated(); ok {
-			return fmt.Errorf("dispatch: no-queue shop has %d queued while agent %q is online", queued, a.ID())
+	if e.pol.NoQueue {
+		for g, q := range queued {
+			if q == 0 {
+				continue
+			}
+			for _, x := range e.pools {
+				if x.group != g {
+					continue
+				}
+				entry, _ := x.queue.Min()
+				if a := e.leastActive(e.sessions[entry.ID]); a != nil {
+					return fmt.Errorf("dispatch: no-queue shop has %d queued for %q while agent %q is online", q, g, a.ID())
+				}
+			}
 		}
 	}
 	return nil
@@ -273,34 +337,6 @@ func (e *Engine) Verify() error {
 
 func (e *Engine) atOfflineBatch(a *agent.Agent) bool {
 	return e.pol.OfflineBatch > 0 && e.deskOf(a).offline >= e.pol.OfflineBatch
-}
-
-// verifyTimer checks that s has exactly the timer its place and last
-// message call for (O3, L2, L3).
-func (e *Engine) verifyTimer(s *session) error {
-	var want timerKind
-	var at time.Time
-	switch s.place {
-	case PlaceOffline:
-		want, at = timerExpire, s.entry.Arrived.Add(e.pol.OfflineTTL())
-	case PlaceAgent:
-		base := s.lastMsg
-		if s.entered.After(base) {
-			base = s.entered
-		}
-		d, k := e.pol.BuyerIdleClose, timerBuyerIdle
-		if s.lastFrom == FromBuyer {
-			d, k = e.pol.AgentIdleClose, timerAgentIdle
-		}
-		if d > 0 {
-			want, at = k, base.Add(d)
-		}
-	}
-	if s.timer != want || !s.deadline.Equal(at) {
-		return fmt.Errorf("dispatch: session %q in the %s place has timer %d at %v, want %d at %v",
-			s.entry.ID, s.place, s.timer, s.deadline, want, at)
-	}
-	return nil
 }
 
 // verifyDesk checks an agent's list against its sessions and the L4

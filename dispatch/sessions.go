@@ -14,26 +14,48 @@ type Arrival struct {
 	// Session is the host's id for the session; required, unique among
 	// open sessions.
 	Session string
-	// Buyer identifies the buyer, for recent-contact routing (R1). It may
-	// be empty: such a session is never routed by recent contact.
+	// Buyer identifies the buyer, for recent-contact routing (R1), the bot
+	// split (B2) and the prompt cool-down (P8). It may be empty: such a
+	// session is never routed by recent contact and never prompted.
 	Buyer string
 	// Priority orders the queue: higher first (Q2). Zero for ordinary
-	// buyers.
+	// buyers; it must be below PriorityBand.
 	Priority int
+	// Entry is where the buyer clicked to ask (P7): only lit entries
+	// (product, order, shop home page) show the priority prompt.
+	Entry Entry
+	// Crowds are the buyer's crowd memberships with the time each began:
+	// for priority reception (P1, P4: effective from the next local day)
+	// and group routing (R2).
+	Crowds []Membership
+	// Exclusive is the buyer's exclusive agent (专属客服), if any: tried
+	// first unless crowd priority hit (P10).
+	Exclusive string
 }
+
+// PriorityBand is added to the priority of a priority-crowd buyer who
+// waits at the head of the queue (Policy.PriorityAtQueueHead, P1).
+// Arrival.Priority must stay below it.
+const PriorityBand = 1 << 30
 
 // Arrive takes a buyer's new session, at the time of the buyer's first
 // message, and places it:
 //
-//   - with no agent online, in the offline pool (O1), where it waits at most
-//     the policy's offline validity (O3);
-//   - to an online agent with room, chosen by the policy's strategy (R1);
+//   - a buyer of a priority crowd (P1-P5) skips the bot and the queue: to
+//     an online, non-suspended agent, over the cap if all are full (or at
+//     the head of the queue, by policy); with none, to the bot, unprompted;
+//   - with no agent online, in the offline pool (O1), where it waits at
+//     most the policy's offline validity (O3), or to the bot (O4);
+//   - to the bot, by bot-first mode or the time-window share (B1, B2);
+//   - to the buyer's exclusive agent if online with room (P10);
+//   - to an online agent with room, chosen by the policy's strategy (R1),
+//     from the buyer's crowd group first (R2);
 //   - with every online agent full: over the cap to the least saturated
 //     one if the shop does not queue (Q4), or else in the queue pool (Q1).
 //
 // Cost O(log n) in agents and waiting sessions.
 //
-// Errors: ErrEmptySessionID, ErrDuplicateSession.
+// Errors: ErrEmptySessionID, ErrDuplicateSession, ErrInvalidPriority.
 func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
 	now = e.begin(now)
 	if a.Session == "" {
@@ -42,6 +64,9 @@ func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
 	if _, dup := e.sessions[a.Session]; dup {
 		return e.fail(fmt.Errorf("%w: %q", ErrDuplicateSession, a.Session))
 	}
+	if a.Priority >= PriorityBand || a.Priority <= -PriorityBand {
+		return e.fail(fmt.Errorf("%w: %d", ErrInvalidPriority, a.Priority))
+	}
 	e.seq++
 	s := &session{
 		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: now, Seq: e.seq},
@@ -49,23 +74,58 @@ func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
 		// The buyer's first message opens the session (L5: unreplied).
 		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1,
 	}
+	if len(e.pol.Groups) > 0 { // R2
+		s.group = e.pol.GroupFor(func(yield func(string) bool) {
+			for _, m := range a.Crowds {
+				if !yield(m.Crowd) {
+					return
+				}
+			}
+		})
+	}
 	e.sessions[a.Session] = s
-	e.route(s, now)
+	e.reception(s, &a, now)
 	return e.out, nil
 }
 
-// route places a session that is in no place yet.
-func (e *Engine) route(s *session, now time.Time) {
+// reception is the arrival path of rule sections P, O, B and R, in that
+// order of precedence.
+func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
+	if member, hit := e.priorityHit(a, now); hit { // P1, P10
+		e.receivePriority(s, a, member, now)
+		return
+	}
+	if e.roster.Online() == 0 && e.pol.OfflineDiversion == policy.OfflineToBot { // O4
+		e.toBot(s, now)
+		return
+	}
+	if e.roster.Online() > 0 && e.botTakes(s, now) { // B1, B2
+		e.toBot(s, now)
+		return
+	}
+	if a.Exclusive != "" { // P10: no crowd hit
+		if x, ok := e.roster.Get(a.Exclusive); ok && x.HasRoom() && e.mayTake(x, s) {
+			e.assign(s, x, CauseExclusive, now)
+			return
+		}
+	}
+	e.route(s, CauseArrival, now)
+}
+
+// route places a session that is in no place yet on the human path:
+// an agent with room (R1, R2), over the cap (Q4), the queue (Q1), or the
+// offline pool when no agent is online (O1).
+func (e *Engine) route(s *session, c Cause, now time.Time) {
 	if e.roster.Online() == 0 { // O1
 		e.park(s, PlaceOffline, now)
 		return
 	}
-	if a := e.choose(s.buyer); a != nil { // R1
-		e.assign(s, a, CauseArrival, now)
+	if a := e.choose(s); a != nil { // R1
+		e.assign(s, a, c, now)
 		return
 	}
 	if e.pol.NoQueue { // Q4: every online agent is full
-		if a, ok := e.roster.LeastSaturated(); ok {
+		if a := e.leastActive(s); a != nil {
 			e.assign(s, a, CauseNoQueue, now)
 			return
 		}
@@ -75,51 +135,109 @@ func (e *Engine) route(s *session, now time.Time) {
 	e.park(s, PlaceQueue, now) // Q1
 }
 
-// choose returns the online agent with room the policy picks for a new
-// session of this buyer, or nil when no online agent has room.
-func (e *Engine) choose(buyer string) *agent.Agent {
+// tiers returns the agent sets that may take s, in order of preference
+// (R2): its group, then everyone if the policy falls back; or everyone.
+func (e *Engine) tiers(s *session) (t [2]string, n int) {
+	if s.group == "" {
+		return t, 1
+	}
+	t[0] = s.group
+	if e.pol.GroupFallback {
+		return t, 2 // t[1] == "": everyone
+	}
+	return t, 1
+}
+
+// mayTake reports whether agent a may take session s (R2).
+func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
+	return s.group == "" || e.pol.GroupFallback || a.Group() == s.group
+}
+
+// choose returns the online agent with room the policy picks for s, or
+// nil when no agent that may take it has room.
+func (e *Engine) choose(s *session) *agent.Agent {
+	t, n := e.tiers(s)
+	for _, g := range t[:n] {
+		if a := e.chooseIn(g, s.buyer); a != nil {
+			return a
+		}
+	}
+	return nil
+}
+
+func (e *Engine) chooseIn(g, buyer string) *agent.Agent {
 	switch e.pol.Strategy {
 	case policy.RecentContact:
-		if a, ok := e.recent[buyer]; ok && buyer != "" && a.HasRoom() {
+		if a, ok := e.recent[buyer]; ok && buyer != "" && a.HasRoom() && (g == "" || a.Group() == g) {
 			if cur, ok := e.roster.Get(a.ID()); ok && cur == a { // not removed
 				return a
 			}
 		}
 	case policy.RoundRobin:
-		if a, ok := e.roster.NextRoundRobin(); ok {
+		if a, ok := e.roster.NextRoundRobinIn(g); ok {
 			return a
 		}
 		return nil
 	}
-	if a, ok := e.roster.LeastSaturated(); ok && a.HasRoom() {
+	if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
 		return a
 	}
 	return nil
 }
 
-// park puts s in the queue pool or the offline pool.
+// leastActive returns the least saturated online, non-suspended agent that
+// may take s, full or not, or nil (Q4, P1).
+func (e *Engine) leastActive(s *session) *agent.Agent {
+	t, n := e.tiers(s)
+	for _, g := range t[:n] {
+		if a, ok := e.roster.LeastSaturatedIn(g); ok {
+			return a
+		}
+	}
+	return nil
+}
+
+// pools are the queue pool and the offline pool of one restriction group
+// (R2): pools[""] anyone may take from, pools[g] only agents of group g.
+type pools struct {
+	group          string
+	queue, offline *queue.Pool
+}
+
+func groupIDs(p policy.Policy) []string {
+	out := make([]string, 0, len(p.Groups))
+	for _, g := range p.Groups {
+		out = append(out, g.ID)
+	}
+	return out
+}
+
+// park puts s in the queue pool or the offline pool of its group.
 func (e *Engine) park(s *session, p Place, now time.Time) {
 	s.place, s.agent = p, nil
+	x := e.poolOf[s.group]
 	if p == PlaceOffline {
-		_ = e.offline.Push(&s.entry) // unique: Seq is fresh
-		e.setTimer(s, s.entry.Arrived.Add(e.pol.OfflineTTL()), timerExpire)
+		_ = x.offline.Push(&s.entry) // unique: Seq is fresh
 		e.emit(e.sessionEvent(EventOffline, s, now))
 	} else {
-		_ = e.queue.Push(&s.entry)
+		_ = x.queue.Push(&s.entry)
 		e.emit(e.sessionEvent(EventQueued, s, now))
 	}
+	e.rearm(s)
 	e.debug("parked", s)
 }
 
-// unpark takes a waiting session out of its pool.
+// unpark takes a session out of the pool or the bot.
 func (e *Engine) unpark(s *session) {
 	switch s.place {
 	case PlaceQueue:
-		e.queue.Delete(&s.entry)
+		e.poolOf[s.group].queue.Delete(&s.entry)
 	case PlaceOffline:
-		e.offline.Delete(&s.entry)
-		e.clearTimer(s)
+		e.poolOf[s.group].offline.Delete(&s.entry)
+	case PlaceBot:
+		e.bot--
 	}
+	e.clearTimer(s)
 	s.place = 0
 }
 
@@ -144,7 +262,7 @@ func (e *Engine) place(s *session, a *agent.Agent, now time.Time) {
 }
 
 // fill gives agent a waiting sessions while it has room, best first across
-// the queue pool and the offline pool by the order of Q2 (C5, C6, O1, O2).
+// the pools it may take from by the order of Q2 (C5, C6, O1, O2, R2).
 // Offline messages stop at Policy.OfflineBatch open ones per agent (O5).
 // In a no-queue shop it then hands any queue to the least saturated.
 func (e *Engine) fill(a *agent.Agent, now time.Time) {
@@ -155,21 +273,27 @@ func (e *Engine) fill(a *agent.Agent, now time.Time) {
 func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 	d := e.deskOf(a)
 	for a.HasRoom() {
-		q, qok := e.queue.Min()
-		o, ook := e.offline.Min()
-		if ook && e.pol.OfflineBatch > 0 && d.offline >= e.pol.OfflineBatch {
-			ook = false
+		batchFull := e.pol.OfflineBatch > 0 && d.offline >= e.pol.OfflineBatch
+		var best *queue.Entry
+		consider := func(x *pools) {
+			if x == nil {
+				return
+			}
+			if q, ok := x.queue.Min(); ok && (best == nil || queue.Less(q, best)) {
+				best = q
+			}
+			if o, ok := x.offline.Min(); ok && !batchFull && (best == nil || queue.Less(o, best)) {
+				best = o
+			}
 		}
-		var entry *queue.Entry
-		switch {
-		case qok && (!ook || queue.Less(q, o)):
-			entry = q
-		case ook:
-			entry = o
-		default:
+		consider(e.pools[0])
+		if g := a.Group(); g != "" {
+			consider(e.poolOf[g])
+		}
+		if best == nil {
 			return
 		}
-		s := e.sessions[entry.ID]
+		s := e.sessions[best.ID]
 		if s.place == PlaceOffline {
 			s.flags |= FlagOffline // O2: shows as 离线留言自动分配
 		}
@@ -179,30 +303,38 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 }
 
 // noQueue is Q4 after a change: a no-queue shop queues only while every
-// online agent is suspended; once one is not, the queue goes to the least
-// saturated, over the cap. (Offline messages still wait for room, O2.)
+// online agent that may take a session is suspended; once one is not, the
+// queue goes to the least saturated, over the cap. (Offline messages
+// still wait for room, O2.)
 func (e *Engine) noQueue(now time.Time) {
-	for e.pol.NoQueue && e.queue.Len() > 0 {
-		b, ok := e.roster.LeastSaturated()
-		if !ok {
-			return
+	if !e.pol.NoQueue {
+		return
+	}
+	for _, x := range e.pools {
+		for x.queue.Len() > 0 {
+			entry, _ := x.queue.Min()
+			s := e.sessions[entry.ID]
+			b := e.leastActive(s)
+			if b == nil {
+				break
+			}
+			e.unpark(s)
+			e.assign(s, b, CauseNoQueue, now)
 		}
-		entry, _ := e.queue.Min()
-		s := e.sessions[entry.ID]
-		e.unpark(s)
-		e.assign(s, b, CauseNoQueue, now)
 	}
 }
 
-// drain hands the queue to agents with room, least saturated first, after
-// sessions were put back in it (S5).
+// drain hands the queues to agents with room, least saturated first,
+// after sessions were put back in them (S5).
 func (e *Engine) drain(now time.Time) {
-	for e.queue.Len() > 0 {
-		a, ok := e.roster.LeastSaturated()
-		if !ok || !a.HasRoom() {
-			break
+	for _, x := range e.pools {
+		for x.queue.Len() > 0 {
+			a, ok := e.roster.LeastSaturatedIn(x.group)
+			if !ok || !a.HasRoom() {
+				break
+			}
+			e.fillRoom(a, now)
 		}
-		e.fillRoom(a, now)
 	}
 	e.noQueue(now)
 }
@@ -268,7 +400,7 @@ func (e *Engine) Leave(now time.Time, id string) ([]Event, error) {
 		return e.fail(err)
 	}
 	if s.place != PlaceQueue && s.place != PlaceOffline {
-		return e.fail(fmt.Errorf("%w: %q is with agent %q", ErrNotWaiting, id, s.agent.ID()))
+		return e.fail(fmt.Errorf("%w: %q is %s", ErrNotWaiting, id, e.where(s)))
 	}
 	ev := e.sessionEvent(EventLeft, s, now)
 	e.unpark(s)
@@ -277,8 +409,8 @@ func (e *Engine) Leave(now time.Time, id string) ([]Event, error) {
 	return e.out, nil
 }
 
-// Assign is a manual assignment of a waiting session by the shop owner, a
-// supervisor or an agent. It may exceed the agent's cap (C4) and may target
+// Assign is a manual assignment of a waiting session, or one held by the
+// bot, by the shop owner, a supervisor or an agent. It may exceed the agent's cap (C4) and may target
 // an agent on break, never an offline one (S3).
 //
 // Errors: ErrUnknownSession, ErrNotWaiting, ErrUnknownAgent,
@@ -289,8 +421,8 @@ func (e *Engine) Assign(now time.Time, id, agentID string) ([]Event, error) {
 	if err != nil {
 		return e.fail(err)
 	}
-	if s.place != PlaceQueue && s.place != PlaceOffline {
-		return e.fail(fmt.Errorf("%w: %q is with agent %q; use Transfer", ErrNotWaiting, id, s.agent.ID()))
+	if s.place == PlaceAgent {
+		return e.fail(fmt.Errorf("%w: %q is %s; use Transfer", ErrNotWaiting, id, e.where(s)))
 	}
 	a, err := e.target(agentID)
 	if err != nil {
@@ -315,7 +447,7 @@ func (e *Engine) Transfer(now time.Time, id, to string) ([]Event, error) {
 		return e.fail(err)
 	}
 	if s.place != PlaceAgent {
-		return e.fail(fmt.Errorf("%w: %q is in the %s pool", ErrNotInReception, id, s.place))
+		return e.fail(fmt.Errorf("%w: %q is %s", ErrNotInReception, id, e.where(s)))
 	}
 	b, err := e.target(to)
 	if err != nil {
@@ -347,7 +479,6 @@ func (e *Engine) target(id string) (*agent.Agent, error) {
 	}
 	return a, nil
 }
-
 func (e *Engine) session(id string) (*session, error) {
 	s, ok := e.sessions[id]
 	if !ok {
@@ -400,4 +531,12 @@ func (e *Engine) Start(now time.Time, o Outbound) ([]Event, error) {
 	e.sessions[o.Session] = s
 	e.assign(s, a, CauseStarted, now)
 	return e.out, nil
+}
+
+// where describes a session's place for error messages.
+func (e *Engine) where(s *session) string {
+	if s.place == PlaceAgent {
+		return fmt.Sprintf("with agent %q", s.agent.ID())
+	}
+	return "in the " + s.place.String()
 }

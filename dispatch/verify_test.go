@@ -49,14 +49,14 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		want   string // part of the error: the invariant named
 	}{
 		{"session in the queue and with an agent", scene, func(e *Engine) {
-			_ = e.queue.Push(&e.sessions["s1"].entry)
+			_ = e.pools[0].queue.Push(&e.sessions["s1"].entry)
 		}, "also waiting"},
 		{"queued session missing from the queue", scene, func(e *Engine) {
-			e.queue.Delete(&e.sessions["q1"].entry)
+			e.pools[0].queue.Delete(&e.sessions["q1"].entry)
 		}, "in the queue place"},
 		{"session lost from the map while queued", scene, func(e *Engine) {
 			delete(e.sessions, "q2")
-		}, "pools hold"},
+		}, "pools of"},
 		{"agent load does not count its sessions", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
 			e.roster.AddLoad(a, -1, t0) // load 1, holds 2
@@ -82,7 +82,7 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		{"timer left behind", offlineScene, func(e *Engine) {
 			s := e.sessions["m1"]
 			e.unpark(s)
-			_ = e.queue.Push(&s.entry)
+			_ = e.pools[0].queue.Push(&s.entry)
 			s.place = PlaceQueue
 			s.deadline = t0.Add(time.Hour)
 			e.timers.ReplaceOrInsert(s)

@@ -101,6 +101,45 @@ type Policy struct {
 	// HistoryLimit is how many closed sessions the engine keeps per agent
 	// for its history list (L4). 0 means DefaultHistoryLimit.
 	HistoryLimit int
+
+	// Location is the shop's time zone, for day boundaries (P4: crowd
+	// membership counts from the next local day) and bot windows (B2).
+	// nil means UTC.
+	Location *time.Location
+
+	// BotFirst sends new sessions to the shop's bot first (机器人优先, B1);
+	// the buyer reaches a human when they ask or the bot cannot answer
+	// (Engine.Handover).
+	BotFirst bool
+	// BotWindows divert a share of new sessions to the bot in daily time
+	// windows (B2); outside them, BotFirst decides. Windows must not
+	// overlap.
+	BotWindows []Window
+	// BotIdleClose closes a session held by the bot after this much
+	// silence; 0 means DefaultBotIdleClose. Bot sessions always time out.
+	BotIdleClose time.Duration
+
+	// Crowds are the priority-reception crowds (优先接待人群, P1-P10), at
+	// most MaxCrowds.
+	Crowds []Crowd
+	// TeamLevel is the shop's team level when the engine starts; priority
+	// crowds take effect only at silver or gold (P2). Engine.SetTeamLevel
+	// changes it when the platform re-rates the shop on the 1st.
+	TeamLevel TeamLevel
+	// PriorityAtQueueHead: when every agent is full, a priority buyer
+	// waits at the head of the queue (a priority band) instead of being
+	// assigned over the cap to the least saturated agent (P1).
+	PriorityAtQueueHead bool
+
+	// Groups serve buyer crowds (R2).
+	Groups []Group
+	// GroupFallback lets any agent take a group's buyers when no agent of
+	// the group can; without it they wait for the group.
+	GroupFallback bool
+
+	// OfflineDiversion is where new sessions go while no agent is online
+	// (O4).
+	OfflineDiversion OfflineDiversion
 }
 
 // DefaultHistoryLimit is the number of closed sessions kept per agent when
@@ -142,6 +181,9 @@ func (p Policy) Validate() error {
 		if d.v < 0 {
 			return &FieldError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
 		}
+	}
+	if err := p.validateReception(); err != nil {
+		return err
 	}
 	for _, n := range []struct {
 		field string

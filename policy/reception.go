@@ -1,0 +1,202 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// MaxCrowds is how many priority-reception crowds a shop may select (P3:
+// the member crowd and shop-defined crowds, at most 10).
+const MaxCrowds = 10
+
+// ErrTooManyCrowds is the reason of the FieldError for an 11th crowd (P3).
+var ErrTooManyCrowds = errors.New("more than 10 priority crowds")
+
+// Crowd is a buyer crowd (人群) selected for priority reception (P1).
+type Crowd struct {
+	// ID is the host's crowd id, as it tags buyers (Arrival.Crowds).
+	ID string
+	// Member marks the shop's member crowd (会员人群); its buyers see the
+	// title 会员专属客服 (P6).
+	Member bool
+}
+
+// TeamLevel is the shop's customer-service team level (客服团队等级),
+// re-evaluated by the platform on the 1st of each month (P2).
+type TeamLevel uint8
+
+const (
+	// LevelNone: not rated. The zero value.
+	LevelNone TeamLevel = iota
+	// LevelBronze (铜牌): priority crowds may be saved but have no effect.
+	LevelBronze
+	// LevelSilver (银牌): priority crowds take effect.
+	LevelSilver
+	// LevelGold (金牌): priority crowds take effect.
+	LevelGold
+)
+
+// String returns the level's name.
+func (l TeamLevel) String() string {
+	switch l {
+	case LevelNone:
+		return "none"
+	case LevelBronze:
+		return "bronze"
+	case LevelSilver:
+		return "silver"
+	case LevelGold:
+		return "gold"
+	}
+	return fmt.Sprintf("TeamLevel(%d)", uint8(l))
+}
+
+// Qualifies reports whether priority crowds take effect at this level
+// (P2: gold or silver only).
+func (l TeamLevel) Qualifies() bool { return l == LevelSilver || l == LevelGold }
+
+// Window is a daily time window with the share of new sessions that go to
+// the bot in it (B2), e.g. a live stream 19:00-23:00 sending 60% to the
+// bot. Start and End are offsets from local midnight in the shop's time
+// zone; Start < End, so a window that crosses midnight is written as two.
+type Window struct {
+	Start, End time.Duration
+	// Share of new sessions the bot takes, 0..1. The split is a hash of
+	// the buyer's id: the same buyer always lands on the same side.
+	Share float64
+}
+
+// Group is a group of agents designated to serve buyer crowds (R2,
+// 分组的人群接待范围). Agents join a group by AgentConfig.Group.
+type Group struct {
+	ID string
+	// Crowds are the crowds whose buyers this group serves first.
+	Crowds []string
+}
+
+// OfflineDiversion is what happens to new sessions while no agent is
+// online (O4, 离线分流).
+type OfflineDiversion uint8
+
+const (
+	// OfflinePool: they wait in the offline pool (O1). The zero value.
+	OfflinePool OfflineDiversion = iota
+	// OfflineToBot: the bot takes them.
+	OfflineToBot
+)
+
+// BotShare returns the share of new sessions the bot takes at t (B1, B2):
+// the share of the window containing t in loc, or else 1 with BotFirst
+// and 0 without.
+func (p Policy) BotShare(t time.Time) float64 {
+	if len(p.BotWindows) > 0 {
+		lt := t.In(p.Loc())
+		y, m, d := lt.Date()
+		since := lt.Sub(time.Date(y, m, d, 0, 0, 0, 0, lt.Location()))
+		for _, w := range p.BotWindows {
+			if since >= w.Start && since < w.End {
+				return w.Share
+			}
+		}
+	}
+	if p.BotFirst {
+		return 1
+	}
+	return 0
+}
+
+// Loc returns Location, or UTC when it is nil.
+func (p Policy) Loc() *time.Location {
+	if p.Location == nil {
+		return time.UTC
+	}
+	return p.Location
+}
+
+// DefaultBotIdleClose is how long a session held by the bot may stay
+// silent before it closes when Policy.BotIdleClose is 0.
+const DefaultBotIdleClose = 30 * time.Minute
+
+// BotTTL returns BotIdleClose, or DefaultBotIdleClose when it is 0.
+func (p Policy) BotTTL() time.Duration {
+	if p.BotIdleClose == 0 {
+		return DefaultBotIdleClose
+	}
+	return p.BotIdleClose
+}
+
+// GroupFor returns the group serving a buyer of these crowds (R2): the
+// first group, in policy order, listing one of them; "" for none.
+func (p Policy) GroupFor(crowds func(yield func(string) bool)) string {
+	for _, g := range p.Groups {
+		for c := range crowds {
+			if slices.Contains(g.Crowds, c) {
+				return g.ID
+			}
+		}
+	}
+	return ""
+}
+
+// HasGroup reports whether the policy defines a group with this id.
+func (p Policy) HasGroup(id string) bool {
+	return slices.ContainsFunc(p.Groups, func(g Group) bool { return g.ID == id })
+}
+
+func (p Policy) validateReception() error {
+	if len(p.Crowds) > MaxCrowds {
+		return &FieldError{Field: "Crowds", Err: fmt.Errorf("%w: %d", ErrTooManyCrowds, len(p.Crowds))}
+	}
+	seen := map[string]bool{}
+	members := 0
+	for i, c := range p.Crowds {
+		if c.ID == "" {
+			return &FieldError{Field: fmt.Sprintf("Crowds[%d].ID", i), Err: errors.New("empty crowd id")}
+		}
+		if seen[c.ID] {
+			return &FieldError{Field: fmt.Sprintf("Crowds[%d].ID", i), Err: fmt.Errorf("duplicate crowd %q", c.ID)}
+		}
+		seen[c.ID] = true
+		if c.Member {
+			members++
+		}
+	}
+	if members > 1 {
+		return &FieldError{Field: "Crowds", Err: fmt.Errorf("%d member crowds, at most 1", members)}
+	}
+	if p.TeamLevel > LevelGold {
+		return &FieldError{Field: "TeamLevel", Err: fmt.Errorf("unknown level %d", uint8(p.TeamLevel))}
+	}
+	for i, w := range p.BotWindows {
+		f := fmt.Sprintf("BotWindows[%d]", i)
+		switch {
+		case w.Share < 0 || w.Share > 1 || w.Share != w.Share:
+			return &FieldError{Field: f + ".Share", Err: fmt.Errorf("share %v outside 0..1", w.Share)}
+		case w.Start < 0 || w.End > 24*time.Hour:
+			return &FieldError{Field: f, Err: fmt.Errorf("window %v-%v outside the day", w.Start, w.End)}
+		case w.Start >= w.End:
+			return &FieldError{Field: f, Err: fmt.Errorf("inverted window %v-%v: start must be before end (split a window across midnight in two)", w.Start, w.End)}
+		}
+		for j, v := range p.BotWindows[:i] {
+			if w.Start < v.End && v.Start < w.End {
+				return &FieldError{Field: f, Err: fmt.Errorf("window %v-%v overlaps BotWindows[%d] %v-%v", w.Start, w.End, j, v.Start, v.End)}
+			}
+		}
+	}
+	gseen := map[string]bool{}
+	for i, g := range p.Groups {
+		if g.ID == "" || gseen[g.ID] {
+			return &FieldError{Field: fmt.Sprintf("Groups[%d].ID", i), Err: fmt.Errorf("empty or duplicate group id %q", g.ID)}
+		}
+		gseen[g.ID] = true
+	}
+	if p.OfflineDiversion > OfflineToBot {
+		return &FieldError{Field: "OfflineDiversion", Err: fmt.Errorf("unknown diversion %d", uint8(p.OfflineDiversion))}
+	}
+	if p.BotIdleClose < 0 {
+		return &FieldError{Field: "BotIdleClose", Err: fmt.Errorf("negative duration %v", p.BotIdleClose)}
+	}
+	return nil
+}
