@@ -135,7 +135,8 @@ func (p Page) check() error {
 // List returns a page of the agent's current-session list in the order of
 // L4 (unreplied first, longest waiting first; then replied, newest last
 // message first) and the list's length. Cost O(log m + offset + limit)
-// for m sessions in the list; nothing is sorted.
+// for m sessions in the list; nothing is sorted. Queries do not fire
+// timers: call Advance(now) first to list the state at now.
 //
 // Errors: ErrUnknownAgent, ErrInvalidPage.
 func (e *Engine) List(agentID string, p Page) ([]SessionInfo, int, error) {

@@ -270,10 +270,18 @@ func (e *Engine) clearTimer(s *session) {
 	}
 }
 
-// rearm sets the auto-close deadline of a session in an agent's list from
-// who wrote last (L2, L3). The clock counts from the last message, or from
-// when the session entered this agent's list if that is later: an agent
-// who just received a session is never closed on for the silence before.
+// rearm sets the deadline a session's place and messages call for.
+//
+// In an agent's list two conditions may close a session (L2, L3), and the
+// earlier deadline wins: the buyer's silence (Policy.BuyerIdleClose) when
+// the shop side (agent, bot, system auto-reply) wrote last or nobody wrote
+// yet, counted from that last message; and nobody answering
+// (Policy.AgentIdleClose) while the session is unreplied, counted from the
+// buyer's first unanswered message, so a buyer who keeps writing does not
+// keep an unanswered session open, and a system welcome message does not
+// switch the agent timeout off. Both clocks count at the earliest from
+// when the session entered this agent's list: an agent is never closed on
+// for the time before it had the session.
 //
 // A session held by the bot closes after Policy.BotTTL of silence,
 // whoever wrote last: bot sessions never stay open forever.
@@ -288,23 +296,29 @@ func (e *Engine) rearm(s *session) {
 
 // wantTimer returns the timer s should have in its place, if any.
 func (e *Engine) wantTimer(s *session) (timerKind, time.Time) {
-	base := s.lastMsg
-	if s.entered.After(base) {
-		base = s.entered
+	later := func(t time.Time) time.Time {
+		if s.entered.After(t) {
+			return s.entered
+		}
+		return t
 	}
 	switch s.place {
 	case PlaceOffline:
 		return timerExpire, s.entry.Arrived.Add(e.pol.OfflineTTL())
 	case PlaceBot:
-		return timerBotIdle, base.Add(e.pol.BotTTL())
+		return timerBotIdle, later(s.lastMsg).Add(e.pol.BotTTL())
 	case PlaceAgent:
-		d, k := e.pol.BuyerIdleClose, timerBuyerIdle
-		if s.lastFrom == FromBuyer {
-			d, k = e.pol.AgentIdleClose, timerAgentIdle
+		var k timerKind
+		var at time.Time
+		if d := e.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer {
+			k, at = timerBuyerIdle, later(s.lastMsg).Add(d)
 		}
-		if d > 0 {
-			return k, base.Add(d)
+		if d := e.pol.AgentIdleClose; d > 0 && !s.waitSince.IsZero() {
+			if t := later(s.waitSince).Add(d); k == 0 || t.Before(at) {
+				k, at = timerAgentIdle, t
+			}
 		}
+		return k, at
 	}
 	return 0, time.Time{}
 }

@@ -134,7 +134,7 @@ var warnings = [...]struct{ code, text, zh string }{
 	{},
 	{"capacity-low", "max reception is too low; buyers may be unable to reach an agent",
 		"客服接待人数过低,可能会导致用户无法进入"},
-	{"unlimited-offline", "agent went offline with no max reception; the offline backlog may all go to it when it returns",
+	{"unlimited-offline", "agent went offline with no max reception: when it returns, the offline backlog goes to it at once (up to the policy's offline batch, if one is set)",
 		"建议客服离线前不要选择「不自动挂起」选项,这样可能会导致离线积压的会话在客服上线后全部进入其接待中会话"},
 }
 

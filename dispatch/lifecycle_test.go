@@ -408,3 +408,36 @@ func TestO5_OfflineBacklogGuard(t *testing.T) {
 		{at: 11, op: addAgent("v", agent.Limit(5)), want: []string{"assigned m4 v freed [offline]"}},
 	})
 }
+
+// L3: the agent timeout counts from the buyer's first unanswered message:
+// a buyer who keeps writing does not keep an unanswered session open.
+func TestL3_AgentTimeoutCountsFromFirstUnansweredMessage(t *testing.T) {
+	run(t, douyinClose, []step{
+		{op: addAgent("a", agent.Limit(5))},
+		{op: arrive("s1", "b1", 0), want: []string{"assigned s1 a arrival"}},
+		{at: 4 * minute, op: msg("s1", FromBuyer, ""), want: []string{"message s1 buyer"}},
+		{at: 5*minute - time.Nanosecond, op: advance()},
+		{at: 5 * minute, op: advance(), want: []string{"closed s1 a agent-idle"}},
+	})
+}
+
+// L2, L3: a system welcome message does not switch the agent timeout off:
+// both conditions hold (the shop wrote last; nobody answered) and the
+// earlier deadline closes the session.
+func TestL3_SystemMessageKeepsTheAgentTimeout(t *testing.T) {
+	run(t, douyinClose, []step{
+		{op: addAgent("a", agent.Limit(5))},
+		{op: arrive("s1", "b1", 0), want: []string{"assigned s1 a arrival"}},
+		{at: time.Second, op: msg("s1", FromSystem, ""), want: []string{"message s1 system"}},
+		{at: 5 * minute, op: advance(), want: []string{"closed s1 a agent-idle"}}, // not buyer-idle at 10m0s+1s
+	})
+	// With a longer agent timeout, the buyer's silence comes first.
+	p := douyinClose
+	p.AgentIdleClose = time.Hour
+	run(t, p, []step{
+		{op: addAgent("a", agent.Limit(5))},
+		{op: arrive("s1", "b1", 0), want: []string{"assigned s1 a arrival"}},
+		{at: time.Second, op: msg("s1", FromSystem, ""), want: []string{"message s1 system"}},
+		{at: 10*minute + time.Second, op: advance(), want: []string{"closed s1 a buyer-idle"}},
+	})
+}

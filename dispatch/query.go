@@ -40,7 +40,8 @@ type SessionInfo struct {
 }
 
 // Session returns the state of an open session; ok is false for an unknown,
-// closed, left or expired one.
+// closed, left or expired one. Like every query, it does not fire timers:
+// call Advance(now) first to see the state at now.
 func (e *Engine) Session(id string) (info SessionInfo, ok bool) {
 	s, ok := e.sessions[id]
 	if !ok {

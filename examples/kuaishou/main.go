@@ -1,7 +1,8 @@
 // Command kuaishou plays a short scripted morning of a Kuaishou shop's
 // customer-service desk on simulated time and prints what the dispatch
 // engine did at each step: max reception (最大接待量, C1–C5), agent status
-// (S1–S3), the queue pool (排队池, Q1, Q3) and offline messages (O1, O2).
+// (S1–S3), the queue pool (排队池, Q1, Q3), offline messages (O1, O2), the
+// 20-minute auto-close (L2) and the offline backlog guard (O5).
 //
 // The clock is a fixed instant, 2026-11-11 09:00 China time, advanced by the
 // script; the program never reads the wall clock, so its output is the same
@@ -92,8 +93,17 @@ func (s *scene) reject(evs []dispatch.Event, err, want error) {
 func label(ev dispatch.Event) string { return fmt.Sprintf("%s (buyer %s)", ev.Session, ev.Buyer) }
 
 // describe renders one event in words; positions are read now, right after
-// the call that caused the event.
+// the call that caused the event. An event a timer caused happened at its
+// deadline, which may be before the call: its time is then added.
 func (s *scene) describe(ev dispatch.Event) string {
+	line := s.what(ev)
+	if !ev.At.Equal(s.now) && ev.Kind != dispatch.EventClosed {
+		line += " at " + ev.At.Format("15:04:05")
+	}
+	return line
+}
+
+func (s *scene) what(ev dispatch.Event) string {
 	switch ev.Kind {
 	case dispatch.EventAssigned:
 		line := fmt.Sprintf("assigned %s → %s [%s]", label(ev), who(ev.Agent), ev.Cause)
@@ -108,11 +118,17 @@ func (s *scene) describe(ev dispatch.Event) string {
 		pos, n, _ := s.eng.Position(ev.Session)
 		info, _ := s.eng.Session(ev.Session)
 		return fmt.Sprintf("no agent online: %s waits in the offline pool (离线留言), number %d of %d, auto-distributed until %s",
-			label(ev), pos, n, info.Expires.Format("2006-01-02 15:04"))
+			label(ev), pos, n, info.Deadline.Format("2006-01-02 15:04"))
 	case dispatch.EventTransferred:
 		return fmt.Sprintf("transferred %s from %s → %s [%s]", label(ev), who(ev.From), who(ev.Agent), ev.Flags)
 	case dispatch.EventClosed:
+		if ev.Reason == dispatch.CloseBuyerIdle {
+			return fmt.Sprintf("closed %s at %s by auto-close (自动关闭) at %s: the buyer stayed silent %v after the shop's last message (%s)",
+				label(ev), who(ev.Agent), ev.At.Format("15:04:05"), s.eng.Policy().BuyerIdleClose, ev.Reason)
+		}
 		return fmt.Sprintf("closed %s at %s", label(ev), who(ev.Agent))
+	case dispatch.EventMessage:
+		return fmt.Sprintf("message from the %s in %s", ev.Sender, label(ev))
 	case dispatch.EventLeft:
 		return fmt.Sprintf("%s left the queue; no session is counted", label(ev))
 	case dispatch.EventExpired:
@@ -132,6 +148,17 @@ func (s *scene) loads() {
 	s.note("%s queue %d", line, s.eng.QueueLen())
 }
 
+// deadline prints when a session in reception will close by itself.
+func (s *scene) deadline(id string) {
+	if info, ok := s.eng.Session(id); s.err == nil && ok {
+		if info.Deadline.IsZero() {
+			s.note("%s has no auto-close deadline: the buyer wrote last, so it waits for an answer", id)
+		} else {
+			s.note("%s auto-closes at %s unless the buyer writes", id, info.Deadline.Format("15:04:05"))
+		}
+	}
+}
+
 // waiting prints the queue position of each session still waiting.
 func (s *scene) waiting(ids ...string) {
 	for _, id := range ids {
@@ -142,13 +169,18 @@ func (s *scene) waiting(ids ...string) {
 }
 
 func run(w io.Writer) error {
-	eng, err := dispatch.New(policy.Policy{Capacity: agent.KuaishouBounds()})
+	eng, err := dispatch.New(policy.Policy{
+		Capacity:       agent.KuaishouBounds(),
+		BuyerIdleClose: 20 * time.Minute, // L2
+		OfflineBatch:   3,                // O5; the preset's 20 would make the output too long
+	})
 	if err != nil {
 		return err
 	}
 	s := &scene{w: w, eng: eng}
 
-	s.step(0, "the shop opens: Kuaishou rules, max reception 1..500 (C2), least-saturated routing (R1), queue on")
+	s.step(0, "the shop opens: Kuaishou rules, max reception 1..500 (C2), least-saturated routing (R1), queue on,")
+	s.note("auto-close after 20 minutes of buyer silence (L2), at most 3 offline messages per agent at once (O5; Kuaishou's preset is 20)")
 	s.step(0, "小王 (wang) logs in with max reception 3 (custom: 3人挂起)")
 	s.show(eng.AddAgent(s.now, "wang", dispatch.AgentConfig{Capacity: agent.Limit(3)}))
 	s.step(0, "小李 (li) logs in with max reception 2")
@@ -218,6 +250,49 @@ func run(w io.Writer) error {
 	if zhang, _ := eng.Agent("zhang"); s.err == nil {
 		s.note("小张 (zhang)'s status is %s again, so he is given nothing", zhang.Status)
 	}
+
+	// L2: the 20-minute auto-close, and the queue head taking the freed place (C5).
+	s.step(33*time.Minute, "buyer b11 asks (session s11); only 小王 (wang) is online, and he is full")
+	s.show(eng.Arrive(s.now, dispatch.Arrival{Session: "s11", Buyer: "b11"}))
+	s.step(40*time.Minute, "小王 (wang) answers b9 in s9, then b6 in s6; both buyers are now expected to write (L2)")
+	s.show(eng.Message(s.now, dispatch.Message{Session: "s9", From: dispatch.FromAgent, Agent: "wang"}))
+	s.show(eng.Message(s.now, dispatch.Message{Session: "s6", From: dispatch.FromAgent, Agent: "wang"}))
+	s.deadline("s9")
+	s.deadline("s6")
+	s.step(59*time.Minute+59*time.Second, "b6 writes again in s6, one second before its deadline")
+	s.show(eng.Message(s.now, dispatch.Message{Session: "s6", From: dispatch.FromBuyer}))
+	s.deadline("s6")
+	s.step(59*time.Minute+59*time.Second, "the clock is checked (Advance): b9 has been silent 19m59s")
+	s.show(eng.Advance(s.now), nil)
+	s.deadline("s9")
+	s.step(60*time.Minute, "the clock is checked (Advance): b9 has been silent 20 minutes")
+	s.show(eng.Advance(s.now), nil)
+	s.loads()
+	s.step(61*time.Minute, "小王 (wang) answers b6 in s6: the 20 minutes start again from his reply")
+	s.show(eng.Message(s.now, dispatch.Message{Session: "s6", From: dispatch.FromAgent, Agent: "wang"}))
+	s.deadline("s6")
+
+	// O5: the offline backlog and the guard that spreads it.
+	s.step(90*time.Minute, "小王 (wang) logs out; the next call fires any timer that fell due, at its own time")
+	s.show(eng.Logout(s.now, "wang"))
+	s.step(90*time.Minute, "小张 (zhang) returns from his break (online), then logs out for lunch, still with no auto-suspend (O5 warns)")
+	s.show(eng.SetStatus(s.now, "zhang", agent.Online))
+	s.show(eng.Logout(s.now, "zhang"))
+	for i := 12; i <= 16; i++ {
+		s.step(time.Duration(90+i-11)*time.Minute, "buyer b%d leaves a message (session s%d)", i, i)
+		s.show(eng.Arrive(s.now, dispatch.Arrival{Session: fmt.Sprintf("s%d", i), Buyer: fmt.Sprintf("b%d", i)}))
+	}
+	s.step(2*time.Hour, "小张 (zhang) logs in, online, with no auto-suspend: the guard gives him 3 of the 5, not all (O5)")
+	s.show(eng.Login(s.now, "zhang"))
+	s.loads()
+	s.note("offline messages still waiting: %d", eng.OfflineLen())
+	s.step(2*time.Hour+5*time.Minute, "小张 (zhang) closes s3, which was not an offline message: the guard still holds")
+	s.show(eng.Close(s.now, "s3"))
+	s.step(2*time.Hour+6*time.Minute, "小张 (zhang) closes the offline message s12: he takes the next one")
+	s.show(eng.Close(s.now, "s12"))
+	s.note("offline messages still waiting: %d", eng.OfflineLen())
+	s.step(2*time.Hour+10*time.Minute, "小张 (zhang) logs out again with no auto-suspend")
+	s.show(eng.Logout(s.now, "zhang"))
 	if s.err != nil {
 		return s.err
 	}

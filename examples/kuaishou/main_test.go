@@ -106,7 +106,10 @@ func TestTransfers(t *testing.T) { // S3, R3, C5
 	require.GreaterOrEqual(t, len(b), 2)
 	assert.Equal(t, "transferred s3 (buyer b3) from 小王 (wang) → 小张 (zhang) [transferred]", b[0])
 	assert.Equal(t, "assigned s9 (buyer b9) → 小王 (wang) [freed]", b[1])
-	assert.Equal(t, []string{"s3 is still with 小张 (zhang)"}, block(t, out, "小张 (zhang) logs out"))
+	assert.Equal(t, []string{ // O5: he has no max reception
+		"warning for 小张 (zhang): agent went offline with no max reception: when it returns, the offline backlog goes to it at once (up to the policy's offline batch, if one is set)",
+		"s3 is still with 小张 (zhang)",
+	}, block(t, out, "小张 (zhang) logs out (离线)"))
 	assert.Equal(t, []string{`rejected: dispatch: agent is offline: "zhang"`},
 		block(t, out, "tries to transfer s4"))
 }
@@ -126,16 +129,83 @@ func TestOfflineMessage(t *testing.T) { // O1, O2, S2
 		block(t, out, "小张 (zhang) logs back in"))
 }
 
+func TestBuyerIdleAutoCloseAtTwentyMinutes(t *testing.T) { // L2, C5
+	out := output(t)
+	assert.Equal(t, []string{"queued s11 (buyer b11) in the queue pool (排队池): number 1 of 1"},
+		block(t, out, "09:33:00  buyer b11 asks"))
+	assert.Equal(t, []string{
+		"message from the agent in s9 (buyer b9)",
+		"message from the agent in s6 (buyer b6)",
+		"s9 auto-closes at 10:00:00 unless the buyer writes",
+		"s6 auto-closes at 10:00:00 unless the buyer writes",
+	}, block(t, out, "09:40:00  小王 (wang) answers b9"))
+	// At 19m59s of silence nothing closes.
+	assert.Equal(t, []string{"s9 auto-closes at 10:00:00 unless the buyer writes"},
+		block(t, out, "09:59:59  the clock is checked"))
+	// At 20m it closes, at exactly 10:00:00, and the queue head takes the place.
+	assert.Equal(t, []string{
+		"closed s9 (buyer b9) at 小王 (wang) by auto-close (自动关闭) at 10:00:00: the buyer stayed silent 20m0s after the shop's last message (buyer-idle)",
+		"assigned s11 (buyer b11) → 小王 (wang) [freed]",
+		"loads: 小李 (li) 2/2 offline · 小王 (wang) 3/3 online · 小张 (zhang) 1/unlimited break · queue 0",
+	}, block(t, out, "10:00:00  the clock is checked"))
+}
+
+func TestBuyerWhoWritesKeepsSessionOpen(t *testing.T) { // L2: the clock restarts from the next reply
+	out := output(t)
+	assert.Equal(t, []string{
+		"message from the buyer in s6 (buyer b6)",
+		"s6 has no auto-close deadline: the buyer wrote last, so it waits for an answer",
+	}, block(t, out, "09:59:59  b6 writes again"))
+	assert.NotContains(t, out, "closed s6 (buyer b6) at 小王 (wang) by auto-close (自动关闭) at 10:00:00")
+	assert.Equal(t, []string{
+		"message from the agent in s6 (buyer b6)",
+		"s6 auto-closes at 10:21:00 unless the buyer writes",
+	}, block(t, out, "10:01:00  小王 (wang) answers b6"))
+	// The timer fell due at 10:21 and fires, at 10:21, in the next call (10:30).
+	assert.Equal(t, []string{
+		"closed s6 (buyer b6) at 小王 (wang) by auto-close (自动关闭) at 10:21:00: the buyer stayed silent 20m0s after the shop's last message (buyer-idle)",
+	}, block(t, out, "10:30:00  小王 (wang) logs out"))
+}
+
+func TestOfflineBacklogGuard(t *testing.T) { // O1, O2, O5
+	out := output(t)
+	assert.Equal(t, []string{
+		"warning for 小张 (zhang): agent went offline with no max reception: when it returns, the offline backlog goes to it at once (up to the policy's offline batch, if one is set)",
+	}, block(t, out, "logs out for lunch"))
+	for i, n := range []string{"12", "13", "14", "15", "16"} {
+		assert.Equal(t, []string{"no agent online: s" + n + " (buyer b" + n + ") waits in the offline pool (离线留言), number " +
+			string(rune('1'+i)) + " of " + string(rune('1'+i)) + ", auto-distributed until 2026-11-18 10:3" + string(rune('1'+i))},
+			block(t, out, "buyer b"+n+" leaves a message"))
+	}
+	const flag = " [freed], flagged: offline message auto-assigned (离线留言自动分配)"
+	assert.Equal(t, []string{
+		"assigned s12 (buyer b12) → 小张 (zhang)" + flag,
+		"assigned s13 (buyer b13) → 小张 (zhang)" + flag,
+		"assigned s14 (buyer b14) → 小张 (zhang)" + flag,
+		"loads: 小李 (li) 2/2 offline · 小王 (wang) 2/3 offline · 小张 (zhang) 4/unlimited online · queue 0",
+		"offline messages still waiting: 2",
+	}, block(t, out, "11:00:00  小张 (zhang) logs in"))
+	assert.Equal(t, []string{"closed s3 (buyer b3) at 小张 (zhang)"}, block(t, out, "closes s3, which"))
+	assert.Equal(t, []string{
+		"closed s12 (buyer b12) at 小张 (zhang)",
+		"assigned s15 (buyer b15) → 小张 (zhang)" + flag,
+		"offline messages still waiting: 1",
+	}, block(t, out, "closes the offline message s12"))
+	assert.Equal(t, []string{
+		"warning for 小张 (zhang): agent went offline with no max reception: when it returns, the offline backlog goes to it at once (up to the policy's offline batch, if one is set)",
+	}, block(t, out, "logs out again"))
+}
+
 func TestFinalTable(t *testing.T) {
 	out := output(t)
-	i := strings.Index(out, "\nfinal state at 09:32:00\n")
+	i := strings.Index(out, "\nfinal state at 11:10:00\n")
 	require.NotEqual(t, -1, i)
 	assert.Equal(t, `
-final state at 09:32:00
+final state at 11:10:00
   agent          status   capacity   load
   小李 (li)      offline  2          2
-  小王 (wang)    online   3          3
-  小张 (zhang)   break    unlimited  1
-  queue pool (排队池): 0 waiting; offline pool (离线留言): 0 waiting
+  小王 (wang)    offline  3          2
+  小张 (zhang)   offline  unlimited  3
+  queue pool (排队池): 0 waiting; offline pool (离线留言): 1 waiting
 `, out[i:])
 }
