@@ -333,7 +333,7 @@ func TestR2_CrowdGroups(t *testing.T) {
 		{at: 1, op: arrive("s0", "p", 0), want: []string{"assigned s0 g1 arrival"}}, // anyone serves ordinary buyers
 		{at: 2, op: closeS("s0"), want: []string{"closed s0 g1"}},
 		{at: 3, op: arrive("s1", "q", 0), want: []string{"assigned s1 x arrival"}}, // x idle longer
-		{at: 4, op: vipBuyer("v1"), want: []string{"assigned v1 g1 arrival"}},       // the group, though x is freer
+		{at: 4, op: vipBuyer("v1"), want: []string{"assigned v1 g1 arrival"}},      // the group, though x is freer
 		{at: 5, op: vipBuyer("v2"), want: []string{"queued v2"}, check: func(t *testing.T, e *Engine) {
 			pos, n, ok := e.Position("v2")
 			require.True(t, ok)
