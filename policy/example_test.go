@@ -3,6 +3,7 @@ package policy_test
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/policy"
@@ -51,4 +52,35 @@ func ExampleStrategy_String() {
 	// round-robin
 	// recent-contact
 	// Strategy(7)
+}
+
+// The platform presets encode each platform's documented defaults; adjust
+// fields for one shop.
+func ExampleDouyin() {
+	p := policy.Douyin()
+	p.BotWindows = []policy.Window{{Start: 19 * time.Hour, End: 23 * time.Hour, Share: 0.6}} // live stream (B2)
+	fmt.Println(p.Validate())
+	fmt.Println(p.Capacity.Max, p.DMLimit, p.OfflineTTL())
+	live := time.Date(2026, 11, 11, 20, 30, 0, 0, policy.ChinaStandardTime())
+	fmt.Println(p.BotShare(live), p.BotShare(live.Add(-3*time.Hour)))
+	// Output:
+	// <nil>
+	// 200 3 168h0m0s
+	// 0.6 0
+}
+
+// Taobao's priority crowds: at most 10 (P3), effective at silver or gold
+// team level only (P2).
+func ExampleTaobao() {
+	p := policy.Taobao()
+	p.Crowds = []policy.Crowd{{ID: "members", Member: true}, {ID: "big-spenders"}}
+	p.TeamLevel = policy.LevelGold
+	fmt.Println(p.Validate(), p.TeamLevel.Qualifies())
+	for i := 0; i < 9; i++ {
+		p.Crowds = append(p.Crowds, policy.Crowd{ID: fmt.Sprint("c", i)})
+	}
+	fmt.Println(p.Validate())
+	// Output:
+	// <nil> true
+	// policy: invalid Crowds: more than 10 priority crowds: 11
 }
