@@ -243,7 +243,7 @@ func (e *Engine) fire(now time.Time) {
 		case timerExpire:
 			// An offline message not distributed in time leaves
 			// auto-distribution, reported, never silently (O3).
-			e.poolOf[s.group].offline.Delete(&s.entry)
+			e.poolOf[e.poolKey(s)].offline.Delete(&s.entry)
 			delete(e.sessions, s.entry.ID)
 			e.emit(e.sessionEvent(EventExpired, s, at))
 			e.debug("expired", s)

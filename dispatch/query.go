@@ -140,7 +140,7 @@ func (e *Engine) Position(id string) (pos, length int, ok bool) {
 	if !found {
 		return 0, 0, false
 	}
-	x := e.poolOf[s.group]
+	x := e.poolOf[e.poolKey(s)]
 	switch s.place {
 	case PlaceQueue:
 		pos, ok = x.queue.Position(&s.entry)
@@ -229,10 +229,10 @@ func (e *Engine) Verify() error {
 		if s.entry.ID != id {
 			return fmt.Errorf("dispatch: session map has %q under %q", s.entry.ID, id)
 		}
-		x, ok := e.poolOf[s.group]
-		if !ok {
-			return fmt.Errorf("dispatch: session %q restricted to unknown group %q", id, s.group)
+		if s.group != "" && !e.pol.HasGroup(s.group) {
+			return fmt.Errorf("dispatch: session %q of unknown group %q", id, s.group)
 		}
+		x := e.poolOf[e.poolKey(s)]
 		inQueue, inOffline := x.queue.Contains(&s.entry), x.offline.Contains(&s.entry)
 		switch s.place {
 		case PlaceAgent:
@@ -255,9 +255,9 @@ func (e *Engine) Verify() error {
 			}
 			switch s.place {
 			case PlaceQueue:
-				queued[s.group]++
+				queued[e.poolKey(s)]++
 			case PlaceOffline:
-				offline[s.group]++
+				offline[e.poolKey(s)]++
 			default:
 				bot++
 			}

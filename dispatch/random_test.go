@@ -37,7 +37,17 @@ func opFromBytes(b0, b1, b2 byte) (time.Duration, op) {
 	case 3:
 		dt = -time.Duration(b0&63) * time.Minute // backwards
 	}
-	switch b1 % 19 {
+	switch b1 % 22 {
+	case 19:
+		return dt, handover(sessID)
+	case 20:
+		return dt, teamLevel(policy.TeamLevel(b2 % 5)) // 4 invalid
+	case 21:
+		g := []string{"", "g1", "g2", "nogroup"}[b0%4]
+		st := agent.Status(b0 % 4) // 0: default online
+		return dt, op{"add " + agentID + " in " + g, func(e *Engine, now time.Time) ([]Event, error) {
+			return e.AddAgent(now, agentID, AgentConfig{Capacity: c, Group: g, Status: st})
+		}}
 	case 13, 14, 15:
 		m := Message{Session: sessID, From: Sender(b0 % 6), Agent: agentID, Unreachable: b2%11 == 0} // 0, 5 invalid
 		return dt, op{"message " + sessID + " " + m.From.String(), func(e *Engine, now time.Time) ([]Event, error) {
@@ -52,7 +62,18 @@ func opFromBytes(b0, b1, b2 byte) (time.Duration, op) {
 		}
 		return dt, op{"follow " + sessID, func(e *Engine, now time.Time) ([]Event, error) { return e.Follow(now, sessID) }}
 	case 0, 1, 2:
-		return dt, arrive(sessID, buyer, int(b0%3))
+		a := Arrival{Session: sessID, Buyer: buyer, Priority: int(b0 % 3), Entry: Entry(b2 % 5)} // 4: an unknown entry
+		switch b0 % 7 {
+		case 1:
+			a.Crowds = []Membership{{"vip", t0.Add(-48 * time.Hour)}}
+		case 2:
+			a.Crowds = []Membership{{"fans", t0.Add(-48 * time.Hour)}, {"other", t0}}
+		case 3:
+			a.Crowds = []Membership{{"vip", t0.Add(time.Duration(b2) * time.Hour)}} // effective later, or never
+		case 4:
+			a.Exclusive = agentID
+		}
+		return dt, arriveWith(a)
 	case 3, 4:
 		return dt, closeS(sessID)
 	case 5:
@@ -131,7 +152,8 @@ func knownError(err error) bool {
 	for _, s := range []error{ErrUnknownSession, ErrDuplicateSession, ErrEmptySessionID, ErrNotWaiting,
 		ErrNotInReception, ErrAgentOffline, ErrSameAgent, ErrUnknownAgent, ErrDuplicateAgent, ErrEmptyAgentID,
 		ErrAgentBusy, ErrInvalidStatus, ErrCapacityOutOfRange, ErrCapacityMode, ErrNotYourSession,
-		ErrBuyerUnreachable, ErrDMLimit, ErrInvalidSender, ErrInvalidPage} {
+		ErrBuyerUnreachable, ErrDMLimit, ErrInvalidSender, ErrInvalidPage, ErrNotWithBot, ErrInvalidTeamLevel,
+		ErrInvalidPriority, ErrUnknownGroup} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -145,6 +167,15 @@ var randomPolicies = []policy.Policy{
 	{Strategy: policy.RecentContact, OfflineValidity: 6 * time.Hour, AgentIdleClose: 10 * time.Minute, DMLimit: 3},
 	{Capacity: agent.DouyinBounds(), NoQueue: true, BuyerIdleClose: 15 * time.Minute, AgentIdleClose: 5 * time.Minute},
 	{RequeueOnOffline: true, OfflineBatch: 1, BuyerIdleClose: time.Hour, DMLimit: 1},
+	{Strategy: policy.RecentContact, Crowds: []policy.Crowd{{ID: "vip", Member: true}, {ID: "fans"}},
+		TeamLevel: policy.LevelGold, BotFirst: true, BuyerIdleClose: 20 * time.Minute,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}, {ID: "g2", Crowds: []string{"vip"}}}},
+	{NoQueue: true, Crowds: []policy.Crowd{{ID: "vip", Member: true}}, TeamLevel: policy.LevelSilver,
+		PriorityAtQueueHead: true, OfflineDiversion: policy.OfflineToBot, AgentIdleClose: 5 * time.Minute,
+		BotWindows: []policy.Window{{Start: 2 * time.Hour, End: 9 * time.Hour, Share: 0.5}}, RequeueOnOffline: true,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}, GroupFallback: true, BotIdleClose: time.Hour},
+	{Strategy: policy.RoundRobin, Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans", "vip"}}, {ID: "g2"}},
+		OfflineBatch: 2, PriorityAtQueueHead: true, Crowds: []policy.Crowd{{ID: "fans"}}, TeamLevel: policy.LevelGold},
 }
 
 // TestRandomSequences plays seeded random operation sequences under every

@@ -87,7 +87,7 @@ func (e *Engine) receivePriority(s *session, a *Arrival, member bool, now time.T
 	var recent = e.recent[s.buyer]
 	ag := e.choose(s)
 	if ag == nil { // everyone is full
-		if e.pol.PriorityAtQueueHead {
+		if e.pol.PriorityAtQueueHead && !e.pol.NoQueue { // a no-queue shop has no queue head (Q4)
 			s.entry.Priority += PriorityBand
 			e.park(s, PlaceQueue, now)
 			return

@@ -372,3 +372,33 @@ func TestArrive_PriorityOutOfBand(t *testing.T) {
 		{op: arrive("s1", "b", PriorityBand-1), want: []string{"offline s1"}},
 	})
 }
+
+// Found by the random sequences: a no-queue shop has no queue head, so a
+// priority buyer goes over the cap even with PriorityAtQueueHead (Q4, P1).
+func TestP1_NoQueueShopIgnoresQueueHeadOption(t *testing.T) {
+	p := taobaoLike()
+	p.NoQueue, p.PriorityAtQueueHead = true, true
+	run(t, p, []step{
+		{op: addAgent("a", agent.Limit(1))},
+		{at: 1, op: arrive("s0", "p0", 0), want: []string{"assigned s0 a arrival"}},
+		{at: 2, op: arriveWith(Arrival{Session: "v", Buyer: "v", Crowds: []Membership{{"fans", longAgo}}}),
+			want: []string{"assigned v a priority"}},
+	})
+}
+
+// Found by the random sequences: with fallback, a group's buyer who had to
+// wait may be taken by any agent who frees up (R2).
+func TestR2_FallbackBuyersWaitInTheCommonPool(t *testing.T) {
+	p := policy.Policy{Groups: []policy.Group{{ID: "vipdesk", Crowds: []string{"vip"}}}, GroupFallback: true}
+	run(t, p, []step{
+		{op: op{"add g1", func(e *Engine, now time.Time) ([]Event, error) {
+			return e.AddAgent(now, "g1", AgentConfig{Capacity: agent.Limit(1), Group: "vipdesk"})
+		}}},
+		{op: addAgent("x", agent.Limit(1))},
+		{at: 1, op: arrive("s1", "p1", 0), want: []string{"assigned s1 g1 arrival"}},
+		{at: 2, op: arrive("s2", "p2", 0), want: []string{"assigned s2 x arrival"}},
+		{at: 3, op: arriveWith(Arrival{Session: "v", Buyer: "v", Crowds: []Membership{{"vip", longAgo}}}),
+			want: []string{"queued v"}},
+		{at: 4, op: closeS("s2"), want: []string{"closed s2 x", "assigned v x freed"}},
+	})
+}

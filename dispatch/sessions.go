@@ -148,6 +148,16 @@ func (e *Engine) tiers(s *session) (t [2]string, n int) {
 	return t, 1
 }
 
+// poolKey is the pool s waits in: its group's own pool if only the group
+// may take it, else the common pool (R2: with fallback, the group is a
+// preference at arrival, not a restriction).
+func (e *Engine) poolKey(s *session) string {
+	if e.pol.GroupFallback {
+		return ""
+	}
+	return s.group
+}
+
 // mayTake reports whether agent a may take session s (R2).
 func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
 	return s.group == "" || e.pol.GroupFallback || a.Group() == s.group
@@ -215,7 +225,7 @@ func groupIDs(p policy.Policy) []string {
 // park puts s in the queue pool or the offline pool of its group.
 func (e *Engine) park(s *session, p Place, now time.Time) {
 	s.place, s.agent = p, nil
-	x := e.poolOf[s.group]
+	x := e.poolOf[e.poolKey(s)]
 	if p == PlaceOffline {
 		_ = x.offline.Push(&s.entry) // unique: Seq is fresh
 		e.emit(e.sessionEvent(EventOffline, s, now))
@@ -231,9 +241,9 @@ func (e *Engine) park(s *session, p Place, now time.Time) {
 func (e *Engine) unpark(s *session) {
 	switch s.place {
 	case PlaceQueue:
-		e.poolOf[s.group].queue.Delete(&s.entry)
+		e.poolOf[e.poolKey(s)].queue.Delete(&s.entry)
 	case PlaceOffline:
-		e.poolOf[s.group].offline.Delete(&s.entry)
+		e.poolOf[e.poolKey(s)].offline.Delete(&s.entry)
 	case PlaceBot:
 		e.bot--
 	}
