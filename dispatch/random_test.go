@@ -121,6 +121,7 @@ func playBytes(p policy.Policy, data []byte) error {
 		dt, o := opFromBytes(data[i], data[i+1], data[i+2])
 		now = now.Add(dt)
 		before := dump(e)
+		l.before(e)
 		// A rejected operation changes nothing but time: timers due by
 		// now fire anyway and are delivered by the next call.
 		timersDue := false
