@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"math/bits"
+	"slices"
 	"time"
 
 	"github.com/google/btree"
@@ -506,5 +507,32 @@ func mapValues(m map[string]*index) []*index {
 	for _, x := range m {
 		out = append(out, x)
 	}
+	return out
+}
+
+// Cursor returns the id the round-robin of group g ("" for every agent)
+// picked last, for a snapshot; "" if none.
+func (r *Roster) Cursor(g string) string {
+	if x, ok := r.in(g); ok {
+		return x.rr.id
+	}
+	return ""
+}
+
+// SetCursor sets the round-robin cursor of group g ("" for every agent),
+// restoring a snapshot. It does nothing for a group without members.
+func (r *Roster) SetCursor(g, id string) {
+	if x, ok := r.in(g); ok {
+		x.rr.id = id
+	}
+}
+
+// Groups returns the groups that have members, sorted.
+func (r *Roster) Groups() []string {
+	out := make([]string, 0, len(r.groups))
+	for g := range r.groups {
+		out = append(out, g)
+	}
+	slices.Sort(out)
 	return out
 }

@@ -134,9 +134,9 @@ type Engine struct {
 	pools    []*pools          // pools[0]: anyone's; then one per policy group (R2)
 	poolOf   map[string]*pools // by restriction group, "" → pools[0]
 	timers   *btree.BTreeG[*session]
-	recent   map[string]*agent.Agent // buyer → agent who served them last (R1)
-	desks    map[*agent.Agent]*desk  // each agent's current list and history (L4)
-	bot      int                     // sessions held by the bot
+	recent   map[string]string      // buyer → id of the agent who served them last (R1)
+	desks    map[*agent.Agent]*desk // each agent's current list and history (L4)
+	bot      int                    // sessions held by the bot
 
 	level   policy.TeamLevel // P2
 	crowds  map[string]bool  // priority crowd id → member crowd (P1, P6)
@@ -159,7 +159,7 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		sessions: make(map[string]*session),
 		poolOf:   make(map[string]*pools),
 		timers:   btree.NewG(32, lessDeadline),
-		recent:   make(map[string]*agent.Agent),
+		recent:   make(map[string]string),
 		desks:    make(map[*agent.Agent]*desk),
 		level:    p.TeamLevel,
 		crowds:   make(map[string]bool),

@@ -84,7 +84,7 @@ func (e *Engine) receivePriority(s *session, a *Arrival, member bool, now time.T
 		e.toBot(s, now)
 		return
 	}
-	var recent = e.recent[s.buyer]
+	recent := e.recent[s.buyer]
 	ag := e.choose(s)
 	if ag == nil { // everyone is full
 		if e.pol.PriorityAtQueueHead && !e.pol.NoQueue { // a no-queue shop has no queue head (Q4)
@@ -98,7 +98,7 @@ func (e *Engine) receivePriority(s *session, a *Arrival, member bool, now time.T
 	if !a.Entry.Lit() || s.buyer == "" { // P7
 		return
 	}
-	if e.pol.NoQueue && ag == recent { // P9: queue off, recent contact
+	if e.pol.NoQueue && ag.ID() == recent { // P9: queue off, recent contact
 		return
 	}
 	if !e.prompts.allow(s.buyer, now) { // P8

@@ -178,8 +178,8 @@ func (e *Engine) choose(s *session) *agent.Agent {
 func (e *Engine) chooseIn(g, buyer string) *agent.Agent {
 	switch e.pol.Strategy {
 	case policy.RecentContact:
-		if a, ok := e.recent[buyer]; ok && buyer != "" && a.HasRoom() && (g == "" || a.Group() == g) {
-			if cur, ok := e.roster.Get(a.ID()); ok && cur == a { // not removed
+		if id, ok := e.recent[buyer]; ok && buyer != "" {
+			if a, ok := e.roster.Get(id); ok && a.HasRoom() && (g == "" || a.Group() == g) {
 				return a
 			}
 		}
@@ -266,7 +266,7 @@ func (e *Engine) place(s *session, a *agent.Agent, now time.Time) {
 	e.roster.AddLoad(a, 1, now)
 	e.deskOf(a).add(s)
 	if s.buyer != "" {
-		e.recent[s.buyer] = a
+		e.recent[s.buyer] = a.ID()
 	}
 	e.rearm(s)
 }

@@ -215,3 +215,30 @@ func (r *Shops) Remove(id string) error {
 func (r *Shops) Range(f func(id string, s *Shop) bool) {
 	r.m.Range(func(k, v any) bool { return f(k.(string), v.(*Shop)) })
 }
+
+// Snapshot is Engine.Snapshot under the shop's mutex.
+func (s *Shop) Snapshot() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.e.Snapshot()
+}
+
+// RestoreShop is Restore, wrapped for concurrent use.
+func RestoreShop(p policy.Policy, data []byte, opts ...Option) (*Shop, error) {
+	e, err := Restore(p, data, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Shop{e: e}, nil
+}
+
+// Adopt registers a shop built elsewhere, for example by RestoreShop when
+// a shop moves to this process.
+//
+// Errors: ErrDuplicateShop.
+func (r *Shops) Adopt(id string, s *Shop) error {
+	if _, loaded := r.m.LoadOrStore(id, s); loaded {
+		return fmt.Errorf("%w: %q", ErrDuplicateShop, id)
+	}
+	return nil
+}

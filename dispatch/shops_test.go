@@ -168,3 +168,29 @@ func loadOp(r *rand.Rand) op {
 	}
 	return advance()
 }
+
+// A shop moves between processes: snapshot, restore, adopt.
+func TestShops_MoveAShop(t *testing.T) {
+	var a, b Shops
+	s, err := a.Open("s", policy.Kuaishou())
+	require.NoError(t, err)
+	_, err = s.AddAgent(t0, "w", AgentConfig{Capacity: agent.Limit(1)})
+	require.NoError(t, err)
+	_, err = s.Arrive(t0, Arrival{Session: "s1"})
+	require.NoError(t, err)
+	_, err = s.Arrive(t0, Arrival{Session: "s2"})
+	require.NoError(t, err)
+	data, err := s.Snapshot()
+	require.NoError(t, err)
+	moved, err := RestoreShop(policy.Kuaishou(), data)
+	require.NoError(t, err)
+	require.NoError(t, b.Adopt("s", moved))
+	assert.ErrorIs(t, b.Adopt("s", moved), ErrDuplicateShop)
+	require.NoError(t, a.Remove("s"))
+	evs, err := moved.Close(t0.Add(time.Minute), "s1")
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	assert.Equal(t, "assigned s2 w freed", brief(evs[1]))
+	_, err = RestoreShop(policy.Kuaishou(), data[:10])
+	assert.ErrorIs(t, err, ErrCorruptSnapshot)
+}

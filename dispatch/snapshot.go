@@ -1,0 +1,355 @@
+package dispatch
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
+	"github.com/kefu-dev/kefu/queue"
+)
+
+// Errors of [Restore].
+var (
+	// ErrCorruptSnapshot: the bytes are not a whole, consistent snapshot
+	// (truncated, altered, or not one at all), or do not fit the policy.
+	ErrCorruptSnapshot = errors.New("dispatch: corrupt snapshot")
+	// ErrSnapshotVersion: the snapshot was written by a format version
+	// this library does not read.
+	ErrSnapshotVersion = errors.New("dispatch: unsupported snapshot version")
+)
+
+// SnapshotVersion is the format version Snapshot writes.
+const SnapshotVersion = 1
+
+const snapshotMagic = "kefu-snapshot"
+
+// The snapshot body: everything that is state, nothing that is derived.
+// Loads, offline counts, the bot count, timers and all indexes are rebuilt
+// from it; Verify then checks the result.
+type snapshot struct {
+	Now      time.Time         `json:"now"`
+	Seq      uint64            `json:"seq"`
+	Level    policy.TeamLevel  `json:"level"`
+	Agents   []snapAgent       `json:"agents"`
+	Sessions []snapSession     `json:"sessions"`
+	Recent   map[string]string `json:"recent,omitempty"`
+	Prompts  []snapPrompt      `json:"prompts,omitempty"`
+	Cursors  map[string]string `json:"cursors,omitempty"`
+	Pending  []Event           `json:"pending,omitempty"`
+}
+
+type snapAgent struct {
+	ID       string       `json:"id"`
+	Group    string       `json:"group,omitempty"`
+	Status   agent.Status `json:"status"`
+	Resume   agent.Status `json:"resume"`
+	Capacity string       `json:"capacity"` // "unlimited", "suspended" or the limit
+	Idle     time.Time    `json:"idle"`
+	History  []Closed     `json:"history,omitempty"`
+	Seqs     []uint64     `json:"seqs,omitempty"` // History[i]'s sequence
+}
+
+type snapSession struct {
+	ID         string    `json:"id"`
+	Buyer      string    `json:"buyer,omitempty"`
+	Group      string    `json:"group,omitempty"`
+	Priority   int       `json:"priority,omitempty"`
+	Arrived    time.Time `json:"arrived"`
+	Seq        uint64    `json:"seq"`
+	Place      Place     `json:"place"`
+	Agent      string    `json:"agent,omitempty"`
+	Flags      Flags     `json:"flags,omitempty"`
+	LastFrom   Sender    `json:"lastFrom,omitempty"`
+	LastMsg    time.Time `json:"lastMsg"`
+	WaitSince  time.Time `json:"waitSince"`
+	Unread     int       `json:"unread,omitempty"`
+	Entered    time.Time `json:"entered"`
+	FirstReply time.Time `json:"firstReply"`
+	Stranger   bool      `json:"stranger,omitempty"`
+	DMSent     int       `json:"dmSent,omitempty"`
+}
+
+type snapPrompt struct {
+	Buyer string    `json:"buyer"`
+	At    time.Time `json:"at"`
+}
+
+// Snapshot returns the engine's whole state as bytes: a header line with
+// the format version and a CRC-32 of the body, then the body (JSON). The
+// policy is not in it: it is the host's configuration, passed again to
+// Restore. Cost O(n + w).
+func (e *Engine) Snapshot() ([]byte, error) {
+	s := snapshot{Now: e.now, Seq: e.seq, Level: e.level, Recent: e.recent, Cursors: map[string]string{}}
+	for a := range e.roster.All() {
+		sa := snapAgent{ID: a.ID(), Group: a.Group(), Status: a.Status(), Resume: a.Resume(),
+			Capacity: a.Capacity().String(), Idle: a.IdleSince()}
+		e.deskOf(a).history.Ascend(func(c *Closed) bool {
+			sa.History = append(sa.History, *c)
+			sa.Seqs = append(sa.Seqs, c.seq)
+			return true
+		})
+		s.Agents = append(s.Agents, sa)
+	}
+	for _, g := range append([]string{""}, e.roster.Groups()...) {
+		if c := e.roster.Cursor(g); c != "" {
+			s.Cursors[g] = c
+		}
+	}
+	for _, x := range e.sessions {
+		ss := snapSession{ID: x.entry.ID, Buyer: x.buyer, Group: x.group, Priority: x.entry.Priority,
+			Arrived: x.entry.Arrived, Seq: x.entry.Seq, Place: x.place, Flags: x.flags, LastFrom: x.lastFrom,
+			LastMsg: x.lastMsg, WaitSince: x.waitSince, Unread: x.unread, Entered: x.entered,
+			FirstReply: x.firstReply, Stranger: x.stranger, DMSent: x.dmSent}
+		if x.agent != nil {
+			ss.Agent = x.agent.ID()
+		}
+		s.Sessions = append(s.Sessions, ss)
+	}
+	slices.SortFunc(s.Sessions, func(a, b snapSession) int { return cmpUint(a.Seq, b.Seq) })
+	for _, p := range e.prompts.order[e.prompts.head:] {
+		s.Prompts = append(s.Prompts, snapPrompt{p.buyer, p.at})
+	}
+	if e.carry {
+		s.Pending = slices.Clone(e.out)
+	}
+	body, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("dispatch: snapshot: %w", err)
+	}
+	head := fmt.Sprintf("%s %d %08x\n", snapshotMagic, SnapshotVersion, crc32.ChecksumIEEE(body))
+	return append([]byte(head), body...), nil
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Restore builds an engine from a snapshot taken by [Engine.Snapshot] and
+// the shop's policy (the same one, or a compatible one: the snapshot must
+// fit its groups and capacity bounds). The restored engine behaves exactly
+// as the original would have from that point on. Corrupt, truncated or
+// inconsistent bytes return an error wrapping ErrCorruptSnapshot (or
+// ErrSnapshotVersion), never a panic and never a half-built engine.
+//
+// Times come back with their instants and UTC offsets; time.Location
+// names are not kept, which changes no decision (the engine compares
+// instants and uses the policy's Location for days and windows).
+func Restore(p policy.Policy, data []byte, opts ...Option) (*Engine, error) {
+	body, err := snapshotBody(data)
+	if err != nil {
+		return nil, err
+	}
+	var s snapshot
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the body", ErrCorruptSnapshot)
+	}
+	e, err := New(p, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.load(&s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
+	}
+	if err := e.Verify(); err != nil {
+		return nil, fmt.Errorf("%w: restored state is inconsistent: %v", ErrCorruptSnapshot, err)
+	}
+	return e, nil
+}
+
+// snapshotBody checks the header line and the checksum.
+func snapshotBody(data []byte) ([]byte, error) {
+	line, body, ok := bytes.Cut(data, []byte("\n"))
+	if !ok {
+		return nil, fmt.Errorf("%w: no header line", ErrCorruptSnapshot)
+	}
+	var magic string
+	var version int
+	var sum uint32
+	if n, err := fmt.Sscanf(string(line), "%s %d %x", &magic, &version, &sum); err != nil || n != 3 || magic != snapshotMagic {
+		return nil, fmt.Errorf("%w: bad header %q", ErrCorruptSnapshot, truncate(line))
+	}
+	if version != SnapshotVersion {
+		return nil, fmt.Errorf("%w: version %d, this library reads %d", ErrSnapshotVersion, version, SnapshotVersion)
+	}
+	if got := crc32.ChecksumIEEE(body); got != sum {
+		return nil, fmt.Errorf("%w: checksum %08x, header says %08x (truncated or altered)", ErrCorruptSnapshot, got, sum)
+	}
+	return body, nil
+}
+
+func truncate(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}
+
+func parseCapacity(s string) (agent.Capacity, error) {
+	switch s {
+	case "unlimited":
+		return agent.Unlimited(), nil
+	case "suspended":
+		return agent.Suspended(), nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return agent.Capacity{}, fmt.Errorf("capacity %q", s)
+	}
+	return agent.Limit(n), nil
+}
+
+// load fills a new engine from a decoded snapshot, checking every value
+// before it is used.
+func (e *Engine) load(s *snapshot) error {
+	if s.Level > policy.LevelGold {
+		return fmt.Errorf("team level %d", s.Level)
+	}
+	e.now, e.seq, e.level = s.Now, s.Seq, s.Level
+	for _, sa := range s.Agents {
+		c, err := parseCapacity(sa.Capacity)
+		if err != nil {
+			return err
+		}
+		if err := e.pol.Capacity.Check(c); err != nil {
+			return fmt.Errorf("agent %q: %v", sa.ID, err)
+		}
+		if !sa.Status.Valid() || !sa.Resume.Valid() || sa.Resume == agent.Offline ||
+			(sa.Status != agent.Offline && sa.Status != sa.Resume) {
+			return fmt.Errorf("agent %q: status %d, resume %d", sa.ID, sa.Status, sa.Resume)
+		}
+		if sa.Group != "" && !e.pol.HasGroup(sa.Group) {
+			return fmt.Errorf("agent %q: unknown group %q", sa.ID, sa.Group)
+		}
+		if len(sa.Seqs) != len(sa.History) || len(sa.History) > e.pol.Histories() {
+			return fmt.Errorf("agent %q: %d closed sessions, %d sequences", sa.ID, len(sa.History), len(sa.Seqs))
+		}
+		a, err := e.roster.Add(sa.ID, c, sa.Idle)
+		if err != nil {
+			return err
+		}
+		d := newDesk()
+		e.desks[a] = d
+		if sa.Group != "" {
+			e.roster.SetGroup(a, sa.Group)
+		}
+		if sa.Status == agent.Offline {
+			_ = e.roster.SetStatus(a, sa.Resume)
+			e.roster.Logout(a)
+		} else {
+			_ = e.roster.SetStatus(a, sa.Status)
+		}
+		for i := range sa.History {
+			c := sa.History[i]
+			c.seq = sa.Seqs[i]
+			if _, dup := d.history.ReplaceOrInsert(&c); dup {
+				return fmt.Errorf("agent %q: duplicate closed session %q", sa.ID, c.Session)
+			}
+		}
+	}
+	for g, id := range s.Cursors { // a position in id order; its agent may be gone
+		e.roster.SetCursor(g, id)
+	}
+	seqs := make(map[uint64]bool, len(s.Sessions))
+	for _, ss := range s.Sessions {
+		if err := e.loadSession(ss, seqs); err != nil {
+			return fmt.Errorf("session %q: %v", ss.ID, err)
+		}
+	}
+	for buyer, id := range s.Recent {
+		e.recent[buyer] = id
+	}
+	var last time.Time
+	for _, p := range s.Prompts {
+		if p.At.Before(last) {
+			return errors.New("prompt cool-downs out of order")
+		}
+		if _, dup := e.prompts.last[p.Buyer]; dup {
+			return fmt.Errorf("buyer %q prompted twice", p.Buyer)
+		}
+		last = p.At
+		e.prompts.last[p.Buyer] = p.At
+		e.prompts.order = append(e.prompts.order, prompted{p.Buyer, p.At})
+	}
+	if len(s.Pending) > 0 {
+		e.out, e.carry = append(e.out[:0], s.Pending...), true
+	}
+	return nil
+}
+
+func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
+	if ss.ID == "" {
+		return ErrEmptySessionID
+	}
+	if _, dup := e.sessions[ss.ID]; dup {
+		return ErrDuplicateSession
+	}
+	if ss.Seq == 0 || ss.Seq > e.seq || seqs[ss.Seq] {
+		return fmt.Errorf("sequence %d (engine at %d)", ss.Seq, e.seq)
+	}
+	seqs[ss.Seq] = true
+	if ss.Group != "" && !e.pol.HasGroup(ss.Group) {
+		return fmt.Errorf("unknown group %q", ss.Group)
+	}
+	if ss.LastFrom > FromSystem || ss.Flags > FlagOffline|FlagTransferred|FlagStarted || ss.Unread < 0 || ss.DMSent < 0 {
+		return errors.New("field out of range")
+	}
+	if ss.Priority >= 2*PriorityBand || ss.Priority <= -PriorityBand {
+		return fmt.Errorf("priority %d", ss.Priority)
+	}
+	x := &session{
+		entry: queue.Entry{ID: ss.ID, Priority: ss.Priority, Arrived: ss.Arrived, Seq: ss.Seq},
+		buyer: ss.Buyer, group: ss.Group, flags: ss.Flags,
+		lastFrom: ss.LastFrom, lastMsg: ss.LastMsg, waitSince: ss.WaitSince, unread: ss.Unread,
+		entered: ss.Entered, firstReply: ss.FirstReply, stranger: ss.Stranger, dmSent: ss.DMSent,
+	}
+	pools := e.poolOf[e.poolKey(x)]
+	switch ss.Place {
+	case PlaceAgent:
+		a, ok := e.roster.Get(ss.Agent)
+		if !ok {
+			return fmt.Errorf("held by unknown agent %q", ss.Agent)
+		}
+		x.place, x.agent = PlaceAgent, a
+		e.roster.AddLoad(a, 1, a.IdleSince()) // keeps its idle time
+		e.deskOf(a).add(x)
+	case PlaceQueue:
+		x.place = PlaceQueue
+		if err := pools.queue.Push(&x.entry); err != nil {
+			return err
+		}
+	case PlaceOffline:
+		x.place = PlaceOffline
+		if err := pools.offline.Push(&x.entry); err != nil {
+			return err
+		}
+	case PlaceBot:
+		x.place = PlaceBot
+		e.bot++
+	default:
+		return fmt.Errorf("place %d", ss.Place)
+	}
+	if ss.Place != PlaceAgent && ss.Agent != "" {
+		return fmt.Errorf("in the %s but held by %q", ss.Place, ss.Agent)
+	}
+	e.sessions[ss.ID] = x
+	e.rearm(x)
+	return nil
+}

@@ -1,0 +1,233 @@
+package dispatch
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
+)
+
+// randomOps draws n operations from a seeded generator.
+func randomOps(seed uint64, n int) ([]time.Duration, []op) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	dts, ops := make([]time.Duration, n), make([]op, n)
+	for i := range ops {
+		dts[i], ops[i] = opFromBytes(byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()))
+	}
+	return dts, ops
+}
+
+func render(evs []Event) string {
+	var b bytes.Buffer
+	for _, ev := range evs {
+		fmt.Fprintf(&b, "%+v\n", ev)
+	}
+	return b.String()
+}
+
+// An engine restored from a snapshot taken at any step of a random run
+// behaves identically to the original for the rest of the run: the same
+// events, the same state, step by step.
+func TestSnapshot_RestoredEngineBehavesIdentically(t *testing.T) {
+	seeds := 40
+	if testing.Short() {
+		seeds = 10
+	}
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+		p := randomPolicies[seed%uint64(len(randomPolicies))]
+		dts, ops := randomOps(seed, 600)
+		orig, err := New(p)
+		require.NoError(t, err)
+		cut := int(seed*37) % len(ops)
+		var copy *Engine
+		now := t0
+		for i, o := range ops {
+			now = now.Add(dts[i])
+			if i == cut {
+				data, err := orig.Snapshot()
+				require.NoError(t, err)
+				copy, err = Restore(p, data)
+				require.NoError(t, err, "seed %d step %d", seed, i)
+				require.Equal(t, dump(orig), dump(copy), "seed %d: restored state", seed)
+			}
+			evs, err := o.do(orig, now)
+			want := render(evs)
+			if copy == nil {
+				continue
+			}
+			evs2, err2 := o.do(copy, now)
+			require.Equal(t, err == nil, err2 == nil, "seed %d step %d (%s): %v vs %v", seed, i, o.name, err, err2)
+			require.Equal(t, want, render(evs2), "seed %d step %d (%s): events", seed, i, o.name)
+			require.Equal(t, dump(orig), dump(copy), "seed %d step %d (%s): state", seed, i, o.name)
+		}
+		require.NotNil(t, copy)
+	}
+}
+
+func sampleSnapshot(t *testing.T) (policy.Policy, []byte) {
+	t.Helper()
+	p := randomPolicies[5]
+	dts, ops := randomOps(3, 300)
+	e, err := New(p)
+	require.NoError(t, err)
+	now := t0
+	for i, o := range ops {
+		now = now.Add(dts[i])
+		_, _ = o.do(e, now)
+	}
+	require.Greater(t, e.Sessions(), 0)
+	data, err := e.Snapshot()
+	require.NoError(t, err)
+	return p, data
+}
+
+// Truncated at any length, or with any byte altered: a clear error, never
+// a panic, never an engine.
+func TestRestore_CorruptOrTruncated(t *testing.T) {
+	p, data := sampleSnapshot(t)
+	_, err := Restore(p, data)
+	require.NoError(t, err)
+	for n := 0; n < len(data); n++ {
+		e, err := Restore(p, data[:n])
+		require.ErrorIs(t, err, ErrCorruptSnapshot, "truncated to %d", n)
+		require.Nil(t, e)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 2000; i++ {
+		bad := bytes.Clone(data)
+		j := r.IntN(len(bad))
+		bad[j] ^= byte(1 + r.IntN(255))
+		e, err := Restore(p, bad)
+		if err == nil { // a flip in the header's checksum digits' case, say
+			require.NoError(t, e.Verify())
+			continue
+		}
+		require.Nil(t, e)
+		assert.True(t, errorsIsAny(err, ErrCorruptSnapshot, ErrSnapshotVersion), "flip at %d: %v", j, err)
+	}
+	_, err = Restore(p, []byte("kefu-snapshot 2 00000000\n{}"))
+	assert.ErrorIs(t, err, ErrSnapshotVersion)
+	_, err = Restore(policy.Policy{Strategy: 9}, data)
+	assert.ErrorIs(t, err, policy.ErrInvalid)
+}
+
+func errorsIsAny(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errorsIs(err, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// resign gives a body a valid header, to get past the checksum to the
+// content checks.
+func resign(body []byte) []byte {
+	head := fmt.Sprintf("%s %d %08x\n", snapshotMagic, SnapshotVersion, crc32.ChecksumIEEE(body))
+	return append([]byte(head), body...)
+}
+
+// Inconsistent content behind a valid checksum: each edit breaks one rule
+// and is refused by name.
+func TestRestore_InconsistentContent(t *testing.T) {
+	p, data := sampleSnapshot(t)
+	body, err := snapshotBody(data)
+	require.NoError(t, err)
+	edits := []struct {
+		name string
+		f    func(s *snapshot)
+	}{
+		{"session held by an unknown agent", func(s *snapshot) {
+			for i := range s.Sessions {
+				s.Sessions[i].Place, s.Sessions[i].Agent = PlaceAgent, "ghost"
+			}
+		}},
+		{"duplicate session", func(s *snapshot) { s.Sessions = append(s.Sessions, s.Sessions[0]) }},
+		{"sequence beyond the counter", func(s *snapshot) { s.Seq = 0 }},
+		{"unknown place", func(s *snapshot) { s.Sessions[0].Place = 9 }},
+		{"unknown group", func(s *snapshot) { s.Agents[0].Group = "nowhere" }},
+		{"capacity outside the bounds", func(s *snapshot) { s.Agents[0].Capacity = "-4" }},
+		{"capacity not a number", func(s *snapshot) { s.Agents[0].Capacity = "lots" }},
+		{"offline resume", func(s *snapshot) { s.Agents[0].Resume = agent.Offline }},
+		{"duplicate agent", func(s *snapshot) { s.Agents = append(s.Agents, s.Agents[0]) }},
+		{"team level", func(s *snapshot) { s.Level = 40 }},
+		{"negative unread", func(s *snapshot) { s.Sessions[0].Unread = -1 }},
+		{"waiting while an agent has room", func(s *snapshot) {
+			s.Sessions[0].Place, s.Sessions[0].Agent = PlaceQueue, ""
+			for i := range s.Agents {
+				s.Agents[i].Capacity, s.Agents[i].Status, s.Agents[i].Resume = "unlimited", agent.Online, agent.Online
+			}
+		}},
+	}
+	for _, ed := range edits {
+		t.Run(ed.name, func(t *testing.T) {
+			var s snapshot
+			require.NoError(t, json.Unmarshal(body, &s))
+			require.NotEmpty(t, s.Sessions)
+			require.NotEmpty(t, s.Agents)
+			ed.f(&s)
+			bad, err := json.Marshal(s)
+			require.NoError(t, err)
+			e, err := Restore(p, resign(bad))
+			require.ErrorIs(t, err, ErrCorruptSnapshot)
+			require.Nil(t, e)
+		})
+	}
+	// A policy the snapshot does not fit: without the groups its agents use.
+	q := p
+	q.Groups, q.GroupFallback = nil, false
+	_, err = Restore(q, data)
+	assert.ErrorIs(t, err, ErrCorruptSnapshot)
+}
+
+// FuzzRestore: any bytes, and any body behind a valid header, either
+// restore into an engine whose invariants hold, or fail with
+// ErrCorruptSnapshot or ErrSnapshotVersion; never a panic.
+//
+//	go test ./dispatch -run '^$' -fuzz FuzzRestore
+func FuzzRestore(f *testing.F) {
+	p := randomPolicies[5]
+	for seed := uint64(1); seed <= 4; seed++ {
+		dts, ops := randomOps(seed, 200)
+		e, _ := New(p)
+		now := t0
+		for i, o := range ops {
+			now = now.Add(dts[i])
+			_, _ = o.do(e, now)
+		}
+		data, _ := e.Snapshot()
+		f.Add(data, false)
+		_, body, _ := bytes.Cut(data, []byte("\n"))
+		f.Add(body, true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, sign bool) {
+		if sign {
+			data = resign(data)
+		}
+		e, err := Restore(p, data)
+		if err != nil {
+			if !errorsIsAny(err, ErrCorruptSnapshot, ErrSnapshotVersion) {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if e != nil {
+				t.Fatal("an engine with an error")
+			}
+			return
+		}
+		if err := e.Verify(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+var errorsIs = errors.Is
