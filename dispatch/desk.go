@@ -109,12 +109,14 @@ func (d *desk) remove(s *session) {
 	}
 }
 
-// archive records a closed session, dropping the oldest beyond limit.
-func (d *desk) archive(c *Closed, limit int) {
+// archive records a closed session, dropping the oldest beyond limit; it
+// returns the record dropped, if any, for reuse.
+func (d *desk) archive(c *Closed, limit int) (dropped *Closed) {
 	d.history.ReplaceOrInsert(c)
-	for d.history.Len() > limit {
-		d.history.DeleteMax()
+	if d.history.Len() > limit {
+		dropped, _ = d.history.DeleteMax()
 	}
+	return dropped
 }
 
 func (e *Engine) deskOf(a *agent.Agent) *desk { return e.desks[a] }

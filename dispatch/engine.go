@@ -144,6 +144,48 @@ type Engine struct {
 
 	out   []Event
 	carry bool // out holds timer events of a rejected operation
+
+	// Recycled records, so that the dispatch path does not allocate in
+	// steady state: sessions that left, and closed-session records that a
+	// full history dropped or a slab not yet handed out.
+	freeSessions []*session
+	freeClosed   []*Closed
+	slab         []Closed
+}
+
+// maxFree bounds the recycled sessions kept after a peak.
+const maxFree = 4096
+
+func (e *Engine) newSession() *session {
+	if n := len(e.freeSessions); n > 0 {
+		s := e.freeSessions[n-1]
+		e.freeSessions = e.freeSessions[:n-1]
+		return s
+	}
+	return new(session)
+}
+
+// freeSession recycles a session that has left the engine: no index, pool,
+// timer or list holds it any more.
+func (e *Engine) freeSession(s *session) {
+	*s = session{}
+	if len(e.freeSessions) < maxFree {
+		e.freeSessions = append(e.freeSessions, s)
+	}
+}
+
+func (e *Engine) newClosed() *Closed {
+	if n := len(e.freeClosed); n > 0 {
+		c := e.freeClosed[n-1]
+		e.freeClosed = e.freeClosed[:n-1]
+		return c
+	}
+	if len(e.slab) == 0 {
+		e.slab = make([]Closed, 256)
+	}
+	c := &e.slab[0]
+	e.slab = e.slab[1:]
+	return c
 }
 
 // New returns an engine for one shop with policy p, which must be valid.
@@ -247,6 +289,7 @@ func (e *Engine) fire(now time.Time) {
 			delete(e.sessions, s.entry.ID)
 			e.emit(e.sessionEvent(EventExpired, s, at))
 			e.debug("expired", s)
+			e.freeSession(s)
 		case timerBuyerIdle:
 			e.closeSession(s, at, CloseBuyerIdle)
 		case timerAgentIdle:

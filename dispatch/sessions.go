@@ -68,7 +68,8 @@ func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
 		return e.fail(fmt.Errorf("%w: %d", ErrInvalidPriority, a.Priority))
 	}
 	e.seq++
-	s := &session{
+	s := e.newSession()
+	*s = session{
 		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: now, Seq: e.seq},
 		buyer: a.Buyer,
 		// The buyer's first message opens the session (L5: unreplied).
@@ -371,15 +372,21 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 		e.unpark(s)
 		e.emit(ev)
 		e.debug("closed", s)
+		e.freeSession(s)
 		return
 	}
 	d := e.deskOf(s.agent)
-	c := &Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: s.entry.Arrived,
+	c := e.newClosed()
+	*c = Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: s.entry.Arrived,
 		LastMessage: s.lastMsg, At: at, Reason: r, Flags: s.flags, seq: s.entry.Seq}
 	a := e.release(s, at)
-	d.archive(c, e.pol.Histories())
+	if old := d.archive(c, e.pol.Histories()); old != nil {
+		*old = Closed{}
+		e.freeClosed = append(e.freeClosed, old)
+	}
 	e.emit(ev)
 	e.debug("closed", s)
+	e.freeSession(s)
 	e.fill(a, at)
 }
 
@@ -416,6 +423,7 @@ func (e *Engine) Leave(now time.Time, id string) ([]Event, error) {
 	e.unpark(s)
 	delete(e.sessions, id)
 	e.emit(ev)
+	e.freeSession(s)
 	return e.out, nil
 }
 
@@ -531,7 +539,8 @@ func (e *Engine) Start(now time.Time, o Outbound) ([]Event, error) {
 		return e.fail(err)
 	}
 	e.seq++
-	s := &session{
+	s := e.newSession()
+	*s = session{
 		entry:    queue.Entry{ID: o.Session, Arrived: now, Seq: e.seq},
 		buyer:    o.Buyer,
 		flags:    FlagStarted,
