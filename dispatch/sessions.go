@@ -317,21 +317,33 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 // online agent that may take a session is suspended; once one is not, the
 // queue goes to the least saturated, over the cap. (Offline messages
 // still wait for room, O2.)
+//
+// Across pools, the best head by Q2 goes first: the shop serves its
+// buyers in one order, whichever group's pool they wait in.
 func (e *Engine) noQueue(now time.Time) {
 	if !e.pol.NoQueue {
 		return
 	}
-	for _, x := range e.pools {
-		for x.queue.Len() > 0 {
-			entry, _ := x.queue.Min()
-			s := e.sessions[entry.ID]
-			b := e.leastActive(s)
-			if b == nil {
-				break
+	for {
+		var best *session
+		var to *agent.Agent
+		for _, x := range e.pools {
+			q, ok := x.queue.Min()
+			if !ok || (best != nil && !queue.Less(q, &best.entry)) {
+				continue
 			}
-			e.unpark(s)
-			e.assign(s, b, CauseNoQueue, now)
+			// Every session of one pool may go to the same agents, so
+			// the head tells whether any of them can.
+			s := e.sessions[q.ID]
+			if b := e.leastActive(s); b != nil {
+				best, to = s, b
+			}
 		}
+		if best == nil {
+			return
+		}
+		e.unpark(best)
+		e.assign(best, to, CauseNoQueue, now)
 	}
 }
 
