@@ -92,9 +92,11 @@ const (
 // and 0 without.
 func (p Policy) BotShare(t time.Time) float64 {
 	if len(p.BotWindows) > 0 {
-		lt := t.In(p.Loc())
-		y, m, d := lt.Date()
-		since := lt.Sub(time.Date(y, m, d, 0, 0, 0, 0, lt.Location()))
+		// Wall-clock time of day, not time elapsed since midnight: on a
+		// daylight-saving day they differ by an hour.
+		h, m, sec := t.In(p.Loc()).Clock()
+		since := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second +
+			time.Duration(t.Nanosecond())
 		for _, w := range p.BotWindows {
 			if since >= w.Start && since < w.End {
 				return w.Share

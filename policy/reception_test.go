@@ -6,6 +6,7 @@ import (
 	"math"
 	"testing"
 	"time"
+	_ "time/tzdata" // zones for the DST test, whatever the host has
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,4 +120,16 @@ func TestTeamLevel_Qualifies(t *testing.T) {
 		assert.Equal(t, want, l.Qualifies(), l.String())
 	}
 	assert.Equal(t, "TeamLevel(9)", policy.TeamLevel(9).String())
+}
+
+// B2 on a daylight-saving day: windows are wall-clock times of day.
+func TestBotShare_DaylightSavingDay(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	p := policy.Policy{Location: ny, BotWindows: []policy.Window{{Start: 19 * time.Hour, End: 23 * time.Hour, Share: 1}}}
+	for _, day := range []int{7, 8} { // 2026-03-08: clocks go forward
+		assert.Equal(t, 1.0, p.BotShare(time.Date(2026, 3, day, 19, 30, 0, 0, ny)), "19:30 on March %d", day)
+		assert.Equal(t, 0.0, p.BotShare(time.Date(2026, 3, day, 23, 30, 0, 0, ny)), "23:30 on March %d", day)
+		assert.Equal(t, 0.0, p.BotShare(time.Date(2026, 3, day, 18, 59, 0, 0, ny)), "18:59 on March %d", day)
+	}
 }
