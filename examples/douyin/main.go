@@ -3,7 +3,8 @@
 // the dispatch engine did at each step: max reception up to 200 with a
 // warning below 5 (C3), the two session timeouts (L3), the current-session
 // and history lists (L4, L5), offline messages with their 7-day validity
-// (O1–O3) and the 3-message rule for strangers (L6).
+// (O1–O3), the 3-message rule for strangers (L6) and a live stream's bot
+// share (B1, B2). The rules are policy.Douyin with the shop's own timeouts.
 //
 // The clock is a fixed instant, 2026-11-11 09:00 China time, advanced by the
 // script; the program never reads the wall clock, so its output is the same
@@ -121,7 +122,12 @@ func (s *scene) describe(ev dispatch.Event) string {
 		if ev.Flags&dispatch.FlagStarted != 0 {
 			line += ", flagged: started by the agent"
 		}
+		if ev.Cause == dispatch.CauseHandover {
+			line += fmt.Sprintf(", with its arrival time kept: asked at %s", s.clock(ev.Arrived))
+		}
 		return line
+	case dispatch.EventBot:
+		return fmt.Sprintf("%s goes to the bot (机器人接待); no agent's load grows (B3)", label(ev))
 	case dispatch.EventOffline:
 		pos, n, _ := s.eng.Position(ev.Session)
 		info, _ := s.eng.Session(ev.Session)
@@ -135,6 +141,11 @@ func (s *scene) describe(ev dispatch.Event) string {
 		case dispatch.CloseAgentIdle:
 			return fmt.Sprintf("closed %s at %s by auto-close at %s: nobody answered the buyer for %v (agent timeout, 客服会话超时)",
 				label(ev), who(ev.Agent), ev.At.Format("15:04:05"), pol.AgentIdleClose)
+		case dispatch.CloseBotIdle:
+			return fmt.Sprintf("closed %s at the bot at %s: silent for %v (the bot's timeout)", label(ev), ev.At.Format("15:04:05"), pol.BotTTL())
+		}
+		if ev.Agent == "" {
+			return fmt.Sprintf("closed %s at the bot", label(ev))
 		}
 		return fmt.Sprintf("closed %s at %s", label(ev), who(ev.Agent))
 	case dispatch.EventExpired:
@@ -196,9 +207,12 @@ func (s *scene) history(id string) {
 	}
 }
 
-func (s *scene) arrive(d time.Duration, n int, what string) {
-	s.step(d, "buyer b%d %s (session s%d)", n, what, n)
-	s.show(s.eng.Arrive(s.now, dispatch.Arrival{Session: fmt.Sprintf("s%d", n), Buyer: fmt.Sprintf("b%d", n)}))
+func (s *scene) arrive(d time.Duration, n int, what string) { s.again(d, n, n, what) }
+
+// again is buyer b<buyer> asking in a new session s<n>.
+func (s *scene) again(d time.Duration, n, buyer int, what string) {
+	s.step(d, "buyer b%d %s (session s%d)", buyer, what, n)
+	s.show(s.eng.Arrive(s.now, dispatch.Arrival{Session: fmt.Sprintf("s%d", n), Buyer: fmt.Sprintf("b%d", buyer)}))
 }
 
 func (s *scene) say(d time.Duration, from dispatch.Sender, agentID, id, format string, args ...any) {
@@ -207,20 +221,22 @@ func (s *scene) say(d time.Duration, from dispatch.Sender, agentID, id, format s
 }
 
 func run(w io.Writer) error {
-	eng, err := dispatch.New(policy.Policy{
-		Capacity:       agent.DouyinBounds(),
-		BuyerIdleClose: 10 * time.Minute, // L3: user timeout
-		AgentIdleClose: 5 * time.Minute,  // L3: agent timeout
-		DMLimit:        3,                // L6
-	})
+	// policy.Douyin (C3, L6, O3) with this shop's timeouts (L3) and bot window (B2).
+	p := policy.Douyin()
+	p.BuyerIdleClose = 10 * time.Minute // user timeout; the preset's is 30m
+	p.AgentIdleClose = 5 * time.Minute  // agent timeout; the preset leaves it off
+	p.BotWindows = []policy.Window{{Start: 19 * time.Hour, End: 23 * time.Hour, Share: 0.6}}
+	eng, err := dispatch.New(p)
 	if err != nil {
 		return err
 	}
 	s := &scene{w: w, eng: eng}
 	const buyer, staff = dispatch.FromBuyer, dispatch.FromAgent
 
-	s.step(0, "the shop opens: Douyin Feige rules, max reception 1..200 (C3), user timeout 10m and agent timeout 5m (L3),")
-	s.note("at most 3 messages to a stranger (L6), offline messages valid 7 days (O3)")
+	s.step(0, "the shop opens: Douyin Feige rules (policy.Douyin), max reception 1..200 (C3), at most 3 messages to a stranger (L6),")
+	s.note("offline messages valid 7 days (O3); this shop's own settings (L3): user timeout %d minutes (the preset's is %d), agent timeout %d minutes (the preset's is off),",
+		p.BuyerIdleClose/time.Minute, policy.Douyin().BuyerIdleClose/time.Minute, p.AgentIdleClose/time.Minute)
+	s.note("and during the evening live stream, 19:00-23:00, 60%% of new sessions go to the bot (B2)")
 	s.step(0, "小美 (mei) logs in with max reception 4 (below 5: allowed, with a warning, C3)")
 	s.show(eng.AddAgent(s.now, "mei", dispatch.AgentConfig{Capacity: agent.Limit(4)}))
 	s.step(0, "小杰 (jie) logs in with max reception 20")
@@ -295,11 +311,32 @@ func run(w io.Writer) error {
 	s.step(50*time.Minute, "小美 (mei) is back from her break (online)")
 	s.show(eng.SetStatus(s.now, "mei", agent.Online))
 
+	// B2: the live stream's bot window; B1: a hand-over to a human.
+	live := 10*time.Hour + 50*time.Minute // 19:50
+	s.step(live, "the evening live stream (直播) is on: the bot takes 60%% of new buyers, split by buyer id (B2)")
+	for i := 20; i <= 25; i++ {
+		s.arrive(live+time.Duration(10*(i-20))*time.Second, i, "asks from the live room")
+	}
+	s.say(live+time.Minute, staff, "jie", "s24", "小杰 (jie) answers b24")
+	s.step(live+2*time.Minute, "b22 got an answer from the bot and ends the chat; 小美 (mei) closes s21 with b21")
+	s.show(eng.Close(s.now, "s22"))
+	s.show(eng.Close(s.now, "s21"))
+	s.again(live+3*time.Minute, 26, 22, "asks again")
+	s.again(live+3*time.Minute+10*time.Second, 27, 21, "asks again")
+	s.note("each buyer lands on the same side as before: the split is a hash of the buyer id, not a coin toss")
+	s.step(live+5*time.Minute, "b23 asks the bot for a human (转人工): the bot hands s23 over (B1)")
+	s.show(eng.Handover(s.now, "s23"))
+	s.say(live+6*time.Minute, staff, "jie", "s23", "小杰 (jie) answers b23")
+	s.say(live+6*time.Minute+10*time.Second, staff, "mei", "s27", "小美 (mei) answers b21")
+
 	// O1–O3: offline messages.
 	s.step(11*time.Hour, "小杰 (jie) and 小美 (mei) log out for the night: nobody is online")
 	s.show(eng.Logout(s.now, "jie"))
 	s.show(eng.Logout(s.now, "mei"))
+	s.step(11*time.Hour+25*time.Minute, "the clock is checked (Advance): the live-room chats fell silent, with the agents (S5) and with the bot")
+	s.show(eng.Advance(s.now), nil)
 	s.arrive(11*time.Hour+30*time.Minute, 10, "leaves a message")
+	s.note("the live-stream window sends buyers to the bot only while an agent is online; with nobody online, O1 applies")
 	s.step(day, "小美 (mei) logs in, online as she left (S2): the offline message is assigned to her (O2)")
 	s.show(eng.Login(s.now, "mei"))
 	s.list("mei")

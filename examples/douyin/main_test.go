@@ -130,10 +130,69 @@ func TestDMLimit(t *testing.T) { // L6
 	}, block(t, out, "writes to b9 four times"))
 }
 
-func TestOfflineMessages(t *testing.T) { // O1, O2, O3
+func TestDouyinPresetWithShopSettings(t *testing.T) { // C3, L3, L6, O3, B2
+	assert.Equal(t, []string{
+		"offline messages valid 7 days (O3); this shop's own settings (L3): user timeout 10 minutes (the preset's is 30), agent timeout 5 minutes (the preset's is off),",
+		"and during the evening live stream, 19:00-23:00, 60% of new sessions go to the bot (B2)",
+	}, block(t, output(t), "Douyin Feige rules (policy.Douyin)"))
+}
+
+func TestLiveStreamBotShare(t *testing.T) { // B2, B3
+	out := output(t)
+	bot := func(n string) string {
+		return "s" + n + " (buyer b" + n + ") goes to the bot (机器人接待); no agent's load grows (B3)"
+	}
+	// 19:50 is inside the 19:00-23:00 window: some buyers to the bot, the rest to humans.
+	assert.Equal(t, []string{
+		"closed s9 (buyer b9) at 小杰 (jie) by auto-close at 09:58:00: the buyer stayed silent 10m0s after the shop's last message (user timeout, 用户会话超时)",
+		bot("20"),
+	}, block(t, out, "buyer b20 asks from the live room"))
+	assert.Equal(t, []string{"assigned s21 (buyer b21) → 小美 (mei) [arrival]"}, block(t, out, "buyer b21 asks from the live room"))
+	assert.Equal(t, []string{bot("22")}, block(t, out, "buyer b22 asks from the live room"))
+	assert.Equal(t, []string{bot("23")}, block(t, out, "buyer b23 asks from the live room"))
+	assert.Equal(t, []string{"assigned s24 (buyer b24) → 小杰 (jie) [arrival]"}, block(t, out, "buyer b24 asks from the live room"))
+	assert.Equal(t, []string{bot("25")}, block(t, out, "buyer b25 asks from the live room"))
+	// Outside the window (the morning) nobody went to the bot.
+	i := strings.Index(out, "\n19:50:00  the evening live stream (直播) is on")
+	require.NotEqual(t, -1, i)
+	assert.NotContains(t, out[:i], "goes to the bot")
+	// The same buyer again, within the window: the same side (a hash of the buyer id).
+	assert.Equal(t, []string{
+		"closed s22 (buyer b22) at the bot",
+		"closed s21 (buyer b21) at 小美 (mei)",
+	}, block(t, out, "b22 got an answer from the bot"))
+	assert.Equal(t, []string{"s26 (buyer b22) goes to the bot (机器人接待); no agent's load grows (B3)"},
+		block(t, out, "buyer b22 asks again (session s26)"))
+	assert.Equal(t, []string{
+		"assigned s27 (buyer b21) → 小美 (mei) [arrival]",
+		"each buyer lands on the same side as before: the split is a hash of the buyer id, not a coin toss",
+	}, block(t, out, "buyer b21 asks again (session s27)"))
+}
+
+func TestBotHandsOverToHuman(t *testing.T) { // B1
 	out := output(t)
 	assert.Equal(t, []string{
+		"assigned s23 (buyer b23) → 小杰 (jie) [handover], with its arrival time kept: asked at 19:50:30",
+	}, block(t, out, "19:55:00  b23 asks the bot for a human"))
+	assert.Equal(t, []string{"message from the agent in s23 (buyer b23)"}, block(t, out, "小杰 (jie) answers b23"))
+	// The agents' live-room chats stay with them after logout (S5) and
+	// close by the user timeout; the bot's close by the bot's own timeout.
+	assert.Empty(t, block(t, out, "20:00:00  小杰 (jie) and 小美 (mei) log out"))
+	assert.Equal(t, []string{
+		"closed s24 (buyer b24) at 小杰 (jie) by auto-close at 20:01:00: the buyer stayed silent 10m0s after the shop's last message (user timeout, 用户会话超时)",
+		"closed s23 (buyer b23) at 小杰 (jie) by auto-close at 20:06:00: the buyer stayed silent 10m0s after the shop's last message (user timeout, 用户会话超时)",
+		"closed s27 (buyer b21) at 小美 (mei) by auto-close at 20:06:10: the buyer stayed silent 10m0s after the shop's last message (user timeout, 用户会话超时)",
+		"closed s20 (buyer b20) at the bot at 20:20:00: silent for 30m0s (the bot's timeout)",
+		"closed s25 (buyer b25) at the bot at 20:20:50: silent for 30m0s (the bot's timeout)",
+		"closed s26 (buyer b22) at the bot at 20:23:00: silent for 30m0s (the bot's timeout)",
+	}, block(t, out, "20:25:00  the clock is checked"))
+}
+
+func TestOfflineMessages(t *testing.T) { // O1, O2, O3
+	out := output(t)
+	assert.Equal(t, []string{ // inside the live-stream window, but nobody is online (O1, not B2)
 		"no agent online: s10 (buyer b10) waits in the offline pool (离线留言), number 1 of 1, auto-distributed until 2026-11-18 20:30",
+		"the live-stream window sends buyers to the bot only while an agent is online; with nobody online, O1 applies",
 	}, block(t, out, "buyer b10 leaves a message"))
 	assert.Contains(t, out, "\n-- Thursday 2026-11-12 --\n09:00:00  小美 (mei) logs in")
 	assert.Equal(t, []string{

@@ -44,6 +44,12 @@ func TestRunIsDeterministic(t *testing.T) {
 	assert.Equal(t, output(t), output(t))
 }
 
+func TestKuaishouPresetWithOneOverride(t *testing.T) { // C2, L2, O5
+	assert.Equal(t, []string{
+		"auto-close after 20 minutes of buyer silence (L2); overridden for this short scene: at most 3 offline messages per agent at once (O5; the preset's is 20)",
+	}, block(t, output(t), "Kuaishou rules (policy.Kuaishou)"))
+}
+
 func TestCapacityOutOfRangeIsRejected(t *testing.T) { // C2
 	assert.Equal(t, []string{
 		`rejected: set capacity of "li": agent: capacity out of range: 501 not in 1..500`,
