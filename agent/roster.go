@@ -27,8 +27,9 @@ type Agent struct {
 	load     int
 	idle     time.Time // last time the agent received a session, or was added
 
-	active bool // in Roster.active: online and not suspended
-	open   bool // in Roster.open: active and has room
+	active bool    // in the saturation indexes: online and not suspended
+	open   bool    // in the round-robin indexes: active and has room
+	roster *Roster // the roster it belongs to; nil once removed
 }
 
 // ID returns the agent's id.
@@ -184,7 +185,7 @@ func (r *Roster) Add(id string, c Capacity, now time.Time) (*Agent, error) {
 	if _, dup := r.byID[id]; dup {
 		return nil, fmt.Errorf("%w: %q", ErrDuplicateAgent, id)
 	}
-	a := &Agent{id: id, status: Online, resume: Online, capacity: c, idle: now}
+	a := &Agent{id: id, status: Online, resume: Online, capacity: c, idle: now, roster: r}
 	r.byID[id] = a
 	r.all.ReplaceOrInsert(a)
 	r.every.size++
@@ -193,8 +194,25 @@ func (r *Roster) Add(id string, c Capacity, now time.Time) (*Agent, error) {
 	return a, nil
 }
 
+// own returns nil if a is an agent of this roster, else ErrUnknownAgent:
+// a nil agent, or one of another roster, never reaches the indexes.
+func (r *Roster) own(a *Agent) error {
+	if a == nil {
+		return fmt.Errorf("%w: nil", ErrUnknownAgent)
+	}
+	if a.roster != r {
+		return fmt.Errorf("%w: %q is not in this roster", ErrUnknownAgent, a.id)
+	}
+	return nil
+}
+
 // SetGroup moves a into group g (R2); "" takes it out of any group.
-func (r *Roster) SetGroup(a *Agent, g string) {
+//
+// Errors: ErrUnknownAgent for an agent not in this roster.
+func (r *Roster) SetGroup(a *Agent, g string) error {
+	if err := r.own(a); err != nil {
+		return err
+	}
 	r.unindex(a)
 	r.leaveGroup(a)
 	a.group = g
@@ -207,6 +225,7 @@ func (r *Roster) SetGroup(a *Agent, g string) {
 		x.size++
 	}
 	r.index(a)
+	return nil
 }
 
 func (r *Roster) leaveGroup(a *Agent) {
@@ -240,6 +259,7 @@ func (r *Roster) Remove(id string) error {
 	r.all.Delete(a)
 	r.every.size--
 	delete(r.byID, id)
+	a.roster = nil
 	return nil
 }
 
@@ -248,12 +268,14 @@ func (r *Roster) Remove(id string) error {
 // the status a had before. It returns ErrInvalidStatus for a value other
 // than Online, Break and Offline.
 func (r *Roster) SetStatus(a *Agent, s Status) error {
+	if err := r.own(a); err != nil {
+		return err
+	}
 	if !s.Valid() {
 		return fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(s))
 	}
 	if s == Offline {
-		r.Logout(a)
-		return nil
+		return r.Logout(a)
 	}
 	r.setStatus(a, s)
 	a.resume = s
@@ -262,17 +284,31 @@ func (r *Roster) SetStatus(a *Agent, s Status) error {
 
 // Logout makes a offline and remembers its status for the next Login (S2).
 // Logging out twice keeps the first remembered status.
-func (r *Roster) Logout(a *Agent) {
+//
+// Errors: ErrUnknownAgent for an agent not in this roster.
+func (r *Roster) Logout(a *Agent) error {
+	if err := r.own(a); err != nil {
+		return err
+	}
 	if a.status != Offline {
 		a.resume = a.status
 	}
 	r.setStatus(a, Offline)
+	return nil
 }
 
 // Login gives a back the status it had when it logged out, online or on
 // break (S2: 客服重新登录时自动同步上次登录时的状态); an agent never
 // logged out before comes back online. Login never leaves an agent offline.
-func (r *Roster) Login(a *Agent) { r.setStatus(a, a.resume) }
+//
+// Errors: ErrUnknownAgent for an agent not in this roster.
+func (r *Roster) Login(a *Agent) error {
+	if err := r.own(a); err != nil {
+		return err
+	}
+	r.setStatus(a, a.resume)
+	return nil
+}
 
 // Resume returns the status a would get back at its next Login: Online or
 // Break.
@@ -293,22 +329,34 @@ func (r *Roster) setStatus(a *Agent, s Status) {
 // SetCapacity sets a's capacity. It neither validates it (see
 // [Bounds.Check]) nor evicts sessions when the new limit is below the load
 // (C6).
-func (r *Roster) SetCapacity(a *Agent, c Capacity) {
+//
+// Errors: ErrUnknownAgent for an agent not in this roster.
+func (r *Roster) SetCapacity(a *Agent, c Capacity) error {
+	if err := r.own(a); err != nil {
+		return err
+	}
 	r.unindex(a)
 	a.capacity = c
 	r.index(a)
+	return nil
 }
 
 // AddLoad changes a's load by delta (a session entered, +1, or left, -1, its
 // reception list). A positive delta marks a as busy at now (idle since now).
 // The load never goes below zero.
-func (r *Roster) AddLoad(a *Agent, delta int, now time.Time) {
+//
+// Errors: ErrUnknownAgent for an agent not in this roster.
+func (r *Roster) AddLoad(a *Agent, delta int, now time.Time) error {
+	if err := r.own(a); err != nil {
+		return err
+	}
 	r.unindex(a)
 	a.load = max(a.load+delta, 0)
 	if delta > 0 {
 		a.idle = now
 	}
 	r.index(a)
+	return nil
 }
 
 // LeastSaturated returns the online, non-suspended agent with the lowest
@@ -370,8 +418,13 @@ func (r *Roster) ActiveBySaturation() iter.Seq[*Agent] {
 
 // Less reports whether a comes before b in the least-saturated order
 // (saturation, then idle longest, then id). Callers that list agents of
-// several statuses (R3) sort with it.
-func Less(a, b *Agent) bool { return lessSaturation(a, b) }
+// several statuses (R3) sort with it. A nil agent sorts last.
+func Less(a, b *Agent) bool {
+	if a == nil || b == nil {
+		return a != nil
+	}
+	return lessSaturation(a, b)
+}
 
 func (r *Roster) unindex(a *Agent) {
 	if !a.active {
@@ -420,8 +473,8 @@ func (r *Roster) Verify() error {
 	online, active, open := 0, 0, 0
 	groupSize, groupActive, groupOpen := map[string]int{}, map[string]int{}, map[string]int{}
 	for id, a := range r.byID {
-		if a.id != id {
-			return fmt.Errorf("agent: roster maps %q to agent %q", id, a.id)
+		if a.id != id || a.roster != r {
+			return fmt.Errorf("agent: roster maps %q to agent %q of another roster", id, a.id)
 		}
 		if !a.status.Valid() || !a.resume.Valid() || a.resume == Offline {
 			return fmt.Errorf("agent: %q has status %v, resume %v", id, a.status, a.resume)

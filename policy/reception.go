@@ -132,6 +132,9 @@ func (p Policy) BotTTL() time.Duration {
 // GroupFor returns the group serving a buyer of these crowds (R2): the
 // first group, in policy order, listing one of them; "" for none.
 func (p Policy) GroupFor(crowds func(yield func(string) bool)) string {
+	if crowds == nil {
+		return ""
+	}
 	for _, g := range p.Groups {
 		for c := range crowds {
 			if slices.Contains(g.Crowds, c) {

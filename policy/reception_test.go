@@ -133,3 +133,16 @@ func TestBotShare_DaylightSavingDay(t *testing.T) {
 		assert.Equal(t, 0.0, p.BotShare(time.Date(2026, 3, day, 18, 59, 0, 0, ny)), "18:59 on March %d", day)
 	}
 }
+
+// Bad input to the helpers: harmless answers, never a panic.
+func TestBadInput_NeverPanics(t *testing.T) {
+	var p policy.Policy
+	assert.Equal(t, "", p.GroupFor(nil))
+	assert.False(t, p.HasGroup(""))
+	assert.Equal(t, 0.0, p.BotShare(time.Time{}))
+	assert.Equal(t, time.UTC, p.Loc())
+	assert.Equal(t, "Strategy(9)", policy.Strategy(9).String())
+	assert.Equal(t, "TeamLevel(9)", policy.TeamLevel(9).String())
+	fe := &policy.FieldError{Field: "X", Err: nil}
+	assert.Contains(t, fe.Error(), "X")
+}

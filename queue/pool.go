@@ -31,8 +31,11 @@ type Entry struct {
 }
 
 // Less reports whether a is served before b (Q2). It is a strict total
-// order over entries with distinct Seq.
+// order over entries with distinct Seq. A nil entry sorts last.
 func Less(a, b *Entry) bool {
+	if a == nil || b == nil {
+		return a != nil
+	}
 	if a.Priority != b.Priority {
 		return a.Priority > b.Priority
 	}
@@ -73,12 +76,18 @@ func (p *Pool) Push(e *Entry) error {
 
 // Delete removes e (found by its key) and reports whether it was there.
 func (p *Pool) Delete(e *Entry) bool {
+	if e == nil {
+		return false
+	}
 	_, ok := p.t.Delete(e)
 	return ok
 }
 
 // Contains reports whether e (this very pointer) is in the pool.
 func (p *Pool) Contains(e *Entry) bool {
+	if e == nil {
+		return false
+	}
 	got, ok := p.t.Get(e)
 	return ok && got == e
 }
