@@ -116,7 +116,29 @@
 //
 // # Concurrency
 //
-// An Engine is not safe for concurrent use. Shops are independent: run one
-// engine per shop, each behind its own mutex or owned by one goroutine, and
-// many shops scale across cores with no shared lock.
+// An Engine is not safe for concurrent use. Shops are independent: [Shop]
+// wraps one engine with its own mutex (and returns copies of the events,
+// running no host code under the lock), and [Shops] holds many of them in
+// a sync.Map, so finding a shop takes no lock and different shops never
+// wait for each other.
+//
+// # Snapshots
+//
+// [Engine.Snapshot] writes the engine's whole state: a header line
+// ("kefu-snapshot", the format version, a CRC-32 of the body) and a JSON
+// body with only what cannot be derived — agents with statuses, the status
+// to restore at login, capacities, groups and idle times; open sessions
+// with their place, sequence, arrival and lifecycle; histories; recent
+// contacts; round-robin cursors; prompt cool-downs; the team level; timer
+// events a rejected call has not delivered yet. [Restore] rebuilds loads,
+// indexes, pools and timers from it and runs [Engine.Verify]; any
+// truncated, altered or inconsistent input returns ErrCorruptSnapshot (or
+// ErrSnapshotVersion) and no engine. The policy is configuration, not
+// state: the host passes it to Restore again.
+//
+// Because the engine is deterministic, a host makes a shop durable with a
+// snapshot now and then plus a log of the operations it applied since:
+// restore the snapshot, replay the log, and the engine is where it was,
+// having returned the same events. To move a shop to another process,
+// snapshot it, [RestoreShop] there and [Shops.Adopt] it.
 package dispatch
