@@ -20,6 +20,7 @@ import (
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/dispatch"
+	"github.com/kefu-dev/kefu/metrics"
 	"github.com/kefu-dev/kefu/policy"
 )
 
@@ -44,6 +45,7 @@ func main() {
 type scene struct {
 	w   io.Writer
 	eng *dispatch.Engine
+	rec *metrics.Recorder // fed every event, for the report at the end (M1-M8)
 	now time.Time
 	err error
 }
@@ -79,6 +81,7 @@ func (s *scene) show(evs []dispatch.Event, err error) {
 		s.err = fmt.Errorf("%s: unexpected error: %w", s.now.Format("01-02 15:04:05"), err)
 		return
 	}
+	s.rec.Feed(evs)
 	for _, ev := range evs {
 		s.note("%s", s.describe(ev))
 	}
@@ -230,7 +233,11 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := &scene{w: w, eng: eng}
+	rec, err := metrics.New(eng.Policy().Loc())
+	if err != nil {
+		return err
+	}
+	s := &scene{w: w, eng: eng, rec: rec}
 	const buyer, staff = dispatch.FromBuyer, dispatch.FromAgent
 
 	s.step(0, "the shop opens: Douyin Feige rules (policy.Douyin), max reception 1..200 (C3), at most 3 messages to a stranger (L6),")
@@ -367,5 +374,11 @@ func run(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "  queue pool (排队池): %d waiting; offline pool (离线留言): %d waiting; open sessions: %d\n",
 		eng.QueueLen(), eng.OfflineLen(), eng.Sessions())
+
+	// The first day in numbers, computed from the same events (M2, M3, M5).
+	s.rec.Advance(s.now)
+	first := s.rec.DateOf(start)
+	fmt.Fprintf(w, "\n%s in numbers (package metrics)\n%s\n%s", start.Format("2006-01-02"),
+		s.rec.Replies(first, first), s.rec.Hourly(first))
 	return nil
 }

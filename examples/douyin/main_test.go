@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -224,5 +225,34 @@ final state at 2026-11-20 09:00:00
   小杰 (jie)   online   20         0
   小美 (mei)   offline  4          0
   queue pool (排队池): 0 waiting; offline pool (离线留言): 0 waiting; open sessions: 0
-`, out[i:])
+`, out[i:i+strings.Index(out[i:], "\n\n2026-11-11 in numbers")+1])
+}
+
+// The first day's report (M2, M3, M5): its hourly rows add up to the
+// total, and the agent who answered within three minutes shows it.
+func TestFirstDayInNumbers(t *testing.T) {
+	out := output(t)
+	i := strings.Index(out, "\n2026-11-11 in numbers (package metrics)\n")
+	require.NotEqual(t, -1, i)
+	report := out[i:]
+	assert.Contains(t, report, "jie  85.7% (6/7)")
+	var sum, total int
+	for _, line := range strings.Split(report, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		var n int
+		if _, err := fmt.Sscan(f[1], &n); err != nil {
+			continue
+		}
+		switch {
+		case f[0] == "total":
+			total = n
+		case len(f[0]) == 2 && f[0] >= "00" && f[0] <= "23":
+			sum += n
+		}
+	}
+	assert.Equal(t, 15, total)
+	assert.Equal(t, total, sum, "hourly rows add up to the day")
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/dispatch"
+	"github.com/kefu-dev/kefu/metrics"
 	"github.com/kefu-dev/kefu/policy"
 )
 
@@ -42,6 +43,7 @@ func main() {
 type scene struct {
 	w   io.Writer
 	eng *dispatch.Engine
+	rec *metrics.Recorder // fed every event, for the report at the end (M1-M8)
 	now time.Time
 	err error
 }
@@ -72,6 +74,7 @@ func (s *scene) show(evs []dispatch.Event, err error) {
 		s.err = fmt.Errorf("%s: unexpected error: %w", s.now.Format("15:04:05"), err)
 		return
 	}
+	s.rec.Feed(evs)
 	for _, ev := range evs {
 		s.note("%s", s.describe(ev))
 	}
@@ -180,7 +183,11 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := &scene{w: w, eng: eng}
+	rec, err := metrics.New(eng.Policy().Loc())
+	if err != nil {
+		return err
+	}
+	s := &scene{w: w, eng: eng, rec: rec}
 
 	s.step(0, "the shop opens: Kuaishou rules (policy.Kuaishou), max reception 1..500 (C2), least-saturated routing (R1), queue on,")
 	s.note("auto-close after %d minutes of buyer silence (L2); overridden for this short scene: at most %d offline messages per agent at once (O5; the preset's is %d)",
@@ -307,5 +314,9 @@ func run(w io.Writer) error {
 		fmt.Fprintf(w, "  %-12s %-8s %-10s %d\n", who(a.ID), a.Status, a.Capacity, a.Load)
 	}
 	fmt.Fprintf(w, "  queue pool (排队池): %d waiting; offline pool (离线留言): %d waiting\n", eng.QueueLen(), eng.OfflineLen())
+
+	// The morning's numbers, computed from the same events (M2, M3, M5, M6).
+	s.rec.Advance(s.now)
+	fmt.Fprintf(w, "\nthe morning in numbers (package metrics)\n%s", s.rec.Dashboard(s.now))
 	return nil
 }

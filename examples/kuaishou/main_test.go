@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -213,5 +214,36 @@ final state at 11:10:00
   小王 (wang)    offline  3          2
   小张 (zhang)   offline  unlimited  3
   queue pool (排队池): 0 waiting; offline pool (离线留言): 1 waiting
-`, out[i:])
+`, out[i:i+strings.Index(out[i:], "\n\nthe morning in numbers")+1])
+}
+
+// The morning's report (M5, M6) agrees with the scene: 15 buyers asked,
+// the hourly rows add up to the total, and the panel shows what the final
+// table shows.
+func TestMorningInNumbers(t *testing.T) {
+	out := output(t)
+	i := strings.Index(out, "\nthe morning in numbers (package metrics)\n")
+	require.NotEqual(t, -1, i)
+	report := out[i:]
+	assert.Contains(t, report, "queued 0, offline 1")
+	assert.Contains(t, report, "in reception 7")
+	var sum, total int
+	for _, line := range strings.Split(report, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		var n int
+		if _, err := fmt.Sscan(f[1], &n); err != nil {
+			continue
+		}
+		switch {
+		case f[0] == "total":
+			total = n
+		case len(f[0]) == 2 && f[0] >= "00" && f[0] <= "23":
+			sum += n
+		}
+	}
+	assert.Equal(t, 15, total, "consultations: s1..s16 but for s8, who left the queue")
+	assert.Equal(t, total, sum, "hourly rows add up to the day")
 }
