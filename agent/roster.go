@@ -145,7 +145,7 @@ func NewRoster() *Roster {
 }
 
 // in returns the index of a group, or of every agent for "". ok is false
-// for a group with no member.
+// for a group that never had a member.
 func (r *Roster) in(group string) (*index, bool) {
 	if group == "" {
 		return r.every, true
@@ -233,10 +233,7 @@ func (r *Roster) leaveGroup(a *Agent) {
 		return
 	}
 	if x := r.groups[a.group]; x != nil {
-		x.size--
-		if x.size == 0 {
-			delete(r.groups, a.group)
-		}
+		x.size-- // the index stays, empty, and keeps its round-robin cursor
 	}
 	a.group = ""
 }
@@ -528,9 +525,6 @@ func (r *Roster) Verify() error {
 	if r.every.active.Len() != active || r.every.open.Len() != open {
 		return fmt.Errorf("agent: index sizes %d/%d, want %d/%d", r.every.active.Len(), r.every.open.Len(), active, open)
 	}
-	if len(r.groups) != len(groupSize) {
-		return fmt.Errorf("agent: %d group indexes for %d groups with members", len(r.groups), len(groupSize))
-	}
 	for g, x := range r.groups {
 		if x.size != groupSize[g] || x.active.Len() != groupActive[g] || x.open.Len() != groupOpen[g] {
 			return fmt.Errorf("agent: group %q index sizes %d/%d/%d, want %d/%d/%d", g,
@@ -573,14 +567,17 @@ func (r *Roster) Cursor(g string) string {
 }
 
 // SetCursor sets the round-robin cursor of group g ("" for every agent),
-// restoring a snapshot. It does nothing for a group without members.
+// restoring a snapshot.
 func (r *Roster) SetCursor(g, id string) {
-	if x, ok := r.in(g); ok {
-		x.rr.id = id
+	x, ok := r.in(g)
+	if !ok {
+		x = newIndex()
+		r.groups[g] = x
 	}
+	x.rr.id = id
 }
 
-// Groups returns the groups that have members, sorted.
+// Groups returns the groups that have, or had, members, sorted.
 func (r *Roster) Groups() []string {
 	out := make([]string, 0, len(r.groups))
 	for g := range r.groups {

@@ -41,8 +41,8 @@ func lessInList(a, b *session) bool {
 	return a.entry.Seq < b.entry.Seq
 }
 
-// lessInHistory: newest last message first, then the latest closed first
-// (L4: 历史会话按照最新消息时间由近及远排序).
+// lessInHistory: newest last message first (L4: 历史会话按照最新消息时间由近
+// 及远排序), ties by the session opened later first.
 func lessInHistory(a, b *Closed) bool {
 	if !a.LastMessage.Equal(b.LastMessage) {
 		return a.LastMessage.After(b.LastMessage)

@@ -62,7 +62,7 @@ type session struct {
 	lastMsg    time.Time
 	waitSince  time.Time // first buyer message with no agent reply after it; zero: replied
 	unread     int
-	entered    time.Time // entered the current agent's list
+	entered    time.Time // entered its current place: an agent's list, a pool, the bot
 	firstReply time.Time // first agent message
 	stranger   bool      // L6: buyer has not followed and never chatted
 	dmSent     int       // agent messages since the buyer last wrote (L6)
@@ -346,8 +346,8 @@ func (e *Engine) wantTimer(s *session) (timerKind, time.Time) {
 		return t
 	}
 	switch s.place {
-	case PlaceOffline:
-		return timerExpire, s.entry.Arrived.Add(e.pol.OfflineTTL())
+	case PlaceOffline: // O3: counted from entering the offline pool
+		return timerExpire, s.entered.Add(e.pol.OfflineTTL())
 	case PlaceBot:
 		return timerBotIdle, later(s.lastMsg).Add(e.pol.BotTTL())
 	case PlaceAgent:

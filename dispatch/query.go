@@ -33,7 +33,8 @@ type SessionInfo struct {
 	WaitingSince time.Time
 	// Unread counts buyer messages since the agent last replied or read.
 	Unread int
-	// Entered is when it entered its current agent's list (M2's clock).
+	// Entered is when it entered its current place: an agent's list (M2's
+	// clock), the queue, the offline pool (O3's clock) or the bot.
 	Entered time.Time
 	// FirstReply is the first agent message, zero before it.
 	FirstReply time.Time

@@ -225,7 +225,7 @@ func groupIDs(p policy.Policy) []string {
 
 // park puts s in the queue pool or the offline pool of its group.
 func (e *Engine) park(s *session, p Place, now time.Time) {
-	s.place, s.agent = p, nil
+	s.place, s.agent, s.entered = p, nil, now
 	x := e.poolOf[e.poolKey(s)]
 	if p == PlaceOffline {
 		_ = x.offline.Push(&s.entry) // unique: Seq is fresh
@@ -347,19 +347,43 @@ func (e *Engine) noQueue(now time.Time) {
 	}
 }
 
-// drain hands the queues to agents with room, least saturated first,
-// after sessions were put back in them (S5).
+// drain hands the queues to agents with room after sessions were put back
+// in them (S5): the best waiting session first, across pools (Q2), each
+// routed by the shop's strategy as an arrival would be (R1, R2).
 func (e *Engine) drain(now time.Time) {
-	for _, x := range e.pools {
-		for x.queue.Len() > 0 {
-			a, ok := e.roster.LeastSaturatedIn(x.group)
-			if !ok || !a.HasRoom() {
-				break
+	for {
+		var best *session
+		for _, x := range e.pools {
+			q, ok := x.queue.Min()
+			if !ok || (best != nil && !queue.Less(q, &best.entry)) {
+				continue
 			}
-			e.fillRoom(a, now)
+			// The pool's sessions may all go to the same agents: if its
+			// head finds no room, none of them does. (No choice yet: a
+			// round-robin choice moves its cursor.)
+			if s := e.sessions[q.ID]; e.hasRoomFor(s) {
+				best = s
+			}
 		}
+		if best == nil {
+			break
+		}
+		e.unpark(best)
+		e.assign(best, e.choose(best), CauseFreed, now)
 	}
 	e.noQueue(now)
+}
+
+// hasRoomFor reports whether an online agent that may take s has room,
+// without choosing one.
+func (e *Engine) hasRoomFor(s *session) bool {
+	t, n := e.tiers(s)
+	for _, g := range t[:n] {
+		if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
+			return true
+		}
+	}
+	return false
 }
 
 // release takes s out of its agent's list and returns the agent; the
