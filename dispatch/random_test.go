@@ -11,11 +11,143 @@ import (
 	"github.com/kefu-dev/kefu/policy"
 )
 
-// opFromBytes decodes three bytes into one operation: every public
+// actKind names one public operation of the engine.
+type actKind uint8
+
+const (
+	actAdvance actKind = iota
+	actArrive
+	actClose
+	actLeave
+	actAssign
+	actTransfer
+	actAddAgent
+	actRemoveAgent
+	actLogin
+	actLogout
+	actSetStatus
+	actSetCapacity
+	actMessage
+	actStart
+	actMarkRead
+	actFollow
+	actHandover
+	actTeamLevel
+)
+
+// action is one operation with its arguments, as data: the random tests
+// run it on the engine (do) and the differential test also on the
+// reference model (see differential_test.go).
+type action struct {
+	kind     actKind
+	dt       time.Duration // time step before it (may be negative)
+	session  string
+	buyer    string
+	agent    string // the agent concerned, or the transfer/assign target
+	capacity agent.Capacity
+	status   agent.Status
+	group    string
+	arrival  Arrival
+	message  Message
+	outbound Outbound
+	level    policy.TeamLevel
+}
+
+// String names the action for failure messages.
+func (a action) String() string {
+	switch a.kind {
+	case actArrive:
+		return fmt.Sprintf("arrive %s buyer=%q prio=%d entry=%d crowds=%v exclusive=%q",
+			a.arrival.Session, a.arrival.Buyer, a.arrival.Priority, a.arrival.Entry, a.arrival.Crowds, a.arrival.Exclusive)
+	case actClose:
+		return "close " + a.session
+	case actLeave:
+		return "leave " + a.session
+	case actAssign:
+		return "assign " + a.session + " " + a.agent
+	case actTransfer:
+		return "transfer " + a.session + " " + a.agent
+	case actAddAgent:
+		return fmt.Sprintf("add %s cap=%s status=%d group=%q", a.agent, a.capacity, a.status, a.group)
+	case actRemoveAgent:
+		return "remove " + a.agent
+	case actLogin:
+		return "login " + a.agent
+	case actLogout:
+		return "logout " + a.agent
+	case actSetStatus:
+		return "status " + a.agent + " " + a.status.String()
+	case actSetCapacity:
+		return "cap " + a.agent + " " + a.capacity.String()
+	case actMessage:
+		return fmt.Sprintf("message %s from=%s agent=%s unreachable=%v", a.message.Session, a.message.From, a.message.Agent, a.message.Unreachable)
+	case actStart:
+		return fmt.Sprintf("start %s buyer=%s agent=%s stranger=%v", a.outbound.Session, a.outbound.Buyer, a.outbound.Agent, a.outbound.Stranger)
+	case actMarkRead:
+		return "read " + a.session
+	case actFollow:
+		return "follow " + a.session
+	case actHandover:
+		return "handover " + a.session
+	case actTeamLevel:
+		return "level " + a.level.String()
+	}
+	return "advance"
+}
+
+// do runs the action on the engine. Advance never fails.
+func (a action) do(e *Engine, now time.Time) ([]Event, error) {
+	switch a.kind {
+	case actArrive:
+		return e.Arrive(now, a.arrival)
+	case actClose:
+		return e.Close(now, a.session)
+	case actLeave:
+		return e.Leave(now, a.session)
+	case actAssign:
+		return e.Assign(now, a.session, a.agent)
+	case actTransfer:
+		return e.Transfer(now, a.session, a.agent)
+	case actAddAgent:
+		return e.AddAgent(now, a.agent, AgentConfig{Capacity: a.capacity, Status: a.status, Group: a.group})
+	case actRemoveAgent:
+		return e.RemoveAgent(now, a.agent)
+	case actLogin:
+		return e.Login(now, a.agent)
+	case actLogout:
+		return e.Logout(now, a.agent)
+	case actSetStatus:
+		return e.SetStatus(now, a.agent, a.status)
+	case actSetCapacity:
+		return e.SetCapacity(now, a.agent, a.capacity)
+	case actMessage:
+		return e.Message(now, a.message)
+	case actStart:
+		return e.Start(now, a.outbound)
+	case actMarkRead:
+		return e.MarkRead(now, a.session)
+	case actFollow:
+		return e.Follow(now, a.session)
+	case actHandover:
+		return e.Handover(now, a.session)
+	case actTeamLevel:
+		return e.SetTeamLevel(now, a.level)
+	}
+	return e.Advance(now), nil
+}
+
+// opFromBytes decodes three bytes into one operation on the engine; see
+// actionFromBytes.
+func opFromBytes(b0, b1, b2 byte) (time.Duration, op) {
+	a := actionFromBytes(b0, b1, b2)
+	return a.dt, op{a.String(), a.do}
+}
+
+// actionFromBytes decodes three bytes into one operation: every public
 // operation, with valid and invalid ids, capacities and statuses, so that
 // random sequences also try bad input. Time steps forward by the first
 // byte's low bits, and sometimes backwards.
-func opFromBytes(b0, b1, b2 byte) (time.Duration, op) {
+func actionFromBytes(b0, b1, b2 byte) action {
 	agentID := fmt.Sprint("a", b1%6) // a5 is never added by most sequences
 	sessID := fmt.Sprint("s", b2%24)
 	buyer := fmt.Sprint("b", b2%7)
@@ -37,67 +169,67 @@ func opFromBytes(b0, b1, b2 byte) (time.Duration, op) {
 	case 3:
 		dt = -time.Duration(b0&63) * time.Minute // backwards
 	}
+	a := action{dt: dt, session: sessID, buyer: buyer, agent: agentID, capacity: c}
 	switch b1 % 22 {
 	case 19:
-		return dt, handover(sessID)
+		a.kind = actHandover
 	case 20:
-		return dt, teamLevel(policy.TeamLevel(b2 % 5)) // 4 invalid
+		a.kind, a.level = actTeamLevel, policy.TeamLevel(b2%5) // 4 invalid
 	case 21:
-		g := []string{"", "g1", "g2", "nogroup"}[b0%4]
-		st := agent.Status(b0 % 4) // 0: default online
-		return dt, op{"add " + agentID + " in " + g, func(e *Engine, now time.Time) ([]Event, error) {
-			return e.AddAgent(now, agentID, AgentConfig{Capacity: c, Group: g, Status: st})
-		}}
+		a.kind = actAddAgent
+		a.group = []string{"", "g1", "g2", "nogroup"}[b0%4]
+		a.status = agent.Status(b0 % 4) // 0: default online
 	case 13, 14, 15:
-		m := Message{Session: sessID, From: Sender(b0 % 6), Agent: agentID, Unreachable: b2%11 == 0} // 0, 5 invalid
-		return dt, op{"message " + sessID + " " + m.From.String(), func(e *Engine, now time.Time) ([]Event, error) {
-			return e.Message(now, m)
-		}}
+		a.kind = actMessage
+		a.message = Message{Session: sessID, From: Sender(b0 % 6), Agent: agentID, Unreachable: b2%11 == 0} // 0, 5 invalid
 	case 16:
-		o := Outbound{Session: sessID, Buyer: buyer, Agent: agentID, Stranger: b0%2 == 0}
-		return dt, op{"start " + sessID, func(e *Engine, now time.Time) ([]Event, error) { return e.Start(now, o) }}
+		a.kind = actStart
+		a.outbound = Outbound{Session: sessID, Buyer: buyer, Agent: agentID, Stranger: b0%2 == 0}
 	case 17:
+		a.kind = actFollow
 		if b2%2 == 0 {
-			return dt, op{"read " + sessID, func(e *Engine, now time.Time) ([]Event, error) { return e.MarkRead(now, sessID) }}
+			a.kind = actMarkRead
 		}
-		return dt, op{"follow " + sessID, func(e *Engine, now time.Time) ([]Event, error) { return e.Follow(now, sessID) }}
 	case 0, 1, 2:
-		a := Arrival{Session: sessID, Buyer: buyer, Priority: int(b0 % 3), Entry: Entry(b2 % 5)} // 4: an unknown entry
+		a.kind = actArrive
+		a.arrival = Arrival{Session: sessID, Buyer: buyer, Priority: int(b0 % 3), Entry: Entry(b2 % 5)} // 4: an unknown entry
 		switch b0 % 7 {
 		case 1:
-			a.Crowds = []Membership{{"vip", t0.Add(-48 * time.Hour)}}
+			a.arrival.Crowds = []Membership{{"vip", t0.Add(-48 * time.Hour)}}
 		case 2:
-			a.Crowds = []Membership{{"fans", t0.Add(-48 * time.Hour)}, {"other", t0}}
+			a.arrival.Crowds = []Membership{{"fans", t0.Add(-48 * time.Hour)}, {"other", t0}}
 		case 3:
-			a.Crowds = []Membership{{"vip", t0.Add(time.Duration(b2) * time.Hour)}} // effective later, or never
+			a.arrival.Crowds = []Membership{{"vip", t0.Add(time.Duration(b2) * time.Hour)}} // effective later, or never
 		case 4:
-			a.Exclusive = agentID
+			a.arrival.Exclusive = agentID
 		}
-		return dt, arriveWith(a)
 	case 3, 4:
-		return dt, closeS(sessID)
+		a.kind = actClose
 	case 5:
-		return dt, leave(sessID)
+		a.kind = actLeave
 	case 6:
-		return dt, assignTo(sessID, agentID)
+		a.kind = actAssign
 	case 7:
-		return dt, transfer(sessID, agentID)
+		a.kind = actTransfer
 	case 8:
-		return dt, addAgent(agentID, c)
+		a.kind = actAddAgent
 	case 9:
-		return dt, setCap(agentID, c)
+		a.kind = actSetCapacity
 	case 10:
-		return dt, setStatus(agentID, agent.Status(b2%5)) // 0 and 4 invalid
+		a.kind, a.status = actSetStatus, agent.Status(b2%5) // 0 and 4 invalid
 	case 11:
-		if b2%3 == 0 {
-			return dt, removeAgent(agentID)
+		switch b2 % 3 {
+		case 0:
+			a.kind = actRemoveAgent
+		case 1:
+			a.kind = actLogin
+		default:
+			a.kind = actLogout
 		}
-		if b2%3 == 1 {
-			return dt, login(agentID)
-		}
-		return dt, logout(agentID)
+	default:
+		a.kind = actAdvance
 	}
-	return dt, advance()
+	return a
 }
 
 // maxOps bounds one sequence, so the fuzzer explores many short histories

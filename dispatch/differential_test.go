@@ -1,0 +1,549 @@
+package dispatch
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/dispatch/internal/model"
+	"github.com/kefu-dev/kefu/policy"
+)
+
+// The differential test plays the same random operations on the engine
+// and on the reference model (package model: the same rules, written the
+// obvious way) and requires, after every step, the same error, the same
+// events and the same observable state.
+
+// diffPolicies are randomPolicies, the platform presets, and shapes the
+// random policies miss: no-queue with groups that do not fall back, recent
+// contact with requeue and offline diversion to the bot.
+var diffPolicies = slices.Concat(randomPolicies, []policy.Policy{
+	policy.Kuaishou(), policy.Douyin(), policy.Taobao(),
+	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, OfflineBatch: 1,
+		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, BuyerIdleClose: 30 * time.Minute,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}, {ID: "g2", Crowds: []string{"vip"}}}},
+	{Strategy: policy.RecentContact, RequeueOnOffline: true, OfflineDiversion: policy.OfflineToBot,
+		BuyerIdleClose: 10 * time.Minute, AgentIdleClose: 10 * time.Minute, HistoryLimit: 4, DMLimit: 2,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}, GroupFallback: true,
+		BotWindows: []policy.Window{{Start: 20 * time.Hour, End: 22 * time.Hour, Share: 0.3}}},
+})
+
+// onModel runs the action on the model.
+func (a action) onModel(m *model.Shop, now time.Time) ([]model.Event, error) {
+	switch a.kind {
+	case actArrive:
+		var crowds []model.Membership
+		for _, c := range a.arrival.Crowds {
+			crowds = append(crowds, model.Membership{Crowd: c.Crowd, Since: c.Since})
+		}
+		x := a.arrival
+		return m.Arrive(now, x.Session, x.Buyer, x.Priority, model.Entry(x.Entry), crowds, x.Exclusive)
+	case actClose:
+		return m.Close(now, a.session)
+	case actLeave:
+		return m.Leave(now, a.session)
+	case actAssign:
+		return m.Assign(now, a.session, a.agent)
+	case actTransfer:
+		return m.Transfer(now, a.session, a.agent)
+	case actAddAgent:
+		return m.AddAgent(now, a.agent, a.capacity, a.status, a.group)
+	case actRemoveAgent:
+		return m.RemoveAgent(now, a.agent)
+	case actLogin:
+		return m.Login(now, a.agent)
+	case actLogout:
+		return m.Logout(now, a.agent)
+	case actSetStatus:
+		return m.SetStatus(now, a.agent, a.status)
+	case actSetCapacity:
+		return m.SetCapacity(now, a.agent, a.capacity)
+	case actMessage:
+		x := a.message
+		return m.Message(now, x.Session, model.Sender(x.From), x.Agent, x.Unreachable)
+	case actStart:
+		x := a.outbound
+		return m.Start(now, x.Session, x.Buyer, x.Agent, x.Stranger)
+	case actMarkRead:
+		return m.MarkRead(now, a.session)
+	case actFollow:
+		return m.Follow(now, a.session)
+	case actHandover:
+		return m.Handover(now, a.session)
+	case actTeamLevel:
+		return m.SetTeamLevel(now, a.level)
+	}
+	return m.Advance(now), nil
+}
+
+// sentinels pairs each engine sentinel with the model's.
+var sentinels = []struct{ engine, model error }{
+	{ErrUnknownSession, model.ErrUnknownSession}, {ErrDuplicateSession, model.ErrDuplicateSession},
+	{ErrEmptySessionID, model.ErrEmptySessionID}, {ErrNotWaiting, model.ErrNotWaiting},
+	{ErrNotInReception, model.ErrNotInReception}, {ErrAgentOffline, model.ErrAgentOffline},
+	{ErrSameAgent, model.ErrSameAgent}, {ErrNotYourSession, model.ErrNotYourSession},
+	{ErrBuyerUnreachable, model.ErrBuyerUnreachable}, {ErrDMLimit, model.ErrDMLimit},
+	{ErrInvalidSender, model.ErrInvalidSender}, {ErrInvalidPage, model.ErrInvalidPage},
+	{ErrNotWithBot, model.ErrNotWithBot}, {ErrInvalidTeamLevel, model.ErrInvalidTeamLevel},
+	{ErrInvalidPriority, model.ErrInvalidPriority}, {ErrUnknownGroup, model.ErrUnknownGroup},
+	{ErrUnknownAgent, model.ErrUnknownAgent}, {ErrDuplicateAgent, model.ErrDuplicateAgent},
+	{ErrEmptyAgentID, model.ErrEmptyAgentID}, {ErrAgentBusy, model.ErrAgentBusy},
+	{ErrInvalidStatus, model.ErrInvalidStatus}, {ErrCapacityOutOfRange, model.ErrCapacityOutOfRange},
+	{ErrCapacityMode, model.ErrCapacityMode},
+}
+
+// sameError: both nil, or both wrap the same pair's sentinel.
+func sameError(got, want error) error {
+	name := func(err error, engine bool) string {
+		if err == nil {
+			return "nil"
+		}
+		for i, s := range sentinels {
+			if (engine && errors.Is(err, s.engine)) || (!engine && errors.Is(err, s.model)) {
+				return fmt.Sprint(i)
+			}
+		}
+		return "unknown"
+	}
+	if g, w := name(got, true), name(want, false); g != w || g == "unknown" {
+		return fmt.Errorf("error: engine %v, model %v", got, want)
+	}
+	return nil
+}
+
+func fromModelEvent(x model.Event) Event {
+	return Event{Kind: Kind(x.Kind), At: x.At, Session: x.Session, Buyer: x.Buyer, Agent: x.Agent,
+		From: x.From, Cause: Cause(x.Cause), Flags: Flags(x.Flags), Arrived: x.Arrived,
+		Warning: Warning(x.Warning), Sender: Sender(x.Sender), Reason: CloseReason(x.Reason), Prompt: Prompt(x.Prompt)}
+}
+
+func fromModelSession(x model.SessionInfo) SessionInfo {
+	return SessionInfo{ID: x.ID, Buyer: x.Buyer, Priority: x.Priority, Arrived: x.Arrived, Place: Place(x.Place),
+		Agent: x.Agent, Flags: Flags(x.Flags), Deadline: x.Deadline, LastFrom: Sender(x.LastFrom),
+		LastMessage: x.LastMessage, Unreplied: x.Unreplied, WaitingSince: x.WaitingSince, Unread: x.Unread,
+		Entered: x.Entered, FirstReply: x.FirstReply}
+}
+
+func fromModelClosed(x model.Closed) Closed {
+	return Closed{Session: x.Session, Buyer: x.Buyer, Arrived: x.Arrived, LastMessage: x.LastMessage,
+		At: x.At, Reason: CloseReason(x.Reason), Flags: Flags(x.Flags)}
+}
+
+func fromModelAgent(x model.AgentInfo) AgentInfo { return AgentInfo(x) }
+
+// sameTimes reports whether the times pair up by Equal, then zeroes them,
+// so that the rest of a struct compares with ==.
+func sameTimes(pairs ...[2]*time.Time) bool {
+	ok := true
+	for _, p := range pairs {
+		ok = ok && p[0].Equal(*p[1])
+		*p[0], *p[1] = time.Time{}, time.Time{}
+	}
+	return ok
+}
+
+func sameEvent(a, b Event) bool {
+	return sameTimes([2]*time.Time{&a.At, &b.At}, [2]*time.Time{&a.Arrived, &b.Arrived}) && a == b
+}
+
+func sameSession(a, b SessionInfo) bool {
+	return sameTimes([2]*time.Time{&a.Arrived, &b.Arrived}, [2]*time.Time{&a.Deadline, &b.Deadline},
+		[2]*time.Time{&a.LastMessage, &b.LastMessage}, [2]*time.Time{&a.WaitingSince, &b.WaitingSince},
+		[2]*time.Time{&a.Entered, &b.Entered}, [2]*time.Time{&a.FirstReply, &b.FirstReply}) && a == b
+}
+
+func sameAgent(a, b AgentInfo) bool {
+	return sameTimes([2]*time.Time{&a.IdleSince, &b.IdleSince}) && a == b
+}
+
+func sameClosed(a, b Closed) bool {
+	a.seq, b.seq = 0, 0
+	return sameTimes([2]*time.Time{&a.Arrived, &b.Arrived}, [2]*time.Time{&a.LastMessage, &b.LastMessage},
+		[2]*time.Time{&a.At, &b.At}) && a == b
+}
+
+// sameList compares an engine list with the model's, converted.
+func sameList[E, M any](what string, got []E, want []M, conv func(M) E, same func(E, E) bool) error {
+	if len(got) != len(want) || !slices.EqualFunc(got, want, func(g E, w M) bool { return same(g, conv(w)) }) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s differ\nengine:\n", what)
+		for _, g := range got {
+			fmt.Fprintf(&b, "  %+v\n", g)
+		}
+		b.WriteString("model:\n")
+		for _, w := range want {
+			fmt.Fprintf(&b, "  %+v\n", conv(w))
+		}
+		return errors.New(b.String())
+	}
+	return nil
+}
+
+// The ids actionFromBytes draws from.
+var (
+	diffSessions = func() (ids []string) {
+		for i := range 24 {
+			ids = append(ids, fmt.Sprint("s", i))
+		}
+		return ids
+	}()
+	diffAgents = []string{"a0", "a1", "a2", "a3", "a4", "a5"}
+)
+
+// compareState compares everything observable: clock, level, counts, every
+// session, every agent, each agent's list (whole and one page), history
+// and transfer targets, and each waiting session's position. Histories
+// (up to Policy.Histories() per agent) are compared whole when fullHistory
+// is set, else by length and first page.
+func compareState(e *Engine, m *model.Shop, step int, fullHistory bool) error {
+	if !e.Now().Equal(m.Now()) || e.TeamLevel() != m.TeamLevel() {
+		return fmt.Errorf("clock or level: engine %v %v, model %v %v", e.Now(), e.TeamLevel(), m.Now(), m.TeamLevel())
+	}
+	if e.Sessions() != m.Sessions() || e.QueueLen() != m.QueueLen() || e.OfflineLen() != m.OfflineLen() || e.BotLen() != m.BotLen() {
+		return fmt.Errorf("counts (open, queue, offline, bot): engine %d %d %d %d, model %d %d %d %d",
+			e.Sessions(), e.QueueLen(), e.OfflineLen(), e.BotLen(), m.Sessions(), m.QueueLen(), m.OfflineLen(), m.BotLen())
+	}
+	for _, id := range diffSessions {
+		got, ok := e.Session(id)
+		want, mok := m.Session(id)
+		if ok != mok || !sameSession(got, fromModelSession(want)) {
+			return fmt.Errorf("session %s:\nengine %v %+v\nmodel  %v %+v", id, ok, got, mok, fromModelSession(want))
+		}
+		pos, n, ok := e.Position(id)
+		mpos, mn, mok := m.Position(id)
+		if pos != mpos || n != mn || ok != mok {
+			return fmt.Errorf("position of %s: engine %d/%d %v, model %d/%d %v", id, pos, n, ok, mpos, mn, mok)
+		}
+	}
+	if err := sameList("agents", slices.Collect(e.Agents()), m.Agents(), fromModelAgent, sameAgent); err != nil {
+		return err
+	}
+	for _, id := range diffAgents {
+		got, ok := e.Agent(id)
+		want, mok := m.Agent(id)
+		if ok != mok || !sameAgent(got, AgentInfo(want)) {
+			return fmt.Errorf("agent %s: engine %v %+v, model %v %+v", id, ok, got, mok, want)
+		}
+		targets, err := e.TransferTargets(id)
+		mtargets, merr := m.TransferTargets(id)
+		if err := sameError(err, merr); err != nil {
+			return fmt.Errorf("transfer targets of %s: %w", id, err)
+		}
+		if err := sameList("transfer targets of "+id, targets, mtargets, fromModelAgent, sameAgent); err != nil {
+			return err
+		}
+		if !ok { // List and History fail alike, by the same lookup
+			continue
+		}
+		pages := []Page{{}, {Offset: step % 3, Limit: step%4 + 1}}
+		if step%8 == 0 {
+			pages = append(pages, Page{Offset: -1}, Page{Limit: -1}) // ErrInvalidPage
+		}
+		for _, p := range pages {
+			list, n, err := e.List(id, p)
+			mlist, mn, merr := m.List(id, model.Page(p))
+			if err := sameError(err, merr); err != nil || n != mn {
+				return fmt.Errorf("list of %s, page %+v: length %d vs %d, %v", id, p, n, mn, err)
+			}
+			if err := sameList(fmt.Sprintf("list of %s, page %+v", id, p), list, mlist, fromModelSession, sameSession); err != nil {
+				return err
+			}
+		}
+		hp := Page{Limit: 3} // the whole history costs the most: see fullHistory
+		if fullHistory {
+			hp = Page{}
+		}
+		hist, n, err := e.History(id, hp)
+		mhist, mn, merr := m.History(id, model.Page(hp))
+		if err := sameError(err, merr); err != nil || n != mn {
+			return fmt.Errorf("history of %s: length %d vs %d, %v", id, n, mn, err)
+		}
+		if err := sameList("history of "+id, hist, mhist, fromModelClosed, sameClosed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// differ drives an engine and a model side by side.
+type differ struct {
+	e     *Engine
+	m     *model.Shop
+	now   time.Time
+	steps int
+}
+
+func newDiffer(p policy.Policy) (*differ, error) {
+	e, err := New(p)
+	if err != nil {
+		return nil, err
+	}
+	m, err := model.New(p)
+	if err != nil {
+		return nil, err
+	}
+	return &differ{e: e, m: m, now: t0}, nil
+}
+
+// step runs a on both at the next time and compares the error, the events
+// and then the state (histories whole if full, or if the step closed a
+// session, or every 16 steps).
+func (d *differ) step(a action, full bool) error {
+	d.now = d.now.Add(a.dt)
+	evs, err := a.do(d.e, d.now)
+	evs = slices.Clone(evs) // the engine reuses its buffer
+	mevs, merr := a.onModel(d.m, d.now)
+	d.steps++
+	fail := func(err error) error {
+		return fmt.Errorf("step %d (%s at %s): %w", d.steps-1, a, d.now.Format(time.DateTime), err)
+	}
+	if err := sameError(err, merr); err != nil {
+		return fail(err)
+	}
+	if err != nil && evs != nil {
+		return fail(fmt.Errorf("rejected with events %v", evs))
+	}
+	if err := sameList("events", evs, mevs, fromModelEvent, sameEvent); err != nil {
+		return fail(err)
+	}
+	// A history changes by a close, which both sides report.
+	full = full || d.steps%16 == 0 ||
+		slices.ContainsFunc(evs, func(ev Event) bool { return ev.Kind == EventClosed }) ||
+		slices.ContainsFunc(mevs, func(ev model.Event) bool { return ev.Kind == model.EventClosed })
+	if err := compareState(d.e, d.m, d.steps, full); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// playDifferential runs the operations data decodes to (three bytes each,
+// as in playBytes) on a new engine and a new model with policy p, and
+// compares them after every step. It returns the number of steps played.
+func playDifferential(p policy.Policy, data []byte) (int, error) {
+	d, err := newDiffer(p)
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i+2 < len(data); i += 3 {
+		if err := d.step(actionFromBytes(data[i], data[i+1], data[i+2]), i+5 >= len(data)); err != nil {
+			return d.steps, err
+		}
+	}
+	return d.steps, nil
+}
+
+// shrink removes operations from a failing sequence while it still fails,
+// for a short reproduction: it cuts after the failing step, then drops
+// chunks of halving size, within a time budget.
+func shrink(p policy.Policy, data []byte) []byte {
+	if n, err := playDifferential(p, data); err != nil {
+		data = data[:3*n]
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for chunk := len(data) / 3 / 2; chunk >= 1 && time.Now().Before(deadline); chunk /= 2 {
+		for i := len(data)/3 - chunk; i >= 0 && time.Now().Before(deadline); i -= chunk {
+			try := slices.Concat(data[:3*i], data[3*(i+chunk):])
+			if n, err := playDifferential(p, try); err != nil {
+				data = try[:3*n]
+				i = min(i, len(data)/3)
+			}
+		}
+	}
+	return data
+}
+
+// describe renders a sequence as the actions it decodes to.
+func describe(data []byte) string {
+	var b strings.Builder
+	now := t0
+	for i := 0; i+2 < len(data); i += 3 {
+		a := actionFromBytes(data[i], data[i+1], data[i+2])
+		now = now.Add(a.dt)
+		fmt.Fprintf(&b, "  %s  %s\n", now.Format(time.DateTime), a)
+	}
+	return b.String()
+}
+
+// randomData draws n operations (three bytes each, see actionFromBytes)
+// from a seeded generator: half uniformly; the rest in bursts of up to 12
+// operations: any operation on one session and one agent; a conversation
+// on one session by one agent (messages, start, read, follow); or a rush
+// of arrivals, closes and leaves. Conversations and rushes are seconds
+// apart, so that sessions live long enough for the send rules (S4, L6),
+// the idle timeouts (L2, L3) and the prompt cool-down (P8) to matter.
+func randomData(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, 0x6d6f64656c)) // "model"
+	pick := func(keep func(b int) bool) byte {
+		for {
+			if b := r.IntN(256); keep(b) {
+				return byte(b)
+			}
+		}
+	}
+	any := func(int) bool { return true }
+	data := make([]byte, 0, 3*n)
+	for len(data) < 3*n {
+		mode := r.IntN(8)
+		if mode < 4 {
+			data = append(data, byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()))
+			continue
+		}
+		sess, ag := r.IntN(24), r.IntN(6)
+		for k := r.IntN(12) + 1; k > 0 && len(data) < 3*n; k-- {
+			var b0, b1, b2 byte
+			switch mode {
+			case 4, 5: // one session, one agent
+				b0, b1, b2 = pick(any), pick(func(b int) bool { return b%6 == ag }), pick(func(b int) bool { return b%24 == sess })
+			case 6: // a conversation: small steps, senders 1-4, operations 13-17
+				b0 = pick(func(b int) bool { return b>>6 != 2 && b%6 >= 1 && b%6 <= 4 })
+				b1 = pick(func(b int) bool { return b%6 == ag && b%22 >= 13 && b%22 <= 17 })
+				b2 = pick(func(b int) bool { return b%24 == sess })
+			default: // a rush: small steps, arrivals (crowds half the time), closes, leaves
+				b0 = pick(func(b int) bool { return b>>6 <= 1 && (b%7 == 1 || b%7 == 2 || r.IntN(2) == 0) })
+				b1 = pick(func(b int) bool { return b%22 <= 5 })
+				b2 = pick(any)
+			}
+			data = append(data, b0, b1, b2)
+		}
+	}
+	return data
+}
+
+func reportDifferential(t *testing.T, p policy.Policy, data []byte, err error) {
+	t.Helper()
+	small := shrink(p, data)
+	_, serr := playDifferential(p, small)
+	t.Fatalf("%v\npolicy %+v\nshrunk to %d steps, failing with: %v\n%s", err, p, len(small)/3, serr, describe(small))
+}
+
+// TestDifferential plays seeded random sequences under every policy of
+// diffPolicies on the engine and the model: a million steps in all, a
+// hundred thousand with -short (a quarter of that with -short -race). Each
+// policy plays one long history and many short ones. A failure names the
+// policy, the seed and the step, and shows a shrunk reproduction.
+func TestDifferential(t *testing.T) {
+	steps, long, total := 500, 25_000, 1_000_000
+	switch {
+	case testing.Short() && raceEnabled: // one goroutine: the detector has nothing to find
+		long, total = 1_000, 25_000
+	case testing.Short():
+		long, total = 2_000, 100_000
+	}
+	seeds := max(0, (total/len(diffPolicies)-long+steps-1)/steps)
+	for pi, p := range diffPolicies {
+		t.Run(fmt.Sprint("policy", pi), func(t *testing.T) {
+			t.Parallel()
+			played := 0
+			for seed := uint64(0); seed <= uint64(seeds); seed++ {
+				n := steps
+				if seed == 0 { // one long history: cool-downs, recycled records, full histories
+					n = long
+				}
+				data := randomData(seed*100+uint64(pi), n)
+				k, err := playDifferential(p, data)
+				played += k
+				if err != nil {
+					reportDifferential(t, p, data, fmt.Errorf("policy %d, seed %d: %w", pi, seed, err))
+				}
+			}
+			t.Logf("policy %d: %d steps", pi, played)
+		})
+	}
+}
+
+// FuzzDifferential is the same comparison driven by the fuzzer:
+//
+//	go test ./dispatch -run '^$' -fuzz FuzzDifferential
+func FuzzDifferential(f *testing.F) {
+	f.Add(byte(0), []byte{0, 8, 2, 0, 0, 1, 0, 0, 2, 0, 0, 3, 64, 3, 1})
+	f.Add(byte(1), []byte{0, 21, 0, 0, 0, 0, 130, 12, 0, 0, 9, 3})
+	f.Add(byte(4), []byte{0, 8, 0, 0, 9, 0, 0, 0, 1, 0, 0, 2, 0, 11, 2, 0, 0, 3})
+	f.Fuzz(func(t *testing.T, pick byte, data []byte) {
+		if len(data) > 3*maxOps {
+			data = data[:3*maxOps]
+		}
+		p := diffPolicies[int(pick)%len(diffPolicies)]
+		if _, err := playDifferential(p, data); err != nil {
+			reportDifferential(t, p, data, err)
+		}
+	})
+}
+
+// The pairs must cover every sentinel knownError accepts.
+func TestDifferential_SentinelsPaired(t *testing.T) {
+	for _, s := range sentinels {
+		if !knownError(s.engine) {
+			t.Errorf("%v is not a known engine error", s.engine)
+		}
+	}
+}
+
+// TestDifferential_FixedEngineBugs replays the smallest scene of each
+// engine bug the differential test found, on the engine and the model
+// (the rules): each must now agree step by step.
+func TestDifferential_FixedEngineBugs(t *testing.T) {
+	fans := []Membership{{"fans", t0.Add(-48 * time.Hour)}}
+	g1 := []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}
+	for _, c := range []struct {
+		name, bug string
+		p         policy.Policy
+		scene     []action
+	}{{
+		"DrainFillsOneAgent",
+		"S5/R1: x logs out holding four sessions; b and c, empty with cap 4, should share them 2 and 2; the engine gives b all four",
+		policy.Policy{RequeueOnOffline: true},
+		[]action{
+			{kind: actAddAgent, agent: "x", capacity: agent.Limit(4)},
+			{kind: actArrive, arrival: Arrival{Session: "s1", Buyer: "b1"}, dt: time.Second},
+			{kind: actArrive, arrival: Arrival{Session: "s2", Buyer: "b2"}},
+			{kind: actArrive, arrival: Arrival{Session: "s3", Buyer: "b3"}},
+			{kind: actArrive, arrival: Arrival{Session: "s4", Buyer: "b4"}},
+			{kind: actAddAgent, agent: "b", capacity: agent.Limit(4), dt: time.Second},
+			{kind: actAddAgent, agent: "c", capacity: agent.Limit(4)},
+			{kind: actLogout, agent: "x", dt: time.Second},
+		},
+	}, {
+		"RoundRobinCursorResets",
+		"R1 round-robin: g1's last pick was a3; a3 is removed, a1 and a5 join g1; the next g1 buyer should go to a5 (after a3), the engine restarts at a1",
+		policy.Policy{Strategy: policy.RoundRobin, Groups: g1},
+		[]action{
+			{kind: actAddAgent, agent: "a3", group: "g1"},
+			{kind: actArrive, arrival: Arrival{Session: "s1", Buyer: "b", Crowds: fans}, dt: time.Second},
+			{kind: actClose, session: "s1", dt: time.Second},
+			{kind: actRemoveAgent, agent: "a3"},
+			{kind: actAddAgent, agent: "a1", group: "g1"},
+			{kind: actAddAgent, agent: "a5", group: "g1"},
+			{kind: actArrive, arrival: Arrival{Session: "s2", Buyer: "b", Crowds: fans}, dt: time.Second},
+		},
+	}, {
+		"OfflineExpiryFromArrival",
+		"O3: the bot holds s1 from 20:00 while no agent is online; it is handed over at 21:50 into the offline pool (validity 1h); the engine expires it at once, reporting 21:00, before it entered the pool",
+		policy.Policy{BotFirst: true, OfflineValidity: time.Hour, BotIdleClose: 2 * time.Hour},
+		[]action{
+			{kind: actAddAgent, agent: "a"},
+			{kind: actArrive, arrival: Arrival{Session: "s1", Buyer: "b"}},
+			{kind: actLogout, agent: "a", dt: time.Minute},
+			{kind: actMessage, message: Message{Session: "s1", From: FromBuyer}, dt: 49 * time.Minute},
+			{kind: actMessage, message: Message{Session: "s1", From: FromBuyer}, dt: 50 * time.Minute},
+			{kind: actHandover, session: "s1", dt: 10 * time.Minute},
+			{kind: actAdvance, dt: time.Minute},
+		},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := newDiffer(c.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range c.scene {
+				if err := d.step(a, true); err != nil {
+					t.Fatalf("regression: %s\n%v", c.bug, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,444 @@
+package model
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
+)
+
+// Shop is the model of one shop's engine. Create it with [New].
+type Shop struct {
+	pol      policy.Policy
+	now      time.Time
+	seq      uint64
+	level    policy.TeamLevel
+	agents   []*agentRec          // every agent, in the order added
+	open     []*session           // every open session, in the order opened
+	recent   map[string]string    // buyer → id of the agent who served them last (R1)
+	cursor   map[string]string    // round-robin: agent set ("" everyone, or a group) → id picked last
+	prompted map[string]time.Time // buyer → time of their last prompt (P8)
+	out      []Event              // events of the running operation
+	carried  []Event              // timer events of a rejected operation, for the next one
+}
+
+type agentRec struct {
+	id, group string
+	status    agent.Status
+	resume    agent.Status // what Login restores (S2)
+	capacity  agent.Capacity
+	idle      time.Time // last received a session, or was added
+	history   []Closed
+}
+
+type session struct {
+	id, buyer  string
+	group      string // R2: the group that serves the buyer's crowds; "" none
+	priority   int
+	arrived    time.Time
+	seq        uint64
+	place      Place
+	agent      *agentRec // with PlaceAgent
+	flags      Flags
+	lastFrom   Sender
+	lastMsg    time.Time
+	waitSince  time.Time // first buyer message with no agent reply after it (L5)
+	unread     int
+	entered    time.Time // entered its agent's list (or the bot); Entered in a pool is parked
+	parked     time.Time // entered the queue or the offline pool (O3)
+	firstReply time.Time
+	stranger   bool // L6
+	dmSent     int
+}
+
+// New returns the model of a shop with policy p, which must be valid.
+func New(p policy.Policy) (*Shop, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Shop{pol: p, level: p.TeamLevel, recent: map[string]string{},
+		cursor: map[string]string{}, prompted: map[string]time.Time{}}, nil
+}
+
+// begin starts an operation: the clock never runs backwards, and the
+// timers due by now fire first.
+func (m *Shop) begin(now time.Time) time.Time {
+	if now = now.Round(0); now.After(m.now) {
+		m.now = now
+	}
+	m.out, m.carried = m.carried, nil
+	m.fire(m.now)
+	return m.now
+}
+
+// fail rejects an operation; the timer events it fired wait for the next.
+func (m *Shop) fail(err error) ([]Event, error) {
+	m.carried, m.out = m.out, nil
+	return nil, err
+}
+
+func (m *Shop) done() ([]Event, error) {
+	out := append([]Event{}, m.out...)
+	m.out = nil
+	return out, nil
+}
+
+func (m *Shop) emit(ev Event) { m.out = append(m.out, ev) }
+
+func (m *Shop) event(k Kind, s *session, at time.Time) Event {
+	ev := Event{Kind: k, At: at, Session: s.id, Buyer: s.buyer, Flags: s.flags, Arrived: s.arrived}
+	if s.agent != nil {
+		ev.Agent = s.agent.id
+	}
+	return ev
+}
+
+// --- plain scans ---
+
+func find[T any](xs []*T, match func(*T) bool) *T {
+	if i := slices.IndexFunc(xs, match); i >= 0 {
+		return xs[i]
+	}
+	return nil
+}
+
+func (m *Shop) findAgent(id string) *agentRec {
+	return find(m.agents, func(a *agentRec) bool { return a.id == id })
+}
+
+func (m *Shop) findSession(id string) *session {
+	return find(m.open, func(s *session) bool { return s.id == id })
+}
+
+// sessions returns the open sessions that pass keep, sorted by order (nil:
+// in the order opened).
+func (m *Shop) sessions(keep func(*session) bool, order func(a, b *session) int) []*session {
+	var out []*session
+	for _, s := range m.open {
+		if keep(s) {
+			out = append(out, s)
+		}
+	}
+	if order != nil {
+		slices.SortFunc(out, order)
+	}
+	return out
+}
+
+// agentsIn returns the agents of set g ("" everyone) that pass keep.
+func (m *Shop) agentsIn(g string, keep func(*agentRec) bool) []*agentRec {
+	var out []*agentRec
+	for _, a := range m.agents {
+		if (g == "" || a.group == g) && keep(a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// count returns how many open sessions pass keep.
+func (m *Shop) count(keep func(*session) bool) int {
+	n := 0
+	for _, s := range m.open {
+		if keep(s) {
+			n++
+		}
+	}
+	return n
+}
+
+func (m *Shop) load(a *agentRec) int { return m.count(func(s *session) bool { return s.agent == a }) }
+
+func online(a *agentRec) bool { return a.status == agent.Online }
+
+// active: online and not suspended (Q4, P1), full or not.
+func active(a *agentRec) bool { return online(a) && !a.capacity.IsSuspended() }
+
+// hasRoom: online and below its cap (C1, S1).
+func (m *Shop) hasRoom(a *agentRec) bool {
+	n, isLimit := a.capacity.Limit()
+	return online(a) && (a.capacity.IsUnlimited() || isLimit && m.load(a) < n)
+}
+
+// fraction is the saturation load/limit: unlimited 0/1, suspended 1/0.
+func (m *Shop) fraction(a *agentRec) (num, den int) {
+	if n, isLimit := a.capacity.Limit(); isLimit && n > 0 {
+		return m.load(a), n
+	} else if a.capacity.IsUnlimited() {
+		return 0, 1
+	}
+	return 1, 0
+}
+
+// compareAgents is the least-saturated order (R1, Q4, R3): exact
+// saturation, then idle longest, then id.
+func (m *Shop) compareAgents(a, b *agentRec) int {
+	an, ad := m.fraction(a)
+	bn, bd := m.fraction(b)
+	return cmp.Or(cmp.Compare(an*bd, bn*ad), a.idle.Compare(b.idle), cmp.Compare(a.id, b.id))
+}
+
+func (m *Shop) leastSaturated(agents []*agentRec) *agentRec {
+	if len(agents) == 0 {
+		return nil
+	}
+	return slices.MinFunc(agents, m.compareAgents)
+}
+
+// compareWaiting is the queue order (Q2): priority desc, arrival, sequence.
+func compareWaiting(a, b *session) int {
+	return cmp.Or(cmp.Compare(b.priority, a.priority), a.arrived.Compare(b.arrived), cmp.Compare(a.seq, b.seq))
+}
+
+// compareList is the L4 order: unreplied first, the longest waiting first;
+// then replied, the newest last message first; then sequence.
+func compareList(a, b *session) int {
+	au, bu := !a.waitSince.IsZero(), !b.waitSince.IsZero()
+	switch {
+	case au && !bu:
+		return -1
+	case bu && !au:
+		return 1
+	case au:
+		return cmp.Or(a.waitSince.Compare(b.waitSince), cmp.Compare(a.seq, b.seq))
+	}
+	return cmp.Or(b.lastMsg.Compare(a.lastMsg), cmp.Compare(a.seq, b.seq)) // replied
+}
+
+// compareHistory (L4): newest last message first, then the latest opened.
+func compareHistory(a, b Closed) int {
+	return cmp.Or(b.LastMessage.Compare(a.LastMessage), cmp.Compare(b.seq, a.seq))
+}
+
+// poolOf is the pool a waiting session is in: its group's own pool when
+// only the group may take it (R2 without fallback), else the common one.
+func (m *Shop) poolOf(s *session) string {
+	if m.pol.GroupFallback {
+		return ""
+	}
+	return s.group
+}
+
+// tiers are the agent sets that may take s, in order of preference (R2).
+func (m *Shop) tiers(s *session) []string {
+	switch {
+	case s.group == "":
+		return []string{""}
+	case m.pol.GroupFallback:
+		return []string{s.group, ""}
+	}
+	return []string{s.group}
+}
+
+func (m *Shop) mayTake(a *agentRec, s *session) bool {
+	return s.group == "" || m.pol.GroupFallback || a.group == s.group
+}
+
+// --- timers ---
+
+// timer computes the deadline a session's place and messages call for,
+// and the reason it closes then (0: the O3 expiry); ok is false for none.
+// In a list or the bot, clocks count at the earliest from its entry.
+func (m *Shop) timer(s *session) (at time.Time, r CloseReason, ok bool) {
+	from := func(t time.Time) time.Time {
+		if s.entered.After(t) {
+			return s.entered
+		}
+		return t
+	}
+	switch s.place {
+	case PlaceOffline: // O3: from entering the pool
+		return s.parked.Add(m.pol.OfflineTTL()), 0, true
+	case PlaceBot:
+		return from(s.lastMsg).Add(m.pol.BotTTL()), CloseBotIdle, true
+	case PlaceAgent:
+		if d := m.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer { // L2, L3
+			at, r, ok = from(s.lastMsg).Add(d), CloseBuyerIdle, true
+		}
+		if d := m.pol.AgentIdleClose; d > 0 && !s.waitSince.IsZero() { // L3
+			if t := from(s.waitSince).Add(d); !ok || t.Before(at) {
+				at, r, ok = t, CloseAgentIdle, true
+			}
+		}
+	}
+	return at, r, ok
+}
+
+// fire handles, one at a time, the earliest timer (deadline, then
+// sequence) while it is due by now; each acts at its own deadline.
+func (m *Shop) fire(now time.Time) {
+	for {
+		due := m.sessions(func(s *session) bool {
+			at, _, ok := m.timer(s)
+			return ok && !at.After(now)
+		}, func(a, b *session) int {
+			at, _, _ := m.timer(a)
+			bt, _, _ := m.timer(b)
+			return cmp.Or(at.Compare(bt), cmp.Compare(a.seq, b.seq))
+		})
+		if len(due) == 0 {
+			return
+		}
+		s := due[0]
+		at, r, _ := m.timer(s)
+		if r == 0 { // O3
+			m.drop(s)
+			m.emit(m.event(EventExpired, s, at))
+			continue
+		}
+		m.closeSession(s, at, r)
+	}
+}
+
+// --- placing sessions ---
+
+// choose returns the agent with room the strategy picks for s (R1, R2).
+func (m *Shop) choose(s *session) *agentRec {
+	for _, g := range m.tiers(s) {
+		room := m.agentsIn(g, m.hasRoom)
+		if len(room) == 0 {
+			continue
+		}
+		switch m.pol.Strategy {
+		case policy.RecentContact:
+			if a := find(room, func(a *agentRec) bool { return a.id == m.recent[s.buyer] }); a != nil && s.buyer != "" {
+				return a
+			}
+		case policy.RoundRobin: // the first id after the cursor, wrapping
+			slices.SortFunc(room, func(a, b *agentRec) int { return cmp.Compare(a.id, b.id) })
+			pick := cmp.Or(find(room, func(a *agentRec) bool { return a.id > m.cursor[g] }), room[0])
+			m.cursor[g] = pick.id
+			return pick
+		}
+		return m.leastSaturated(room)
+	}
+	return nil
+}
+
+// leastActive returns the least saturated online, non-suspended agent
+// that may take s, full or not (Q4, P1, P5).
+func (m *Shop) leastActive(s *session) *agentRec {
+	for _, g := range m.tiers(s) {
+		if a := m.leastSaturated(m.agentsIn(g, active)); a != nil {
+			return a
+		}
+	}
+	return nil
+}
+
+func (m *Shop) assign(s *session, a *agentRec, c Cause, at time.Time) {
+	m.place(s, a, at)
+	ev := m.event(EventAssigned, s, at)
+	ev.Cause = c
+	m.emit(ev)
+}
+
+func (m *Shop) place(s *session, a *agentRec, at time.Time) {
+	s.place, s.agent, s.entered, a.idle = PlaceAgent, a, at, at
+	if s.buyer != "" {
+		m.recent[s.buyer] = a.id
+	}
+}
+
+func (m *Shop) park(s *session, p Place, at time.Time) {
+	s.place, s.agent, s.parked = p, nil, at
+	if p == PlaceOffline {
+		m.emit(m.event(EventOffline, s, at))
+	} else {
+		m.emit(m.event(EventQueued, s, at))
+	}
+}
+
+func (m *Shop) toBot(s *session, at time.Time) {
+	s.place, s.agent, s.entered = PlaceBot, nil, at
+	m.emit(m.event(EventBot, s, at))
+}
+
+// route places a session on the human path: an agent with room (R1), over
+// the cap (Q4), the queue (Q1), or the offline pool (O1).
+func (m *Shop) route(s *session, c Cause, at time.Time) {
+	if len(m.agentsIn("", online)) == 0 {
+		m.park(s, PlaceOffline, at)
+	} else if a := m.choose(s); a != nil {
+		m.assign(s, a, c, at)
+	} else if a := m.leastActive(s); m.pol.NoQueue && a != nil {
+		m.assign(s, a, CauseNoQueue, at)
+	} else {
+		m.park(s, PlaceQueue, at)
+	}
+}
+
+// fill: agent a, which may have room now, takes the best waiting sessions
+// it may take while it has room (C5, C6, O1, O2), offline messages up to
+// Policy.OfflineBatch held at once (O5); then the no-queue rule.
+func (m *Shop) fill(a *agentRec, at time.Time) {
+	m.fillRoom(a, at)
+	m.noQueue(at)
+}
+
+func (m *Shop) fillRoom(a *agentRec, at time.Time) {
+	for m.hasRoom(a) {
+		held := m.count(func(s *session) bool { return s.agent == a && s.flags&FlagOffline != 0 })
+		batchFull := m.pol.OfflineBatch > 0 && held >= m.pol.OfflineBatch
+		waiting := m.sessions(func(s *session) bool {
+			return m.mayTake(a, s) && (s.place == PlaceQueue || (s.place == PlaceOffline && !batchFull))
+		}, compareWaiting)
+		if len(waiting) == 0 {
+			return
+		}
+		if waiting[0].place == PlaceOffline {
+			waiting[0].flags |= FlagOffline // O2
+		}
+		m.assign(waiting[0], a, CauseFreed, at)
+	}
+}
+
+func (m *Shop) queued(s *session) bool { return s.place == PlaceQueue }
+
+// noQueue (Q4): in a no-queue shop, a queued session goes over the cap to
+// the least saturated active agent that may take it, as soon as one exists.
+func (m *Shop) noQueue(at time.Time) {
+	if !m.pol.NoQueue {
+		return
+	}
+	for _, s := range m.sessions(m.queued, compareWaiting) {
+		if a := m.leastActive(s); a != nil {
+			m.assign(s, a, CauseNoQueue, at)
+		}
+	}
+}
+
+// drain hands the queue to agents with room after sessions were put back
+// in it (S5): each waiting session, best first, as R1 picks.
+func (m *Shop) drain(at time.Time) {
+	for _, s := range m.sessions(m.queued, compareWaiting) {
+		if a := m.choose(s); a != nil {
+			m.assign(s, a, CauseFreed, at)
+		}
+	}
+	m.noQueue(at)
+}
+
+func (m *Shop) drop(s *session) {
+	m.open = slices.DeleteFunc(m.open, func(x *session) bool { return x == s })
+}
+
+// closeSession closes s at time at: into its agent's history (L1, L4),
+// and the agent takes the next waiting session (C5).
+func (m *Shop) closeSession(s *session, at time.Time, r CloseReason) {
+	ev := m.event(EventClosed, s, at)
+	ev.Reason = r
+	m.drop(s)
+	if a := s.agent; a != nil {
+		a.history = append(a.history, Closed{Session: s.id, Buyer: s.buyer, Arrived: s.arrived,
+			LastMessage: s.lastMsg, At: at, Reason: r, Flags: s.flags, seq: s.seq})
+		slices.SortFunc(a.history, compareHistory)
+		a.history = a.history[:min(len(a.history), m.pol.Histories())]
+		m.emit(ev)
+		m.fill(a, at)
+		return
+	}
+	m.emit(ev)
+}
