@@ -150,16 +150,22 @@ func (e *Engine) List(agentID string, p Page) ([]SessionInfo, int, error) {
 		return nil, 0, err
 	}
 	d := e.deskOf(a)
-	var out []SessionInfo
+	return page(d.list, p, e.info), d.list.Len(), nil
+}
+
+// page returns the entries of t from p.Offset, at most p.Limit of them,
+// converted by f; a walk of O(log n + offset + limit).
+func page[T, R any](t *btree.BTreeG[T], p Page, f func(T) R) []R {
+	var out []R
 	i := 0
-	d.list.Ascend(func(s *session) bool {
+	t.Ascend(func(x T) bool {
 		if i >= p.Offset {
-			out = append(out, e.info(s))
+			out = append(out, f(x))
 		}
 		i++
 		return p.Limit == 0 || len(out) < p.Limit
 	})
-	return out, d.list.Len(), nil
+	return out
 }
 
 // History returns a page of the agent's closed sessions, newest last
@@ -175,14 +181,5 @@ func (e *Engine) History(agentID string, p Page) ([]Closed, int, error) {
 		return nil, 0, err
 	}
 	d := e.deskOf(a)
-	var out []Closed
-	i := 0
-	d.history.Ascend(func(c *Closed) bool {
-		if i >= p.Offset {
-			out = append(out, *c)
-		}
-		i++
-		return p.Limit == 0 || len(out) < p.Limit
-	})
-	return out, d.history.Len(), nil
+	return page(d.history, p, func(c *Closed) Closed { return *c }), d.history.Len(), nil
 }
