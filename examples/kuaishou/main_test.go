@@ -1,45 +1,20 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kefu-dev/kefu/examples/internal/scenetest"
 )
 
 // output runs the scene and returns what it printed.
-func output(t *testing.T) string {
-	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, run(&buf))
-	return buf.String()
-}
+func output(t *testing.T) string { return scenetest.Output(t, run) }
 
-// block returns the indented lines printed under the one narrative line
-// that contains step, up to the next narrative line or blank line.
-func block(t *testing.T, out, step string) []string {
-	t.Helper()
-	lines := strings.Split(out, "\n")
-	at := -1
-	for i, l := range lines {
-		if !strings.HasPrefix(l, " ") && strings.Contains(l, step) {
-			require.Equal(t, -1, at, "step %q printed twice", step)
-			at = i
-		}
-	}
-	require.NotEqual(t, -1, at, "step %q not printed", step)
-	var got []string
-	for _, l := range lines[at+1:] {
-		if !strings.HasPrefix(l, "          ") {
-			break
-		}
-		got = append(got, strings.TrimSpace(l))
-	}
-	return got
-}
+// block returns the indented lines printed under the step's narrative line.
+func block(t *testing.T, out, step string) []string { return scenetest.Block(t, out, step) }
 
 func TestRunIsDeterministic(t *testing.T) {
 	assert.Equal(t, output(t), output(t))
@@ -227,23 +202,7 @@ func TestMorningInNumbers(t *testing.T) {
 	report := out[i:]
 	assert.Contains(t, report, "queued 0, offline 1")
 	assert.Contains(t, report, "in reception 7")
-	var sum, total int
-	for _, line := range strings.Split(report, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		var n int
-		if _, err := fmt.Sscan(f[1], &n); err != nil {
-			continue
-		}
-		switch {
-		case f[0] == "total":
-			total = n
-		case len(f[0]) == 2 && f[0] >= "00" && f[0] <= "23":
-			sum += n
-		}
-	}
+	sum, total := scenetest.HourlySums(report)
 	assert.Equal(t, 15, total, "consultations: s1..s16 but for s8, who left the queue")
 	assert.Equal(t, total, sum, "hourly rows add up to the day")
 }

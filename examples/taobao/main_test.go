@@ -1,44 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kefu-dev/kefu/examples/internal/scenetest"
 )
 
 // output runs the scene and returns what it printed.
-func output(t *testing.T) string {
-	t.Helper()
-	var buf bytes.Buffer
-	require.NoError(t, run(&buf))
-	return buf.String()
-}
+func output(t *testing.T) string { return scenetest.Output(t, run) }
 
-// block returns the indented lines printed under the one narrative line
-// that contains step, up to the next narrative, date or blank line.
-func block(t *testing.T, out, step string) []string {
-	t.Helper()
-	lines := strings.Split(out, "\n")
-	at := -1
-	for i, l := range lines {
-		if !strings.HasPrefix(l, " ") && strings.Contains(l, step) {
-			require.Equal(t, -1, at, "step %q printed twice", step)
-			at = i
-		}
-	}
-	require.NotEqual(t, -1, at, "step %q not printed", step)
-	var got []string
-	for _, l := range lines[at+1:] {
-		if !strings.HasPrefix(l, "          ") {
-			break
-		}
-		got = append(got, strings.TrimSpace(l))
-	}
-	return got
-}
+// block returns the indented lines printed under the step's narrative line.
+func block(t *testing.T, out, step string) []string { return scenetest.Block(t, out, step) }
 
 // The seed's exact buyer-facing wording (003).
 const (
