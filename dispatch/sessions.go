@@ -325,51 +325,42 @@ func (e *Engine) noQueue(now time.Time) {
 		return
 	}
 	for {
-		var best *session
-		var to *agent.Agent
-		for _, x := range e.pools {
-			q, ok := x.queue.Min()
-			if !ok || (best != nil && !queue.Less(q, &best.entry)) {
-				continue
-			}
-			// Every session of one pool may go to the same agents, so
-			// the head tells whether any of them can.
-			s := e.sessions[q.ID]
-			if b := e.leastActive(s); b != nil {
-				best, to = s, b
-			}
-		}
-		if best == nil {
+		s := e.bestWaiting(func(s *session) bool { return e.leastActive(s) != nil })
+		if s == nil {
 			return
 		}
-		e.unpark(best)
-		e.assign(best, to, CauseNoQueue, now)
+		b := e.leastActive(s)
+		e.unpark(s)
+		e.assign(s, b, CauseNoQueue, now)
 	}
+}
+
+// bestWaiting returns the best queued session by Q2 across the pools
+// among the pools' heads that servable accepts, or nil. Every session of
+// one pool may go to the same agents, so a pool's head tells whether any
+// of them can be served.
+func (e *Engine) bestWaiting(servable func(*session) bool) *session {
+	var best *session
+	for _, x := range e.pools {
+		q, ok := x.queue.Min()
+		if !ok || (best != nil && !queue.Less(q, &best.entry)) {
+			continue
+		}
+		if s := e.sessions[q.ID]; servable(s) {
+			best = s
+		}
+	}
+	return best
 }
 
 // drain hands the queues to agents with room after sessions were put back
 // in them (S5): the best waiting session first, across pools (Q2), each
 // routed by the shop's strategy as an arrival would be (R1, R2).
 func (e *Engine) drain(now time.Time) {
-	for {
-		var best *session
-		for _, x := range e.pools {
-			q, ok := x.queue.Min()
-			if !ok || (best != nil && !queue.Less(q, &best.entry)) {
-				continue
-			}
-			// The pool's sessions may all go to the same agents: if its
-			// head finds no room, none of them does. (No choice yet: a
-			// round-robin choice moves its cursor.)
-			if s := e.sessions[q.ID]; e.hasRoomFor(s) {
-				best = s
-			}
-		}
-		if best == nil {
-			break
-		}
-		e.unpark(best)
-		e.assign(best, e.choose(best), CauseFreed, now)
+	// hasRoomFor, not choose, to pick: a round-robin choice moves its cursor.
+	for s := e.bestWaiting(e.hasRoomFor); s != nil; s = e.bestWaiting(e.hasRoomFor) {
+		e.unpark(s)
+		e.assign(s, e.choose(s), CauseFreed, now)
 	}
 	e.noQueue(now)
 }
