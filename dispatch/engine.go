@@ -68,6 +68,9 @@ type session struct {
 	dmSent     int       // agent messages since the buyer last wrote (L6)
 }
 
+// arrived returns when the session's buyer asked.
+func (s *session) arrived() time.Time { return time.Unix(0, s.entry.Arrived).In(s.lastMsg.Location()) }
+
 // timerKind is what a session's deadline does when it falls due.
 type timerKind uint8
 
@@ -254,7 +257,7 @@ func (e *Engine) fail(err error) ([]Event, error) {
 func (e *Engine) emit(ev Event) { e.out = append(e.out, ev) }
 
 func (e *Engine) sessionEvent(k Kind, s *session, at time.Time) Event {
-	ev := Event{Kind: k, At: at, Session: s.entry.ID, Buyer: s.buyer, Flags: s.flags, Arrived: s.entry.Arrived}
+	ev := Event{Kind: k, At: at, Session: s.entry.ID, Buyer: s.buyer, Flags: s.flags, Arrived: s.arrived()}
 	if s.agent != nil {
 		ev.Agent = s.agent.ID()
 	}

@@ -53,7 +53,7 @@ func (e *Engine) Session(id string) (info SessionInfo, ok bool) {
 
 func (e *Engine) info(s *session) SessionInfo {
 	info := SessionInfo{
-		ID: s.entry.ID, Buyer: s.buyer, Priority: s.entry.Priority, Arrived: s.entry.Arrived,
+		ID: s.entry.ID, Buyer: s.buyer, Priority: s.entry.Priority, Arrived: s.arrived(),
 		Place: s.place, Flags: s.flags, Deadline: s.deadline,
 		LastFrom: s.lastFrom, LastMessage: s.lastMsg, Unreplied: !s.waitSince.IsZero(),
 		WaitingSince: s.waitSince, Unread: s.unread, Entered: s.entered, FirstReply: s.firstReply,

@@ -70,7 +70,7 @@ func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
 	e.seq++
 	s := e.newSession()
 	*s = session{
-		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: now, Seq: e.seq},
+		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: now.UnixNano(), Seq: e.seq},
 		buyer: a.Buyer,
 		// The buyer's first message opens the session (L5: unreplied).
 		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1,
@@ -404,7 +404,7 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 	}
 	d := e.deskOf(s.agent)
 	c := e.newClosed()
-	*c = Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: s.entry.Arrived,
+	*c = Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: s.arrived(),
 		LastMessage: s.lastMsg, At: at, Reason: r, Flags: s.flags, seq: s.entry.Seq}
 	a := e.release(s, at)
 	if old := d.archive(c, e.pol.Histories()); old != nil {
@@ -568,7 +568,7 @@ func (e *Engine) Start(now time.Time, o Outbound) ([]Event, error) {
 	e.seq++
 	s := e.newSession()
 	*s = session{
-		entry:    queue.Entry{ID: o.Session, Arrived: now, Seq: e.seq},
+		entry:    queue.Entry{ID: o.Session, Arrived: now.UnixNano(), Seq: e.seq},
 		buyer:    o.Buyer,
 		flags:    FlagStarted,
 		lastMsg:  now,

@@ -104,7 +104,7 @@ func (e *Engine) Snapshot() ([]byte, error) {
 	}
 	for _, x := range e.sessions {
 		ss := snapSession{ID: x.entry.ID, Buyer: x.buyer, Group: x.group, Priority: x.entry.Priority,
-			Arrived: x.entry.Arrived, Seq: x.entry.Seq, Place: x.place, Flags: x.flags, LastFrom: x.lastFrom,
+			Arrived: x.arrived(), Seq: x.entry.Seq, Place: x.place, Flags: x.flags, LastFrom: x.lastFrom,
 			LastMsg: x.lastMsg, WaitSince: x.waitSince, Unread: x.unread, Entered: x.entered,
 			FirstReply: x.firstReply, Stranger: x.stranger, DMSent: x.dmSent}
 		if x.agent != nil {
@@ -315,7 +315,7 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 		return fmt.Errorf("priority %d", ss.Priority)
 	}
 	x := &session{
-		entry: queue.Entry{ID: ss.ID, Priority: ss.Priority, Arrived: ss.Arrived, Seq: ss.Seq},
+		entry: queue.Entry{ID: ss.ID, Priority: ss.Priority, Arrived: ss.Arrived.UnixNano(), Seq: ss.Seq},
 		buyer: ss.Buyer, group: ss.Group, flags: ss.Flags,
 		lastFrom: ss.LastFrom, lastMsg: ss.LastMsg, waitSince: ss.WaitSince, unread: ss.Unread,
 		entered: ss.Entered, firstReply: ss.FirstReply, stranger: ss.Stranger, dmSent: ss.DMSent,

@@ -23,7 +23,7 @@ func TestBadInput_NeverPanics(t *testing.T) {
 	assert.False(t, ok)
 	_, ok = p.PopMin()
 	assert.False(t, ok)
-	stranger := &queue.Entry{ID: "x", Arrived: time.Unix(0, 0), Seq: 1}
+	stranger := &queue.Entry{ID: "x", Arrived: ns(time.Unix(0, 0)), Seq: 1}
 	assert.False(t, p.Delete(stranger))
 	_, ok = p.Position(stranger)
 	assert.False(t, ok)
@@ -31,6 +31,6 @@ func TestBadInput_NeverPanics(t *testing.T) {
 	assert.True(t, queue.Less(stranger, nil))
 	assert.False(t, queue.Less(nil, nil))
 	require.NoError(t, p.Push(stranger))
-	assert.ErrorIs(t, p.Push(&queue.Entry{ID: "y", Arrived: time.Unix(0, 0), Seq: 1}), queue.ErrDuplicate)
+	assert.ErrorIs(t, p.Push(&queue.Entry{ID: "y", Arrived: ns(time.Unix(0, 0)), Seq: 1}), queue.ErrDuplicate)
 	require.NoError(t, p.Verify())
 }

@@ -16,7 +16,7 @@
 //	p := queue.New()
 //	var seq uint64
 //	seq++
-//	e := &queue.Entry{ID: "s1", Priority: 0, Arrived: now, Seq: seq}
+//	e := &queue.Entry{ID: "s1", Priority: 0, Arrived: now.UnixNano(), Seq: seq}
 //	if err := p.Push(e); err != nil { ... }   // queue.ErrDuplicate
 //	pos, _ := p.Position(e)                    // 1-based (Q3)
 //	head, ok := p.Min()                        // the next session to assign

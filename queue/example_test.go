@@ -16,7 +16,7 @@ func ExamplePool() {
 	var seq uint64
 	push := func(id string, prio int, at time.Time) *queue.Entry {
 		seq++
-		e := &queue.Entry{ID: id, Priority: prio, Arrived: at, Seq: seq}
+		e := &queue.Entry{ID: id, Priority: prio, Arrived: ns(at), Seq: seq}
 		if err := p.Push(e); err != nil {
 			panic(err)
 		}
@@ -41,9 +41,9 @@ func ExamplePool() {
 func ExamplePool_Position() {
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	p := queue.New()
-	a := &queue.Entry{ID: "a", Arrived: t0, Seq: 1}
-	b := &queue.Entry{ID: "b", Arrived: t0.Add(time.Minute), Seq: 2}
-	c := &queue.Entry{ID: "c", Arrived: t0.Add(2 * time.Minute), Seq: 3}
+	a := &queue.Entry{ID: "a", Arrived: ns(t0), Seq: 1}
+	b := &queue.Entry{ID: "b", Arrived: ns(t0.Add(time.Minute)), Seq: 2}
+	c := &queue.Entry{ID: "c", Arrived: ns(t0.Add(2 * time.Minute)), Seq: 3}
 	for _, e := range []*queue.Entry{a, b, c} {
 		_ = p.Push(e)
 	}
@@ -66,8 +66,8 @@ func ExamplePool_Position() {
 func ExamplePool_PopMin() {
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	p := queue.New()
-	_ = p.Push(&queue.Entry{ID: "s1", Arrived: t0, Seq: 1})
-	_ = p.Push(&queue.Entry{ID: "s2", Arrived: t0, Seq: 2})
+	_ = p.Push(&queue.Entry{ID: "s1", Arrived: ns(t0), Seq: 1})
+	_ = p.Push(&queue.Entry{ID: "s2", Arrived: ns(t0), Seq: 2})
 
 	for {
 		e, ok := p.PopMin()
@@ -87,8 +87,8 @@ func ExamplePool_PopMin() {
 func ExamplePool_Push() {
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	p := queue.New()
-	fmt.Println(p.Push(&queue.Entry{ID: "s1", Arrived: t0, Seq: 1}))
-	err := p.Push(&queue.Entry{ID: "s9", Arrived: t0, Seq: 1})
+	fmt.Println(p.Push(&queue.Entry{ID: "s1", Arrived: ns(t0), Seq: 1}))
+	err := p.Push(&queue.Entry{ID: "s9", Arrived: ns(t0), Seq: 1})
 	fmt.Println(errors.Is(err, queue.ErrDuplicate), err)
 	fmt.Println(errors.Is(p.Push(nil), queue.ErrNilEntry))
 	// Output:

@@ -16,10 +16,10 @@ func TestPool_VerifyDetectsMutatedKey(t *testing.T) {
 		t.Helper()
 		p := New()
 		es := []*Entry{
-			{ID: "a", Priority: 1, Arrived: t0, Seq: 1},
-			{ID: "b", Arrived: t0, Seq: 2},
-			{ID: "c", Arrived: t0, Seq: 3},
-			{ID: "d", Arrived: t0.Add(time.Minute), Seq: 4},
+			{ID: "a", Priority: 1, Arrived: ns(t0), Seq: 1},
+			{ID: "b", Arrived: ns(t0), Seq: 2},
+			{ID: "c", Arrived: ns(t0), Seq: 3},
+			{ID: "d", Arrived: ns(t0.Add(time.Minute)), Seq: 4},
 		}
 		for _, e := range es {
 			require.NoError(t, p.Push(e))
@@ -35,8 +35,8 @@ func TestPool_VerifyDetectsMutatedKey(t *testing.T) {
 		{"seq equal to the next entry", func(es []*Entry) { es[1].Seq = 3 }},
 		{"priority raised", func(es []*Entry) { es[2].Priority = 5 }},
 		{"priority lowered", func(es []*Entry) { es[0].Priority = -1 }},
-		{"arrival moved later", func(es []*Entry) { es[1].Arrived = t0.Add(time.Hour) }},
-		{"arrival moved earlier", func(es []*Entry) { es[3].Arrived = t0.Add(-time.Hour) }},
+		{"arrival moved later", func(es []*Entry) { es[1].Arrived = ns(t0.Add(time.Hour)) }},
+		{"arrival moved earlier", func(es []*Entry) { es[3].Arrived = ns(t0.Add(-time.Hour)) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,3 +54,5 @@ func TestPool_VerifyDetectsMutatedKey(t *testing.T) {
 	assert.NoError(t, p.Verify())
 	assert.Equal(t, 4, p.t.Len())
 }
+
+func ns(t time.Time) int64 { return t.UnixNano() }

@@ -44,7 +44,7 @@ func TestPool_Empty(t *testing.T) {
 	_, ok = p.PopMin()
 	assert.False(t, ok)
 	assert.Empty(t, idsOf(p))
-	e := &queue.Entry{ID: "x", Arrived: t0, Seq: 1}
+	e := &queue.Entry{ID: "x", Arrived: ns(t0), Seq: 1}
 	assert.False(t, p.Contains(e))
 	assert.False(t, p.Delete(e))
 	_, ok = p.Position(e)
@@ -63,56 +63,56 @@ func TestPool_Q2_Order(t *testing.T) {
 		{
 			name: "arrival within one priority",
 			entries: []*queue.Entry{
-				{ID: "c", Arrived: t2, Seq: 1},
-				{ID: "a", Arrived: t0, Seq: 2},
-				{ID: "b", Arrived: t1, Seq: 3},
+				{ID: "c", Arrived: ns(t2), Seq: 1},
+				{ID: "a", Arrived: ns(t0), Seq: 2},
+				{ID: "b", Arrived: ns(t1), Seq: 3},
 			},
 			want: []string{"a", "b", "c"},
 		},
 		{
 			name: "priority beats arrival",
 			entries: []*queue.Entry{
-				{ID: "old", Arrived: t0, Seq: 1},
-				{ID: "vip", Priority: 5, Arrived: t3, Seq: 2},
-				{ID: "mid", Priority: 1, Arrived: t2, Seq: 3},
-				{ID: "neg", Priority: -1, Arrived: t0, Seq: 4},
+				{ID: "old", Arrived: ns(t0), Seq: 1},
+				{ID: "vip", Priority: 5, Arrived: ns(t3), Seq: 2},
+				{ID: "mid", Priority: 1, Arrived: ns(t2), Seq: 3},
+				{ID: "neg", Priority: -1, Arrived: ns(t0), Seq: 4},
 			},
 			want: []string{"vip", "mid", "old", "neg"},
 		},
 		{
 			name: "arrival beats sequence",
 			entries: []*queue.Entry{
-				{ID: "later", Arrived: t1, Seq: 1},
-				{ID: "earlier", Arrived: t0, Seq: 9},
+				{ID: "later", Arrived: ns(t1), Seq: 1},
+				{ID: "earlier", Arrived: ns(t0), Seq: 9},
 			},
 			want: []string{"earlier", "later"},
 		},
 		{
 			name: "same instant: sequence",
 			entries: []*queue.Entry{
-				{ID: "s3", Arrived: t0, Seq: 3},
-				{ID: "s1", Arrived: t0, Seq: 1},
-				{ID: "s2", Arrived: t0, Seq: 2},
+				{ID: "s3", Arrived: ns(t0), Seq: 3},
+				{ID: "s1", Arrived: ns(t0), Seq: 1},
+				{ID: "s2", Arrived: ns(t0), Seq: 2},
 			},
 			want: []string{"s1", "s2", "s3"},
 		},
 		{
 			name: "same instant in different zones: sequence",
 			entries: []*queue.Entry{
-				{ID: "utc", Arrived: t0, Seq: 2},
-				{ID: "cst", Arrived: t0.In(time.FixedZone("CST", 8*3600)), Seq: 1},
+				{ID: "utc", Arrived: ns(t0), Seq: 2},
+				{ID: "cst", Arrived: ns(t0.In(time.FixedZone("CST", 8*3600))), Seq: 1},
 			},
 			want: []string{"cst", "utc"},
 		},
 		{
 			name: "all three keys",
 			entries: []*queue.Entry{
-				{ID: "p0-t1-s1", Arrived: t1, Seq: 1},
-				{ID: "p1-t1-s2", Priority: 1, Arrived: t1, Seq: 2},
-				{ID: "p0-t0-s3", Arrived: t0, Seq: 3},
-				{ID: "p1-t0-s5", Priority: 1, Arrived: t0, Seq: 5},
-				{ID: "p1-t0-s4", Priority: 1, Arrived: t0, Seq: 4},
-				{ID: "p0-t0-s6", Arrived: t0, Seq: 6},
+				{ID: "p0-t1-s1", Arrived: ns(t1), Seq: 1},
+				{ID: "p1-t1-s2", Priority: 1, Arrived: ns(t1), Seq: 2},
+				{ID: "p0-t0-s3", Arrived: ns(t0), Seq: 3},
+				{ID: "p1-t0-s5", Priority: 1, Arrived: ns(t0), Seq: 5},
+				{ID: "p1-t0-s4", Priority: 1, Arrived: ns(t0), Seq: 4},
+				{ID: "p0-t0-s6", Arrived: ns(t0), Seq: 6},
 			},
 			want: []string{"p1-t0-s4", "p1-t0-s5", "p1-t1-s2", "p0-t0-s3", "p0-t0-s6", "p0-t1-s1"},
 		},
@@ -157,14 +157,14 @@ func TestLess_Q2(t *testing.T) {
 		a, b queue.Entry
 		want bool
 	}{
-		{"higher priority first", queue.Entry{Priority: 2, Arrived: t3, Seq: 9}, queue.Entry{Priority: 1, Arrived: t0, Seq: 1}, true},
-		{"lower priority later", queue.Entry{Priority: 1, Arrived: t0, Seq: 1}, queue.Entry{Priority: 2, Arrived: t3, Seq: 9}, false},
-		{"earlier arrival first", queue.Entry{Arrived: t0, Seq: 9}, queue.Entry{Arrived: t1, Seq: 1}, true},
-		{"later arrival later", queue.Entry{Arrived: t1, Seq: 1}, queue.Entry{Arrived: t0, Seq: 9}, false},
-		{"lower seq first", queue.Entry{Arrived: t0, Seq: 1}, queue.Entry{Arrived: t0, Seq: 2}, true},
-		{"higher seq later", queue.Entry{Arrived: t0, Seq: 2}, queue.Entry{Arrived: t0, Seq: 1}, false},
-		{"equal keys: irreflexive", queue.Entry{ID: "x", Arrived: t0, Seq: 1}, queue.Entry{ID: "y", Arrived: t0, Seq: 1}, false},
-		{"ID is not a key", queue.Entry{ID: "a", Arrived: t0, Seq: 2}, queue.Entry{ID: "b", Arrived: t0, Seq: 1}, false},
+		{"higher priority first", queue.Entry{Priority: 2, Arrived: ns(t3), Seq: 9}, queue.Entry{Priority: 1, Arrived: ns(t0), Seq: 1}, true},
+		{"lower priority later", queue.Entry{Priority: 1, Arrived: ns(t0), Seq: 1}, queue.Entry{Priority: 2, Arrived: ns(t3), Seq: 9}, false},
+		{"earlier arrival first", queue.Entry{Arrived: ns(t0), Seq: 9}, queue.Entry{Arrived: ns(t1), Seq: 1}, true},
+		{"later arrival later", queue.Entry{Arrived: ns(t1), Seq: 1}, queue.Entry{Arrived: ns(t0), Seq: 9}, false},
+		{"lower seq first", queue.Entry{Arrived: ns(t0), Seq: 1}, queue.Entry{Arrived: ns(t0), Seq: 2}, true},
+		{"higher seq later", queue.Entry{Arrived: ns(t0), Seq: 2}, queue.Entry{Arrived: ns(t0), Seq: 1}, false},
+		{"equal keys: irreflexive", queue.Entry{ID: "x", Arrived: ns(t0), Seq: 1}, queue.Entry{ID: "y", Arrived: ns(t0), Seq: 1}, false},
+		{"ID is not a key", queue.Entry{ID: "a", Arrived: ns(t0), Seq: 2}, queue.Entry{ID: "b", Arrived: ns(t0), Seq: 1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,7 +182,7 @@ func TestPool_Q2_SameInstantTiesBySeq(t *testing.T) {
 	p := queue.New()
 	var es []*queue.Entry
 	for i := range 100 {
-		es = append(es, &queue.Entry{ID: fmt.Sprintf("s%03d", i), Arrived: t0, Seq: uint64(1000 - i*7)})
+		es = append(es, &queue.Entry{ID: fmt.Sprintf("s%03d", i), Arrived: ns(t0), Seq: uint64(1000 - i*7)})
 	}
 	pushAll(t, p, es...)
 	require.Equal(t, 100, p.Len(), "no entry merged")
@@ -200,8 +200,8 @@ func TestPool_Q2_SameInstantTiesBySeq(t *testing.T) {
 
 func TestPool_ErrDuplicate(t *testing.T) {
 	p := queue.New()
-	a := &queue.Entry{ID: "a", Priority: 1, Arrived: t0, Seq: 1}
-	b := &queue.Entry{ID: "b", Arrived: t1, Seq: 2}
+	a := &queue.Entry{ID: "a", Priority: 1, Arrived: ns(t0), Seq: 1}
+	b := &queue.Entry{ID: "b", Arrived: ns(t1), Seq: 2}
 	pushAll(t, p, a, b)
 
 	tests := []struct {
@@ -209,9 +209,9 @@ func TestPool_ErrDuplicate(t *testing.T) {
 		e    *queue.Entry
 	}{
 		{"same pointer", a},
-		{"same key, other pointer", &queue.Entry{ID: "a2", Priority: 1, Arrived: t0, Seq: 1}},
-		{"same key, other ID", &queue.Entry{ID: "zzz", Arrived: t1, Seq: 2}},
-		{"same instant in another zone", &queue.Entry{ID: "b2", Arrived: t1.In(time.FixedZone("CST", 8*3600)), Seq: 2}},
+		{"same key, other pointer", &queue.Entry{ID: "a2", Priority: 1, Arrived: ns(t0), Seq: 1}},
+		{"same key, other ID", &queue.Entry{ID: "zzz", Arrived: ns(t1), Seq: 2}},
+		{"same instant in another zone", &queue.Entry{ID: "b2", Arrived: ns(t1.In(time.FixedZone("CST", 8*3600))), Seq: 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,9 +233,9 @@ func TestPool_ErrDuplicate(t *testing.T) {
 
 	// Differing in any one key field is not a duplicate.
 	for i, e := range []*queue.Entry{
-		{ID: "p", Priority: 2, Arrived: t0, Seq: 1},
-		{ID: "t", Priority: 1, Arrived: t1, Seq: 1},
-		{ID: "s", Priority: 1, Arrived: t0, Seq: 3},
+		{ID: "p", Priority: 2, Arrived: ns(t0), Seq: 1},
+		{ID: "t", Priority: 1, Arrived: ns(t1), Seq: 1},
+		{ID: "s", Priority: 1, Arrived: ns(t0), Seq: 3},
 	} {
 		require.NoError(t, p.Push(e), "case %d", i)
 	}
@@ -245,7 +245,7 @@ func TestPool_ErrDuplicate(t *testing.T) {
 
 func TestPool_ErrNilEntry(t *testing.T) {
 	p := queue.New()
-	a := &queue.Entry{ID: "a", Arrived: t0, Seq: 1}
+	a := &queue.Entry{ID: "a", Arrived: ns(t0), Seq: 1}
 	pushAll(t, p, a)
 	err := p.Push(nil)
 	require.Error(t, err)
@@ -260,15 +260,15 @@ func TestPool_ErrNilEntry(t *testing.T) {
 // identity; Delete finds by key.
 func TestPool_Q3_DeleteContains(t *testing.T) {
 	p := queue.New()
-	a := &queue.Entry{ID: "a", Arrived: t0, Seq: 1}
-	b := &queue.Entry{ID: "b", Arrived: t1, Seq: 2}
-	c := &queue.Entry{ID: "c", Arrived: t2, Seq: 3}
+	a := &queue.Entry{ID: "a", Arrived: ns(t0), Seq: 1}
+	b := &queue.Entry{ID: "b", Arrived: ns(t1), Seq: 2}
+	c := &queue.Entry{ID: "c", Arrived: ns(t2), Seq: 3}
 	pushAll(t, p, a, b, c)
 
-	twin := &queue.Entry{ID: "b", Arrived: t1, Seq: 2} // same key and ID as b
+	twin := &queue.Entry{ID: "b", Arrived: ns(t1), Seq: 2} // same key and ID as b
 	assert.True(t, p.Contains(b))
 	assert.False(t, p.Contains(twin), "Contains is pointer identity")
-	assert.False(t, p.Contains(&queue.Entry{ID: "a", Arrived: t0, Seq: 99}), "same ID, other key")
+	assert.False(t, p.Contains(&queue.Entry{ID: "a", Arrived: ns(t0), Seq: 99}), "same ID, other key")
 
 	assert.True(t, p.Delete(b))
 	assert.False(t, p.Contains(b))
@@ -279,12 +279,12 @@ func TestPool_Q3_DeleteContains(t *testing.T) {
 	require.NoError(t, p.Verify())
 
 	// Delete finds by key: a copy with a's key removes a.
-	assert.True(t, p.Delete(&queue.Entry{Arrived: t0, Seq: 1}))
+	assert.True(t, p.Delete(&queue.Entry{Arrived: ns(t0), Seq: 1}))
 	assert.False(t, p.Contains(a))
 	assert.Equal(t, []string{"c"}, idsOf(p))
 
 	// Deleting an entry never pushed changes nothing.
-	assert.False(t, p.Delete(&queue.Entry{ID: "c", Arrived: t2, Seq: 4}))
+	assert.False(t, p.Delete(&queue.Entry{ID: "c", Arrived: ns(t2), Seq: 4}))
 	assert.Equal(t, []string{"c"}, idsOf(p))
 
 	// A deleted entry may be pushed again, with a changed key.
@@ -298,13 +298,13 @@ func TestPool_Q3_DeleteContains(t *testing.T) {
 func TestPool_Q3_Position(t *testing.T) {
 	p := queue.New()
 	es := []*queue.Entry{
-		{ID: "a", Arrived: t0, Seq: 1},
-		{ID: "b", Arrived: t1, Seq: 2},
-		{ID: "c", Arrived: t2, Seq: 3},
-		{ID: "d", Arrived: t3, Seq: 4},
+		{ID: "a", Arrived: ns(t0), Seq: 1},
+		{ID: "b", Arrived: ns(t1), Seq: 2},
+		{ID: "c", Arrived: ns(t2), Seq: 3},
+		{ID: "d", Arrived: ns(t3), Seq: 4},
 	}
 	pushAll(t, p, es...)
-	vip := &queue.Entry{ID: "vip", Priority: 1, Arrived: t3, Seq: 5}
+	vip := &queue.Entry{ID: "vip", Priority: 1, Arrived: ns(t3), Seq: 5}
 
 	type want map[string]int // id → position; absent: not in the pool
 	steps := []struct {
@@ -335,15 +335,15 @@ func TestPool_Q3_Position(t *testing.T) {
 		}
 	}
 	// A copy of a waiting entry has no position: Position is pointer identity.
-	pos, ok := p.Position(&queue.Entry{ID: "a", Arrived: t0, Seq: 1})
+	pos, ok := p.Position(&queue.Entry{ID: "a", Arrived: ns(t0), Seq: 1})
 	assert.False(t, ok)
 	assert.Equal(t, 0, pos)
 }
 
 func TestPool_MinPopMin(t *testing.T) {
 	p := queue.New()
-	a := &queue.Entry{ID: "a", Arrived: t1, Seq: 1}
-	b := &queue.Entry{ID: "b", Arrived: t0, Seq: 2}
+	a := &queue.Entry{ID: "a", Arrived: ns(t1), Seq: 1}
+	b := &queue.Entry{ID: "b", Arrived: ns(t0), Seq: 2}
 	pushAll(t, p, a, b)
 
 	head, ok := p.Min()
@@ -370,7 +370,7 @@ func TestPool_MinPopMin(t *testing.T) {
 func TestPool_AllEarlyStop(t *testing.T) {
 	p := queue.New()
 	for i := range 5 {
-		require.NoError(t, p.Push(&queue.Entry{ID: fmt.Sprint(i), Arrived: t0, Seq: uint64(i)}))
+		require.NoError(t, p.Push(&queue.Entry{ID: fmt.Sprint(i), Arrived: ns(t0), Seq: uint64(i)}))
 	}
 	var got []string
 	for e := range p.All() {
@@ -387,7 +387,7 @@ func oracleCmp(a, b *queue.Entry) int {
 	if c := cmp.Compare(b.Priority, a.Priority); c != 0 {
 		return c
 	}
-	if c := a.Arrived.Compare(b.Arrived); c != 0 {
+	if c := cmp.Compare(a.Arrived, b.Arrived); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.Seq, b.Seq)
@@ -446,7 +446,7 @@ func TestPool_Random(t *testing.T) {
 					e := &queue.Entry{
 						ID:       fmt.Sprintf("s%d", seq),
 						Priority: rng.IntN(3),
-						Arrived:  t0.Add(time.Duration(rng.IntN(10)) * time.Minute), // many same instants
+						Arrived:  ns(t0.Add(time.Duration(rng.IntN(10)) * time.Minute)), // many same instants
 						Seq:      seq,
 					}
 					if rng.IntN(10) == 0 {
@@ -454,7 +454,7 @@ func TestPool_Random(t *testing.T) {
 						e.Seq = seq
 						e.Priority = 3 + rng.IntN(2)
 					}
-					op = fmt.Sprintf("Push(%s p%d %v #%d)", e.ID, e.Priority, e.Arrived.Format("15:04"), e.Seq)
+					op = fmt.Sprintf("Push(%s p%d %v #%d)", e.ID, e.Priority, time.Unix(0, e.Arrived).UTC().Format("15:04"), e.Seq)
 					_, dup := slices.BinarySearchFunc(want, e, oracleCmp)
 					err := p.Push(e)
 					if dup {
@@ -536,3 +536,6 @@ func TestPool_Random(t *testing.T) {
 		})
 	}
 }
+
+// ns is t as an Entry.Arrived value.
+func ns(t time.Time) int64 { return t.UnixNano() }
