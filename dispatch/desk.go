@@ -27,16 +27,16 @@ func newDesk() *desk {
 // first; then replied sessions, the newest last message first; ties by
 // sequence.
 func lessInList(a, b *session) bool {
-	au, bu := !a.waitSince.IsZero(), !b.waitSince.IsZero()
+	au, bu := a.waitSince != 0, b.waitSince != 0
 	if au != bu {
 		return au
 	}
 	if au {
-		if !a.waitSince.Equal(b.waitSince) {
-			return a.waitSince.Before(b.waitSince)
+		if a.waitSince != b.waitSince {
+			return a.waitSince < b.waitSince
 		}
-	} else if !a.lastMsg.Equal(b.lastMsg) {
-		return a.lastMsg.After(b.lastMsg)
+	} else if a.lastMsg != b.lastMsg {
+		return a.lastMsg > b.lastMsg
 	}
 	return a.entry.Seq < b.entry.Seq
 }

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/btree"
@@ -45,31 +46,68 @@ func (p Place) String() string {
 
 // session is the engine's record of one open session. entry comes first:
 // it is what the queue and offline pools hold a pointer to.
+//
+// It is kept small, 112 bytes, because a sale-day queue holds 1e5-1e6 of
+// them: times are Unix nanoseconds (8 bytes, not time.Time's 24, and one
+// integer comparison in the indexes), the group is an index, and what only
+// replied or agent-started sessions need lives beside it in
+// Engine.outreach.
 type session struct {
-	entry queue.Entry // ID, Priority, Arrived, Seq
-	buyer string
-	group string // R2: only this group's agents may take it; "" anyone
-	place Place
-	flags Flags
+	entry queue.Entry  // ID, Priority, Arrived (ns), Seq
+	buyer string       //
 	agent *agent.Agent // set when place == PlaceAgent
 
-	deadline time.Time // the session's one timer; zero when none
-	timer    timerKind
+	deadline int64 // the session's one timer (ns); 0 when none
 
 	// Lifecycle (L5): who wrote last and when, since when the buyer has
 	// waited for an agent's answer, how many buyer messages are unread.
-	lastFrom   Sender // 0: nobody wrote yet (a session an agent started)
-	lastMsg    time.Time
-	waitSince  time.Time // first buyer message with no agent reply after it; zero: replied
-	unread     int
-	entered    time.Time // entered its current place: an agent's list, a pool, the bot
-	firstReply time.Time // first agent message
-	stranger   bool      // L6: buyer has not followed and never chatted
-	dmSent     int       // agent messages since the buyer last wrote (L6)
+	lastMsg   int64  // ns; 0: nobody wrote yet
+	waitSince int64  // first buyer message with no agent reply after it; 0: replied
+	entered   int64  // entered its current place: an agent's list, a pool, the bot
+	unread    uint32 //
+
+	group    uint16 // R2: index into Engine.pools; 0: none, anyone may take it
+	place    Place
+	flags    Flags
+	timer    timerKind
+	lastFrom Sender // 0: nobody wrote yet (a session an agent started)
 }
 
-// arrived returns when the session's buyer asked.
-func (s *session) arrived() time.Time { return time.Unix(0, s.entry.Arrived).In(s.lastMsg.Location()) }
+// outreach is the state few sessions need, kept beside them (L6, and the
+// first reply SessionInfo shows).
+type outreach struct {
+	firstReply int64  // first agent message (ns)
+	stranger   bool   // L6: buyer has not followed and never chatted
+	dmSent     uint32 // agent messages since the buyer last wrote (L6)
+}
+
+// The engine keeps times as Unix nanoseconds. Zero means "none", so the
+// engine's clock starts just after the Unix epoch (minTime); it ends where
+// int64 nanoseconds end, in 2262 (maxTime).
+var (
+	minTime = time.Unix(0, 1)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// ns converts a time the engine has clamped to [minTime, maxTime].
+func ns(t time.Time) int64 { return t.UnixNano() }
+
+// later returns t+d, saturating at maxTime.
+func later(t int64, d time.Duration) int64 {
+	if d > 0 && t > math.MaxInt64-int64(d) {
+		return math.MaxInt64
+	}
+	return t + int64(d)
+}
+
+// time returns n as a time in the location of the times the host passes
+// in (the zero time for 0).
+func (e *Engine) time(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).In(e.loc)
+}
 
 // timerKind is what a session's deadline does when it falls due.
 type timerKind uint8
@@ -83,8 +121,8 @@ const (
 
 // lessDeadline orders the timer index: deadline, then sequence (total).
 func lessDeadline(a, b *session) bool {
-	if !a.deadline.Equal(b.deadline) {
-		return a.deadline.Before(b.deadline)
+	if a.deadline != b.deadline {
+		return a.deadline < b.deadline
 	}
 	return a.entry.Seq < b.entry.Seq
 }
@@ -113,7 +151,10 @@ func WithLogger(l *zap.Logger) Option {
 // never runs backwards: a time before the latest one seen is taken as the
 // latest. Before doing what it was asked, every operation fires the timers
 // that fell due by its time, as [Engine.Advance] would, so the outcome does
-// not depend on how often the host calls Advance.
+// not depend on how often the host calls Advance. The engine keeps times
+// as Unix nanoseconds, exact from 1970 to 2262 (a time outside is taken as
+// the nearest end), and returns them in the location of the latest time
+// passed in.
 //
 // Operations return the events they caused, in order. The returned slice is
 // owned by the engine and is valid until the next call of an operation;
@@ -130,12 +171,14 @@ type Engine struct {
 	pol    policy.Policy
 	log    *zap.Logger
 	now    time.Time
+	loc    *time.Location // of the latest time passed in: the times returned are in it
 	seq    uint64
 	roster *agent.Roster
 
 	sessions map[string]*session
-	pools    []*pools          // pools[0]: anyone's; then one per policy group (R2)
-	poolOf   map[string]*pools // by restriction group, "" → pools[0]
+	outreach map[*session]outreach // of sessions an agent replied in or started to a stranger
+	pools    []*pools              // pools[0]: anyone's; then one per policy group (R2)
+	poolOf   map[string]*pools     // by group id, "" → pools[0]
 	timers   *btree.BTreeG[*session]
 	recent   map[string]string      // buyer → id of the agent who served them last (R1)
 	desks    map[*agent.Agent]*desk // each agent's current list and history (L4)
@@ -171,6 +214,9 @@ func (e *Engine) newSession() *session {
 // freeSession recycles a session that has left the engine: no index, pool,
 // timer or list holds it any more.
 func (e *Engine) freeSession(s *session) {
+	if len(e.outreach) > 0 {
+		delete(e.outreach, s)
+	}
 	*s = session{}
 	if len(e.freeSessions) < maxFree {
 		e.freeSessions = append(e.freeSessions, s)
@@ -202,6 +248,8 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		log:      zap.NewNop(),
 		roster:   agent.NewRoster(),
 		sessions: make(map[string]*session),
+		loc:      time.UTC,
+		outreach: make(map[*session]outreach),
 		poolOf:   make(map[string]*pools),
 		timers:   btree.NewG(32, lessDeadline),
 		recent:   make(map[string]string),
@@ -211,7 +259,7 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		prompts:  newCooldowns(),
 	}
 	for _, g := range append([]string{""}, groupIDs(p)...) {
-		x := &pools{group: g, queue: queue.New(), offline: queue.New()}
+		x := &pools{id: uint16(len(e.pools)), group: g, queue: queue.New(), offline: queue.New()}
 		e.pools = append(e.pools, x)
 		e.poolOf[g] = x
 	}
@@ -235,8 +283,14 @@ func (e *Engine) Now() time.Time { return e.now }
 // fires the timers due by then. It returns the time to use.
 func (e *Engine) begin(now time.Time) time.Time {
 	now = now.Round(0) // drop the monotonic reading: times compare and persist exactly
-	if now.Before(e.now) {
-		now = e.now
+	e.loc = now.Location()
+	switch {
+	case now.Before(e.now):
+		now = e.now.In(e.loc)
+	case now.Before(minTime):
+		now = minTime.In(e.loc)
+	case now.After(maxTime):
+		now = maxTime.In(e.loc)
 	}
 	if !e.carry {
 		e.out = e.out[:0]
@@ -257,7 +311,7 @@ func (e *Engine) fail(err error) ([]Event, error) {
 func (e *Engine) emit(ev Event) { e.out = append(e.out, ev) }
 
 func (e *Engine) sessionEvent(k Kind, s *session, at time.Time) Event {
-	ev := Event{Kind: k, At: at, Session: s.entry.ID, Buyer: s.buyer, Flags: s.flags, Arrived: s.arrived()}
+	ev := Event{Kind: k, At: at, Session: s.entry.ID, Buyer: s.buyer, Flags: s.flags, Arrived: e.time(s.entry.Arrived)}
 	if s.agent != nil {
 		ev.Agent = s.agent.ID()
 	}
@@ -278,17 +332,17 @@ func (e *Engine) Advance(now time.Time) []Event {
 func (e *Engine) fire(now time.Time) {
 	for {
 		s, ok := e.timers.Min()
-		if !ok || s.deadline.After(now) {
+		if !ok || s.deadline > ns(now) {
 			return
 		}
 		e.timers.DeleteMin()
-		at, kind := s.deadline, s.timer
-		s.deadline, s.timer = time.Time{}, 0
+		at, kind := e.time(s.deadline), s.timer
+		s.deadline, s.timer = 0, 0
 		switch kind {
 		case timerExpire:
 			// An offline message not distributed in time leaves
 			// auto-distribution, reported, never silently (O3).
-			e.poolOf[e.poolKey(s)].offline.Delete(&s.entry)
+			e.poolFor(s).offline.Delete(&s.entry)
 			delete(e.sessions, s.entry.ID)
 			e.emit(e.sessionEvent(EventExpired, s, at))
 			e.debug("expired", s)
@@ -303,16 +357,16 @@ func (e *Engine) fire(now time.Time) {
 	}
 }
 
-func (e *Engine) setTimer(s *session, at time.Time, k timerKind) {
+func (e *Engine) setTimer(s *session, at int64, k timerKind) {
 	e.clearTimer(s)
 	s.deadline, s.timer = at, k
 	e.timers.ReplaceOrInsert(s)
 }
 
 func (e *Engine) clearTimer(s *session) {
-	if !s.deadline.IsZero() {
+	if s.deadline != 0 {
 		e.timers.Delete(s)
-		s.deadline, s.timer = time.Time{}, 0
+		s.deadline, s.timer = 0, 0
 	}
 }
 
@@ -341,32 +395,27 @@ func (e *Engine) rearm(s *session) {
 }
 
 // wantTimer returns the timer s should have in its place, if any.
-func (e *Engine) wantTimer(s *session) (timerKind, time.Time) {
-	later := func(t time.Time) time.Time {
-		if s.entered.After(t) {
-			return s.entered
-		}
-		return t
-	}
+func (e *Engine) wantTimer(s *session) (timerKind, int64) {
+	since := func(t int64) int64 { return max(t, s.entered) } // never before it got here
 	switch s.place {
 	case PlaceOffline: // O3: counted from entering the offline pool
-		return timerExpire, s.entered.Add(e.pol.OfflineTTL())
+		return timerExpire, later(s.entered, e.pol.OfflineTTL())
 	case PlaceBot:
-		return timerBotIdle, later(s.lastMsg).Add(e.pol.BotTTL())
+		return timerBotIdle, later(since(s.lastMsg), e.pol.BotTTL())
 	case PlaceAgent:
 		var k timerKind
-		var at time.Time
+		var at int64
 		if d := e.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer {
-			k, at = timerBuyerIdle, later(s.lastMsg).Add(d)
+			k, at = timerBuyerIdle, later(since(s.lastMsg), d)
 		}
-		if d := e.pol.AgentIdleClose; d > 0 && !s.waitSince.IsZero() {
-			if t := later(s.waitSince).Add(d); k == 0 || t.Before(at) {
+		if d := e.pol.AgentIdleClose; d > 0 && s.waitSince != 0 {
+			if t := later(since(s.waitSince), d); k == 0 || t < at {
 				k, at = timerAgentIdle, t
 			}
 		}
 		return k, at
 	}
-	return 0, time.Time{}
+	return 0, 0
 }
 
 func (e *Engine) debug(msg string, s *session) {

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
@@ -82,25 +83,34 @@ func (e *Engine) Message(now time.Time, m Message) ([]Event, error) {
 		if s.agent != a {
 			return e.fail(fmt.Errorf("%w: %q writing in %q", ErrNotYourSession, m.Agent, m.Session))
 		}
-		if e.pol.DMLimit > 0 && s.stranger && s.dmSent >= e.pol.DMLimit {
-			return e.fail(fmt.Errorf("%w: %d sent to a buyer who has not followed or replied", ErrDMLimit, s.dmSent))
+		if o := e.outreach[s]; e.pol.DMLimit > 0 && o.stranger && int(o.dmSent) >= e.pol.DMLimit {
+			return e.fail(fmt.Errorf("%w: %d sent to a buyer who has not followed or replied", ErrDMLimit, o.dmSent))
 		}
 	}
 	e.update(s, func() {
-		s.lastFrom, s.lastMsg = m.From, now
+		s.lastFrom, s.lastMsg = m.From, ns(now)
 		switch m.From {
 		case FromBuyer:
-			s.unread++
-			if s.waitSince.IsZero() {
-				s.waitSince = now
+			if s.unread < math.MaxUint32 {
+				s.unread++
 			}
-			s.stranger, s.dmSent = false, 0
+			if s.waitSince == 0 {
+				s.waitSince = ns(now)
+			}
+			if o, ok := e.outreach[s]; ok && (o.stranger || o.dmSent > 0) {
+				o.stranger, o.dmSent = false, 0
+				e.outreach[s] = o
+			}
 		case FromAgent:
-			s.unread, s.waitSince = 0, time.Time{}
-			if s.firstReply.IsZero() {
-				s.firstReply = now
+			s.unread, s.waitSince = 0, 0
+			o := e.outreach[s]
+			if o.firstReply == 0 {
+				o.firstReply = ns(now)
 			}
-			s.dmSent++
+			if o.dmSent < math.MaxUint32 {
+				o.dmSent++
+			}
+			e.outreach[s] = o
 		}
 	})
 	ev := e.sessionEvent(EventMessage, s, now)
@@ -133,7 +143,10 @@ func (e *Engine) Follow(now time.Time, id string) ([]Event, error) {
 	if err != nil {
 		return e.fail(err)
 	}
-	s.stranger = false
+	if o, ok := e.outreach[s]; ok {
+		o.stranger = false
+		e.outreach[s] = o
+	}
 	return e.out, nil
 }
 

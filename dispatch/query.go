@@ -53,10 +53,11 @@ func (e *Engine) Session(id string) (info SessionInfo, ok bool) {
 
 func (e *Engine) info(s *session) SessionInfo {
 	info := SessionInfo{
-		ID: s.entry.ID, Buyer: s.buyer, Priority: s.entry.Priority, Arrived: s.arrived(),
-		Place: s.place, Flags: s.flags, Deadline: s.deadline,
-		LastFrom: s.lastFrom, LastMessage: s.lastMsg, Unreplied: !s.waitSince.IsZero(),
-		WaitingSince: s.waitSince, Unread: s.unread, Entered: s.entered, FirstReply: s.firstReply,
+		ID: s.entry.ID, Buyer: s.buyer, Priority: s.entry.Priority, Arrived: e.time(s.entry.Arrived),
+		Place: s.place, Flags: s.flags, Deadline: e.time(s.deadline),
+		LastFrom: s.lastFrom, LastMessage: e.time(s.lastMsg), Unreplied: s.waitSince != 0,
+		WaitingSince: e.time(s.waitSince), Unread: int(s.unread), Entered: e.time(s.entered),
+		FirstReply: e.time(e.outreach[s].firstReply),
 	}
 	if s.agent != nil {
 		info.Agent = s.agent.ID()
@@ -141,7 +142,7 @@ func (e *Engine) Position(id string) (pos, length int, ok bool) {
 	if !found {
 		return 0, 0, false
 	}
-	x := e.poolOf[e.poolKey(s)]
+	x := e.poolFor(s)
 	switch s.place {
 	case PlaceQueue:
 		pos, ok = x.queue.Position(&s.entry)
@@ -230,10 +231,10 @@ func (e *Engine) Verify() error {
 		if s.entry.ID != id {
 			return fmt.Errorf("dispatch: session map has %q under %q", s.entry.ID, id)
 		}
-		if s.group != "" && !e.pol.HasGroup(s.group) {
-			return fmt.Errorf("dispatch: session %q of unknown group %q", id, s.group)
+		if int(s.group) >= len(e.pools) {
+			return fmt.Errorf("dispatch: session %q of unknown group #%d", id, s.group)
 		}
-		x := e.poolOf[e.poolKey(s)]
+		x := e.poolFor(s)
 		inQueue, inOffline := x.queue.Contains(&s.entry), x.offline.Contains(&s.entry)
 		switch s.place {
 		case PlaceAgent:
@@ -256,20 +257,20 @@ func (e *Engine) Verify() error {
 			}
 			switch s.place {
 			case PlaceQueue:
-				queued[e.poolKey(s)]++
+				queued[x.group]++
 			case PlaceOffline:
-				offline[e.poolKey(s)]++
+				offline[x.group]++
 			default:
 				bot++
 			}
 		default:
 			return fmt.Errorf("dispatch: session %q has no place (%v)", id, s.place)
 		}
-		if k, at := e.wantTimer(s); s.timer != k || !s.deadline.Equal(at) {
+		if k, at := e.wantTimer(s); s.timer != k || s.deadline != at {
 			return fmt.Errorf("dispatch: session %q in the %s place has timer %d at %v, want %d at %v",
-				id, s.place, s.timer, s.deadline, k, at)
+				id, s.place, s.timer, e.time(s.deadline), k, e.time(at))
 		}
-		if !s.deadline.IsZero() {
+		if s.deadline != 0 {
 			timed++
 			if got, ok := e.timers.Get(s); !ok || got != s {
 				return fmt.Errorf("dispatch: session %q's timer is not indexed", id)
@@ -362,7 +363,7 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 			err = fmt.Errorf("dispatch: %q's list holds closed session %q", a.ID(), s.entry.ID)
 		case prev != nil && !lessInList(prev, s):
 			err = fmt.Errorf("dispatch: %q's list is out of L4 order at %q, %q", a.ID(), prev.entry.ID, s.entry.ID)
-		case !s.waitSince.IsZero() && s.lastFrom == 0:
+		case s.waitSince != 0 && s.lastFrom == 0:
 			err = fmt.Errorf("dispatch: session %q is unreplied with no message", s.entry.ID)
 		}
 		if s.flags&FlagOffline != 0 {

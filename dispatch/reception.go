@@ -156,7 +156,7 @@ func splitPoint(id string) float64 {
 
 // toBot hands s to the shop's bot (B1, B3: no agent's load).
 func (e *Engine) toBot(s *session, now time.Time) {
-	s.place, s.agent, s.entered = PlaceBot, nil, now
+	s.place, s.agent, s.entered = PlaceBot, nil, ns(now)
 	e.bot++
 	e.rearm(s)
 	e.emit(e.sessionEvent(EventBot, s, now))

@@ -70,19 +70,20 @@ func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
 	e.seq++
 	s := e.newSession()
 	*s = session{
-		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: now.UnixNano(), Seq: e.seq},
+		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: ns(now), Seq: e.seq},
 		buyer: a.Buyer,
 		// The buyer's first message opens the session (L5: unreplied).
-		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1,
+		lastFrom: FromBuyer, lastMsg: ns(now), waitSince: ns(now), unread: 1,
 	}
 	if len(e.pol.Groups) > 0 { // R2
-		s.group = e.pol.GroupFor(func(yield func(string) bool) {
+		g := e.pol.GroupFor(func(yield func(string) bool) {
 			for _, m := range a.Crowds {
 				if !yield(m.Crowd) {
 					return
 				}
 			}
 		})
+		s.group = e.poolOf[g].id
 	}
 	e.sessions[a.Session] = s
 	e.reception(s, &a, now)
@@ -139,29 +140,32 @@ func (e *Engine) route(s *session, c Cause, now time.Time) {
 // tiers returns the agent sets that may take s, in order of preference
 // (R2): its group, then everyone if the policy falls back; or everyone.
 func (e *Engine) tiers(s *session) (t [2]string, n int) {
-	if s.group == "" {
+	if s.group == 0 {
 		return t, 1
 	}
-	t[0] = s.group
+	t[0] = e.groupOf(s)
 	if e.pol.GroupFallback {
 		return t, 2 // t[1] == "": everyone
 	}
 	return t, 1
 }
 
-// poolKey is the pool s waits in: its group's own pool if only the group
-// may take it, else the common pool (R2: with fallback, the group is a
+// groupOf returns the id of the group that serves s (R2), "" for none.
+func (e *Engine) groupOf(s *session) string { return e.pools[s.group].group }
+
+// poolFor returns the pools s waits in: its group's own if only the group
+// may take it, else the common ones (R2: with fallback, the group is a
 // preference at arrival, not a restriction).
-func (e *Engine) poolKey(s *session) string {
+func (e *Engine) poolFor(s *session) *pools {
 	if e.pol.GroupFallback {
-		return ""
+		return e.pools[0]
 	}
-	return s.group
+	return e.pools[s.group]
 }
 
 // mayTake reports whether agent a may take session s (R2).
 func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
-	return s.group == "" || e.pol.GroupFallback || a.Group() == s.group
+	return s.group == 0 || e.pol.GroupFallback || a.Group() == e.groupOf(s)
 }
 
 // choose returns the online agent with room the policy picks for s, or
@@ -211,6 +215,7 @@ func (e *Engine) leastActive(s *session) *agent.Agent {
 // pools are the queue pool and the offline pool of one restriction group
 // (R2): pools[""] anyone may take from, pools[g] only agents of group g.
 type pools struct {
+	id             uint16 // index in Engine.pools, the session's group field
 	group          string
 	queue, offline *queue.Pool
 }
@@ -225,8 +230,8 @@ func groupIDs(p policy.Policy) []string {
 
 // park puts s in the queue pool or the offline pool of its group.
 func (e *Engine) park(s *session, p Place, now time.Time) {
-	s.place, s.agent, s.entered = p, nil, now
-	x := e.poolOf[e.poolKey(s)]
+	s.place, s.agent, s.entered = p, nil, ns(now)
+	x := e.poolFor(s)
 	if p == PlaceOffline {
 		_ = x.offline.Push(&s.entry) // unique: Seq is fresh
 		e.emit(e.sessionEvent(EventOffline, s, now))
@@ -242,9 +247,9 @@ func (e *Engine) park(s *session, p Place, now time.Time) {
 func (e *Engine) unpark(s *session) {
 	switch s.place {
 	case PlaceQueue:
-		e.poolOf[e.poolKey(s)].queue.Delete(&s.entry)
+		e.poolFor(s).queue.Delete(&s.entry)
 	case PlaceOffline:
-		e.poolOf[e.poolKey(s)].offline.Delete(&s.entry)
+		e.poolFor(s).offline.Delete(&s.entry)
 	case PlaceBot:
 		e.bot--
 	}
@@ -263,7 +268,7 @@ func (e *Engine) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
 
 // place puts s into a's list: load, list order, recent contact, deadline.
 func (e *Engine) place(s *session, a *agent.Agent, now time.Time) {
-	s.place, s.agent, s.entered = PlaceAgent, a, now
+	s.place, s.agent, s.entered = PlaceAgent, a, ns(now)
 	e.roster.AddLoad(a, 1, now)
 	e.deskOf(a).add(s)
 	if s.buyer != "" {
@@ -404,8 +409,8 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 	}
 	d := e.deskOf(s.agent)
 	c := e.newClosed()
-	*c = Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: s.arrived(),
-		LastMessage: s.lastMsg, At: at, Reason: r, Flags: s.flags, seq: s.entry.Seq}
+	*c = Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: e.time(s.entry.Arrived),
+		LastMessage: e.time(s.lastMsg), At: at, Reason: r, Flags: s.flags, seq: s.entry.Seq}
 	a := e.release(s, at)
 	if old := d.archive(c, e.pol.Histories()); old != nil {
 		*old = Closed{}
@@ -568,11 +573,13 @@ func (e *Engine) Start(now time.Time, o Outbound) ([]Event, error) {
 	e.seq++
 	s := e.newSession()
 	*s = session{
-		entry:    queue.Entry{ID: o.Session, Arrived: now.UnixNano(), Seq: e.seq},
-		buyer:    o.Buyer,
-		flags:    FlagStarted,
-		lastMsg:  now,
-		stranger: o.Stranger,
+		entry:   queue.Entry{ID: o.Session, Arrived: ns(now), Seq: e.seq},
+		buyer:   o.Buyer,
+		flags:   FlagStarted,
+		lastMsg: ns(now),
+	}
+	if o.Stranger {
+		e.outreach[s] = outreach{stranger: true}
 	}
 	e.sessions[o.Session] = s
 	e.assign(s, a, CauseStarted, now)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 	"slices"
 	"strconv"
 	"time"
@@ -103,10 +104,11 @@ func (e *Engine) Snapshot() ([]byte, error) {
 		}
 	}
 	for _, x := range e.sessions {
-		ss := snapSession{ID: x.entry.ID, Buyer: x.buyer, Group: x.group, Priority: x.entry.Priority,
-			Arrived: x.arrived(), Seq: x.entry.Seq, Place: x.place, Flags: x.flags, LastFrom: x.lastFrom,
-			LastMsg: x.lastMsg, WaitSince: x.waitSince, Unread: x.unread, Entered: x.entered,
-			FirstReply: x.firstReply, Stranger: x.stranger, DMSent: x.dmSent}
+		o := e.outreach[x]
+		ss := snapSession{ID: x.entry.ID, Buyer: x.buyer, Group: e.groupOf(x), Priority: x.entry.Priority,
+			Arrived: e.time(x.entry.Arrived), Seq: x.entry.Seq, Place: x.place, Flags: x.flags, LastFrom: x.lastFrom,
+			LastMsg: e.time(x.lastMsg), WaitSince: e.time(x.waitSince), Unread: int(x.unread), Entered: e.time(x.entered),
+			FirstReply: e.time(o.firstReply), Stranger: o.stranger, DMSent: int(o.dmSent)}
 		if x.agent != nil {
 			ss.Agent = x.agent.ID()
 		}
@@ -125,6 +127,18 @@ func (e *Engine) Snapshot() ([]byte, error) {
 	}
 	head := fmt.Sprintf("%s %d %08x\n", snapshotMagic, SnapshotVersion, crc32.ChecksumIEEE(body))
 	return append([]byte(head), body...), nil
+}
+
+// stamp converts a time read from a snapshot: the zero time is 0 (none);
+// others must lie in the engine's range (after 1970, before 2262).
+func stamp(t time.Time) (int64, error) {
+	if t.IsZero() {
+		return 0, nil
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return 0, fmt.Errorf("time %v out of range", t)
+	}
+	return ns(t), nil
 }
 
 func cmpUint(a, b uint64) int {
@@ -222,7 +236,10 @@ func (e *Engine) load(s *snapshot) error {
 	if s.Level > policy.LevelGold {
 		return fmt.Errorf("team level %d", s.Level)
 	}
-	e.now, e.seq, e.level = s.Now, s.Seq, s.Level
+	if _, err := stamp(s.Now); err != nil {
+		return fmt.Errorf("clock: %v", err)
+	}
+	e.now, e.loc, e.seq, e.level = s.Now, s.Now.Location(), s.Seq, s.Level
 	for _, sa := range s.Agents {
 		c, err := parseCapacity(sa.Capacity)
 		if err != nil {
@@ -308,19 +325,32 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	if ss.Group != "" && !e.pol.HasGroup(ss.Group) {
 		return fmt.Errorf("unknown group %q", ss.Group)
 	}
-	if ss.LastFrom > FromSystem || ss.Flags > FlagOffline|FlagTransferred|FlagStarted || ss.Unread < 0 || ss.DMSent < 0 {
+	if ss.LastFrom > FromSystem || ss.Flags > FlagOffline|FlagTransferred|FlagStarted ||
+		ss.Unread < 0 || ss.Unread > math.MaxUint32 || ss.DMSent < 0 || ss.DMSent > math.MaxUint32 {
 		return errors.New("field out of range")
+	}
+	var t [5]int64
+	for i, v := range [...]time.Time{ss.Arrived, ss.LastMsg, ss.WaitSince, ss.Entered, ss.FirstReply} {
+		var err error
+		if t[i], err = stamp(v); err != nil {
+			return err
+		}
+	}
+	if t[0] == 0 {
+		return errors.New("no arrival time")
 	}
 	if ss.Priority >= 2*PriorityBand || ss.Priority <= -PriorityBand {
 		return fmt.Errorf("priority %d", ss.Priority)
 	}
 	x := &session{
-		entry: queue.Entry{ID: ss.ID, Priority: ss.Priority, Arrived: ss.Arrived.UnixNano(), Seq: ss.Seq},
-		buyer: ss.Buyer, group: ss.Group, flags: ss.Flags,
-		lastFrom: ss.LastFrom, lastMsg: ss.LastMsg, waitSince: ss.WaitSince, unread: ss.Unread,
-		entered: ss.Entered, firstReply: ss.FirstReply, stranger: ss.Stranger, dmSent: ss.DMSent,
+		entry: queue.Entry{ID: ss.ID, Priority: ss.Priority, Arrived: t[0], Seq: ss.Seq},
+		buyer: ss.Buyer, group: e.poolOf[ss.Group].id, flags: ss.Flags,
+		lastFrom: ss.LastFrom, lastMsg: t[1], waitSince: t[2], unread: uint32(ss.Unread), entered: t[3],
 	}
-	pools := e.poolOf[e.poolKey(x)]
+	if o := (outreach{firstReply: t[4], stranger: ss.Stranger, dmSent: uint32(ss.DMSent)}); o != (outreach{}) {
+		e.outreach[x] = o
+	}
+	pools := e.poolFor(x)
 	switch ss.Place {
 	case PlaceAgent:
 		a, ok := e.roster.Get(ss.Agent)

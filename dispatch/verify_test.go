@@ -84,14 +84,14 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 			e.unpark(s)
 			_ = e.pools[0].queue.Push(&s.entry)
 			s.place = PlaceQueue
-			s.deadline = t0.Add(time.Hour)
+			s.deadline = ns(t0.Add(time.Hour))
 			e.timers.ReplaceOrInsert(s)
 		}, "has timer"},
 		{"no-queue shop queues while an agent is online", scene, func(e *Engine) {
 			e.pol.NoQueue = true
 		}, "no-queue shop"},
 		{"list out of L4 order", scene, func(e *Engine) {
-			e.sessions["s2"].waitSince = t0.Add(-time.Hour) // key changed in place
+			e.sessions["s2"].waitSince = ns(t0.Add(-time.Hour)) // key changed in place
 		}, "out of L4 order"},
 		{"session missing from its agent's list", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
