@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -516,4 +517,32 @@ func TestNew_RejectsInvalidPolicy(t *testing.T) {
 	assert.ErrorIs(t, err, policy.ErrInvalid)
 	_, err = New(policy.Policy{OfflineValidity: -time.Second})
 	assert.ErrorIs(t, err, policy.ErrInvalid)
+}
+
+// The engine keeps Unix nanoseconds: times before 1970 or after 2262 are
+// taken as the nearest end of that range, and what it returns is in the
+// location of the latest time passed in.
+func TestEngine_TimeRangeAndLocation(t *testing.T) {
+	e, err := New(policy.Policy{})
+	require.NoError(t, err)
+	_, err = e.AddAgent(time.Time{}, "a", AgentConfig{Capacity: agent.Limit(1)})
+	require.NoError(t, err)
+	assert.True(t, e.Now().Equal(time.Unix(0, 1)), "zero time clamps to just after the epoch: %v", e.Now())
+
+	cst := time.FixedZone("CST", 8*3600)
+	at := t0.In(cst)
+	evs, err := e.Arrive(at, Arrival{Session: "s1"})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Equal(t, at, evs[0].At)
+	assert.Equal(t, at, evs[0].Arrived, "returned in the caller's location")
+	info, _ := e.Session("s1")
+	assert.Equal(t, at, info.Entered)
+
+	far := time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)
+	evs, err = e.Arrive(far, Arrival{Session: "s2"})
+	require.NoError(t, err)
+	assert.True(t, evs[0].At.Equal(time.Unix(0, math.MaxInt64)), "clamped to 2262: %v", evs[0].At)
+	assert.True(t, e.Now().Before(far))
+	require.NoError(t, e.Verify())
 }
