@@ -31,6 +31,8 @@ func TestBadInput_NeverPanics(t *testing.T) {
 		assert.ErrorIs(t, r.SetCapacity(a, agent.Limit(9)), agent.ErrUnknownAgent)
 		assert.ErrorIs(t, r.AddLoad(a, 1, t0), agent.ErrUnknownAgent)
 		assert.ErrorIs(t, r.SetGroup(a, "g"), agent.ErrUnknownAgent)
+		assert.ErrorIs(t, r.Hold(a), agent.ErrUnknownAgent)
+		assert.ErrorIs(t, r.Settle(a), agent.ErrUnknownAgent)
 	}
 	assert.ErrorIs(t, r.SetStatus(mine, agent.Status(0)), agent.ErrInvalidStatus)
 	assert.ErrorIs(t, r.SetStatus(mine, agent.Status(200)), agent.ErrInvalidStatus)

@@ -29,6 +29,7 @@ type Agent struct {
 
 	active bool    // in the saturation indexes: online and not suspended
 	open   bool    // in the round-robin indexes: active and has room
+	held   bool    // out of the indexes between Hold and Settle
 	roster *Roster // the roster it belongs to; nil once removed
 }
 
@@ -347,12 +348,54 @@ func (r *Roster) AddLoad(a *Agent, delta int, now time.Time) error {
 	if err := r.own(a); err != nil {
 		return err
 	}
+	if a.held { // re-indexed once, by Settle
+		a.load = max(a.load+delta, 0)
+		if delta > 0 {
+			a.idle = now
+		}
+		return nil
+	}
 	r.unindex(a)
 	a.load = max(a.load+delta, 0)
 	if delta > 0 {
 		a.idle = now
 	}
 	r.index(a)
+	return nil
+}
+
+// Hold takes a out of the work indexes while its load changes several
+// times in one step, so that the indexes move it once, at [Roster.Settle],
+// instead of at every change: a close that frees a place and pulls the
+// queue head into it costs one index update, not four. While held, a is
+// not offered by LeastSaturated or NextRoundRobin, AddLoad only counts,
+// and Verify reports it. Holding a held agent does nothing.
+//
+// Errors: ErrUnknownAgent for an agent not in this roster.
+func (r *Roster) Hold(a *Agent) error {
+	if err := r.own(a); err != nil {
+		return err
+	}
+	if !a.held {
+		r.unindex(a)
+		a.held = true
+	}
+	return nil
+}
+
+// Settle puts a held agent back in the work indexes where its status,
+// capacity, load and idle time now place it. Settling an agent not held
+// does nothing.
+//
+// Errors: ErrUnknownAgent for an agent not in this roster.
+func (r *Roster) Settle(a *Agent) error {
+	if err := r.own(a); err != nil {
+		return err
+	}
+	if a.held {
+		a.held = false
+		r.index(a)
+	}
 	return nil
 }
 
@@ -442,7 +485,7 @@ func (x *index) remove(a *Agent) {
 }
 
 func (r *Roster) index(a *Agent) {
-	if a.status != Online || a.capacity.IsSuspended() {
+	if a.held || a.status != Online || a.capacity.IsSuspended() {
 		return
 	}
 	a.active = true
@@ -478,6 +521,9 @@ func (r *Roster) Verify() error {
 		}
 		if a.load < 0 {
 			return fmt.Errorf("agent: %q has load %d", id, a.load)
+		}
+		if a.held {
+			return fmt.Errorf("agent: %q is held out of the indexes (Hold without Settle)", id)
 		}
 		if got, ok := r.all.Get(a); !ok || got != a {
 			return fmt.Errorf("agent: %q missing from the id index", id)

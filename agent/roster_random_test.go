@@ -293,12 +293,31 @@ func TestRoster_Random(t *testing.T) {
 					if ma == nil {
 						continue
 					}
-					d := randDelta(rng)
-					op = fmt.Sprintf("AddLoad(%s, %d)", id, d)
-					r.AddLoad(a, d, now)
-					ma.load = max(ma.load+d, 0)
-					if d > 0 {
-						ma.idle = now
+					// Half the time, several changes between Hold and
+					// Settle (a close that pulls the queue head): the
+					// indexes must end where single changes put them.
+					held := rng.IntN(2) == 0
+					op = fmt.Sprintf("AddLoad(%s)", id)
+					if held {
+						op = fmt.Sprintf("Hold(%s) AddLoad", id)
+						require.NoError(t, r.Hold(a))
+						require.Error(t, r.Verify(), "a held agent is out of the indexes")
+					}
+					for k := 0; k < 1+rng.IntN(3) && (k == 0 || held); k++ {
+						d := randDelta(rng)
+						op += fmt.Sprintf(" %+d", d)
+						require.NoError(t, r.AddLoad(a, d, now))
+						ma.load = max(ma.load+d, 0)
+						if d > 0 {
+							ma.idle = now
+						}
+					}
+					if held {
+						if got, ok := r.LeastSaturated(); ok {
+							require.NotEqual(t, a, got, "a held agent is not offered")
+						}
+						require.NoError(t, r.Settle(a))
+						op += " Settle"
 					}
 				default:
 					op = "NextRoundRobin"

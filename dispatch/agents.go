@@ -122,7 +122,8 @@ func (e *Engine) goOffline(a *agent.Agent, now time.Time) {
 	}
 	d := e.deskOf(a)
 	for d.list.Len() > 0 {
-		s, _ := d.list.Min()
+		x, _ := d.list.Min()
+		s := x.s
 		e.release(s, now)
 		e.park(s, PlaceQueue, now)
 		e.out[len(e.out)-1].From = a.ID() // the EventQueued: requeued from a

@@ -13,20 +13,34 @@ import (
 // index in the order rule L4 shows them, so a page of either is read
 // without sorting.
 type desk struct {
-	list    *btree.BTreeG[*session] // lessInList
-	history *btree.BTreeG[*Closed]  // lessInHistory, at most Policy.Histories()
-	offline int                     // open sessions in list taken from the offline pool (O5)
+	list    *btree.BTreeG[listed]  // lessInList
+	history *btree.BTreeG[*Closed] // lessInHistory, at most Policy.Histories()
+	offline int                    // open sessions in list taken from the offline pool (O5)
 }
 
 func newDesk() *desk {
 	return &desk{list: btree.NewG(16, lessInList), history: btree.NewG(16, lessInHistory)}
 }
 
+// listed is a session in a list with its L4 key copied in, so that a
+// search compares keys in the node it reads instead of loading every
+// session it passes (a cache miss each, with a million sessions open).
+type listed struct {
+	waitSince, lastMsg int64
+	seq                uint64
+	s                  *session
+}
+
+// listKey returns s's entry in its agent's list, from its current fields.
+func listKey(s *session) listed {
+	return listed{waitSince: s.waitSince, lastMsg: s.lastMsg, seq: s.entry.Seq, s: s}
+}
+
 // lessInList is the L4 order of the current list (Feige 004, Kuaishou
 // "longest wait"): unreplied sessions first, the one waiting longest
 // first; then replied sessions, the newest last message first; ties by
 // sequence.
-func lessInList(a, b *session) bool {
+func lessInList(a, b listed) bool {
 	au, bu := a.waitSince != 0, b.waitSince != 0
 	if au != bu {
 		return au
@@ -38,7 +52,7 @@ func lessInList(a, b *session) bool {
 	} else if a.lastMsg != b.lastMsg {
 		return a.lastMsg > b.lastMsg
 	}
-	return a.entry.Seq < b.entry.Seq
+	return a.seq < b.seq
 }
 
 // lessInHistory: newest last message first (L4: 历史会话按照最新消息时间由近
@@ -95,7 +109,7 @@ type Closed struct {
 
 // add puts s, just placed with a, in a's list.
 func (d *desk) add(s *session) {
-	d.list.ReplaceOrInsert(s)
+	d.list.ReplaceOrInsert(listKey(s))
 	if s.flags&FlagOffline != 0 {
 		d.offline++
 	}
@@ -103,7 +117,7 @@ func (d *desk) add(s *session) {
 
 // remove takes s out of the list.
 func (d *desk) remove(s *session) {
-	d.list.Delete(s)
+	d.list.Delete(listKey(s))
 	if s.flags&FlagOffline != 0 {
 		d.offline--
 	}
@@ -150,7 +164,7 @@ func (e *Engine) List(agentID string, p Page) ([]SessionInfo, int, error) {
 		return nil, 0, err
 	}
 	d := e.deskOf(a)
-	return page(d.list, p, e.info), d.list.Len(), nil
+	return page(d.list, p, func(x listed) SessionInfo { return e.info(x.s) }), d.list.Len(), nil
 }
 
 // page returns the entries of t from p.Offset, at most p.Limit of them,

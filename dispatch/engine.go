@@ -119,12 +119,22 @@ const (
 	timerBotIdle                        // a bot session falls silent (B1)
 )
 
+// timer is a session's entry in the timer index, its key copied in so
+// that a search reads no session.
+type timer struct {
+	at  int64 // the session's deadline
+	seq uint64
+	s   *session
+}
+
+func timerOf(s *session) timer { return timer{at: s.deadline, seq: s.entry.Seq, s: s} }
+
 // lessDeadline orders the timer index: deadline, then sequence (total).
-func lessDeadline(a, b *session) bool {
-	if a.deadline != b.deadline {
-		return a.deadline < b.deadline
+func lessDeadline(a, b timer) bool {
+	if a.at != b.at {
+		return a.at < b.at
 	}
-	return a.entry.Seq < b.entry.Seq
+	return a.seq < b.seq
 }
 
 // Option configures an [Engine].
@@ -179,10 +189,13 @@ type Engine struct {
 	outreach map[*session]outreach // of sessions an agent replied in or started to a stranger
 	pools    []*pools              // pools[0]: anyone's; then one per policy group (R2)
 	poolOf   map[string]*pools     // by group id, "" → pools[0]
-	timers   *btree.BTreeG[*session]
-	recent   map[string]string      // buyer → id of the agent who served them last (R1)
-	desks    map[*agent.Agent]*desk // each agent's current list and history (L4)
-	bot      int                    // sessions held by the bot
+	timers   *btree.BTreeG[timer]
+	recent   map[string]string // buyer → id of the agent who served them last (R1)
+	// trackRecent: the policy reads recent (R1 recent contact, P9); else
+	// the engine does not keep it, a map write per assignment saved.
+	trackRecent bool
+	desks       map[*agent.Agent]*desk // each agent's current list and history (L4)
+	bot         int                    // sessions held by the bot
 
 	level   policy.TeamLevel // P2
 	crowds  map[string]bool  // priority crowd id → member crowd (P1, P6)
@@ -244,19 +257,20 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{
-		pol:      p,
-		log:      zap.NewNop(),
-		roster:   agent.NewRoster(),
-		sessions: make(map[string]*session),
-		loc:      time.UTC,
-		outreach: make(map[*session]outreach),
-		poolOf:   make(map[string]*pools),
-		timers:   btree.NewG(32, lessDeadline),
-		recent:   make(map[string]string),
-		desks:    make(map[*agent.Agent]*desk),
-		level:    p.TeamLevel,
-		crowds:   make(map[string]bool),
-		prompts:  newCooldowns(),
+		pol:         p,
+		log:         zap.NewNop(),
+		roster:      agent.NewRoster(),
+		sessions:    make(map[string]*session),
+		loc:         time.UTC,
+		outreach:    make(map[*session]outreach),
+		poolOf:      make(map[string]*pools),
+		timers:      btree.NewG(32, lessDeadline),
+		recent:      make(map[string]string),
+		trackRecent: p.Strategy == policy.RecentContact || (p.NoQueue && len(p.Crowds) > 0),
+		desks:       make(map[*agent.Agent]*desk),
+		level:       p.TeamLevel,
+		crowds:      make(map[string]bool),
+		prompts:     newCooldowns(),
 	}
 	for _, g := range append([]string{""}, groupIDs(p)...) {
 		x := &pools{id: uint16(len(e.pools)), group: g, queue: queue.New(), offline: queue.New()}
@@ -331,10 +345,11 @@ func (e *Engine) Advance(now time.Time) []Event {
 // pulls in may itself time out before now, in the same loop.
 func (e *Engine) fire(now time.Time) {
 	for {
-		s, ok := e.timers.Min()
-		if !ok || s.deadline > ns(now) {
+		t, ok := e.timers.Min()
+		if !ok || t.at > ns(now) {
 			return
 		}
+		s := t.s
 		e.timers.DeleteMin()
 		at, kind := e.time(s.deadline), s.timer
 		s.deadline, s.timer = 0, 0
@@ -360,12 +375,12 @@ func (e *Engine) fire(now time.Time) {
 func (e *Engine) setTimer(s *session, at int64, k timerKind) {
 	e.clearTimer(s)
 	s.deadline, s.timer = at, k
-	e.timers.ReplaceOrInsert(s)
+	e.timers.ReplaceOrInsert(timerOf(s))
 }
 
 func (e *Engine) clearTimer(s *session) {
 	if s.deadline != 0 {
-		e.timers.Delete(s)
+		e.timers.Delete(timerOf(s))
 		s.deadline, s.timer = 0, 0
 	}
 }

@@ -161,8 +161,8 @@ func (e *Engine) update(s *session, f func()) {
 		return
 	}
 	d := e.deskOf(s.agent)
-	d.list.Delete(s)
+	d.list.Delete(listKey(s))
 	f()
-	d.list.ReplaceOrInsert(s)
+	d.list.ReplaceOrInsert(listKey(s))
 	e.rearm(s)
 }

@@ -272,7 +272,7 @@ func (e *Engine) Verify() error {
 		}
 		if s.deadline != 0 {
 			timed++
-			if got, ok := e.timers.Get(s); !ok || got != s {
+			if got, ok := e.timers.Get(timerOf(s)); !ok || got.s != s {
 				return fmt.Errorf("dispatch: session %q's timer is not indexed", id)
 			}
 		}
@@ -355,13 +355,16 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 	var prev *session
 	offline := 0
 	var err error
-	d.list.Ascend(func(s *session) bool {
+	d.list.Ascend(func(x listed) bool {
+		s := x.s
 		switch {
 		case s.agent != a || s.place != PlaceAgent:
 			err = fmt.Errorf("dispatch: %q's list holds session %q of another place", a.ID(), s.entry.ID)
 		case e.sessions[s.entry.ID] != s:
 			err = fmt.Errorf("dispatch: %q's list holds closed session %q", a.ID(), s.entry.ID)
-		case prev != nil && !lessInList(prev, s):
+		case x != listKey(s):
+			err = fmt.Errorf("dispatch: %q's list has a stale key for %q", a.ID(), s.entry.ID)
+		case prev != nil && !lessInList(listKey(prev), x):
 			err = fmt.Errorf("dispatch: %q's list is out of L4 order at %q, %q", a.ID(), prev.entry.ID, s.entry.ID)
 		case s.waitSince != 0 && s.lastFrom == 0:
 			err = fmt.Errorf("dispatch: session %q is unreplied with no message", s.entry.ID)

@@ -257,7 +257,7 @@ func playBytes(p policy.Policy, data []byte) error {
 		// A rejected operation changes nothing but time: timers due by
 		// now fire anyway and are delivered by the next call.
 		timersDue := false
-		if s, ok := e.timers.Min(); ok && s.deadline <= ns(now) {
+		if t, ok := e.timers.Min(); ok && t.at <= ns(now) {
 			timersDue = true
 		}
 		evs, err := o.do(e, now)

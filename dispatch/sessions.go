@@ -271,7 +271,7 @@ func (e *Engine) place(s *session, a *agent.Agent, now time.Time) {
 	s.place, s.agent, s.entered = PlaceAgent, a, ns(now)
 	e.roster.AddLoad(a, 1, now)
 	e.deskOf(a).add(s)
-	if s.buyer != "" {
+	if s.buyer != "" && e.trackRecent {
 		e.recent[s.buyer] = a.ID()
 	}
 	e.rearm(s)
@@ -411,7 +411,9 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 	c := e.newClosed()
 	*c = Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: e.time(s.entry.Arrived),
 		LastMessage: e.time(s.lastMsg), At: at, Reason: r, Flags: s.flags, seq: s.entry.Seq}
-	a := e.release(s, at)
+	a := s.agent
+	e.roster.Hold(a) // the freed place and the session pulled into it: one index update
+	e.release(s, at)
 	if old := d.archive(c, e.pol.Histories()); old != nil {
 		*old = Closed{}
 		e.freeClosed = append(e.freeClosed, old)
@@ -419,7 +421,9 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 	e.emit(ev)
 	e.debug("closed", s)
 	e.freeSession(s)
-	e.fill(a, at)
+	e.fillRoom(a, at)
+	e.roster.Settle(a)
+	e.noQueue(at)
 }
 
 // Close closes an open session wherever it is (L1). If an agent held it,
@@ -506,14 +510,18 @@ func (e *Engine) Transfer(now time.Time, id, to string) ([]Event, error) {
 	if b == s.agent {
 		return e.fail(fmt.Errorf("%w: %q, %q", ErrSameAgent, id, to))
 	}
-	from := e.release(s, now)
+	from := s.agent
+	e.roster.Hold(from)
+	e.release(s, now)
 	s.flags |= FlagTransferred
 	e.place(s, b, now)
 	ev := e.sessionEvent(EventTransferred, s, now)
 	ev.From = from.ID()
 	e.emit(ev)
 	e.debug("transferred", s)
-	e.fill(from, now)
+	e.fillRoom(from, now)
+	e.roster.Settle(from)
+	e.noQueue(now)
 	return e.out, nil
 }
 

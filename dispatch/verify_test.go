@@ -85,17 +85,17 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 			_ = e.pools[0].queue.Push(&s.entry)
 			s.place = PlaceQueue
 			s.deadline = ns(t0.Add(time.Hour))
-			e.timers.ReplaceOrInsert(s)
+			e.timers.ReplaceOrInsert(timerOf(s))
 		}, "has timer"},
 		{"no-queue shop queues while an agent is online", scene, func(e *Engine) {
 			e.pol.NoQueue = true
 		}, "no-queue shop"},
-		{"list out of L4 order", scene, func(e *Engine) {
-			e.sessions["s2"].waitSince = ns(t0.Add(-time.Hour)) // key changed in place
-		}, "out of L4 order"},
+		{"list key changed in place", scene, func(e *Engine) {
+			e.sessions["s2"].waitSince = ns(t0.Add(-time.Hour)) // not through update
+		}, "stale key"},
 		{"session missing from its agent's list", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
-			e.deskOf(a).list.Delete(e.sessions["s1"])
+			e.deskOf(a).list.Delete(listKey(e.sessions["s1"]))
 		}, "lists 1 sessions"},
 		{"auto-close deadline not where the last message puts it", scene, func(e *Engine) {
 			e.pol.AgentIdleClose = time.Minute // s1 and s2 (buyer wrote last) now lack their timers
