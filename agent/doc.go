@@ -41,6 +41,16 @@
 // delete-then-insert, O(log n); [Roster.LeastSaturated] and
 // [Roster.NextRoundRobin] are O(log n). Nothing scans the agents.
 //
+// A step that changes one agent's load several times (a close that frees a
+// place and pulls the queue head into it) brackets the changes with
+// [Roster.Hold] and [Roster.Settle]: the agent leaves the indexes once and
+// comes back once, where its final load and idle time put it.
+//
+//	r.Hold(a)
+//	r.AddLoad(a, -1, now) // a session closed
+//	r.AddLoad(a, +1, now) // the queue head took its place
+//	r.Settle(a)
+//
 // # Concurrency
 //
 // A [Roster] is not safe for concurrent use; the dispatch engine serialises
