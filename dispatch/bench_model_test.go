@@ -1,7 +1,6 @@
 package dispatch
 
 import (
-	"flag"
 	"fmt"
 	"math/rand/v2"
 	"runtime/debug"
@@ -34,20 +33,11 @@ import (
 // sessions in each place as it found. The sub-benchmarks are named
 // <op>/agents=N/waiting=W but run size by size.
 //
-// The model's Arrive counts every agent's load by scanning all open
-// sessions, O(agents × open sessions): measured on a 2-core machine, one
-// arrival takes about 2 s at 1k agents and 1e3 waiting, 7 s at 1e5
-// waiting, 26 s at 1e6 waiting, and 100 s at 10k agents with none waiting
-// (twice that at 1e6 waiting, extrapolated). That does not fit the few
-// minutes a CI run of every benchmark may take, so by default the model
-// skips arrive operations where agents × open sessions exceeds
-// vsModelArriveLimit, which leaves it arrive→assign and arrive→queue at
-// 1k agents up to 1e5 waiting: those sub-benchmarks log why and report
-// engine-ns/op only. -vsmodel.all runs them anyway, one arrival each (ten
-// minutes or so more; go test ./dispatch -run '^$' -bench VsModel
-// -vsmodel.all). The model's close, leave and position sort or scan the
-// open sessions once or twice, at most a few hundred ms at 10k agents and
-// 1e6 waiting, and run at every size.
+// The model keeps each agent's load as a counter (counting by a scan made
+// one arrival cost agents × open sessions: 100 s at 10k agents); its
+// arrivals then scan the open sessions and sort the agents, and its close,
+// leave and position sort or scan the open sessions once or twice: a few
+// to a few hundred ms each at 10k agents, so it runs at every size.
 //
 // Memory: the largest state, 10k agents (1.1e6 sessions in lists) and
 // 1e6 waiting on both sides, holds about 1.5 GB live; the benchmarks set
@@ -56,14 +46,11 @@ import (
 // sub-benchmark, a second or two at that size: with -benchtime 1x that and
 // the setup are most of the run.
 
-var vsModelAll = flag.Bool("vsmodel.all", false, "BenchmarkVsModel: run the model's arrivals at every size (minutes each at 10k agents)")
-
 const (
-	vsModelOps         = 5               // at most this many model operations per benchmark
-	vsModelBudget      = 2 * time.Second // the model stops after this much, having run at least one
-	vsModelArriveLimit = 3e8             // agents × open sessions above which the model skips arrivals
-	vsRaisedCap        = 500             // arrive→assign: a0's cap while it has room (KuaishouBounds().Max)
-	benchMemoryLimit   = 3 << 30         // soft limit on the Go heap while the large states live
+	vsModelOps       = 5               // at most this many model operations per benchmark
+	vsModelBudget    = 2 * time.Second // the model stops after this much, having run at least one
+	vsRaisedCap      = 500             // arrive→assign: a0's cap while it has room (KuaishouBounds().Max)
+	benchMemoryLimit = 3 << 30         // soft limit on the Go heap while the large states live
 )
 
 // benchPolicy is loaded's policy.
@@ -233,14 +220,12 @@ type benchOp struct {
 	// waiting0: the operation runs with nothing waiting (arrive→assign);
 	// else with waiting > 0.
 	waiting0 bool
-	// arrives: the model's call is an Arrive (see vsModelArriveLimit).
-	arrives bool
-	do      func(s *benchSide, now time.Time) (time.Duration, error)
+	do       func(s *benchSide, now time.Time) (time.Duration, error)
 }
 
 var benchOps = []benchOp{
-	{name: "arrive-assign", waiting0: true, arrives: true, do: opArriveAssign},
-	{name: "arrive-queue", arrives: true, do: opArriveQueue},
+	{name: "arrive-assign", waiting0: true, do: opArriveAssign},
+	{name: "arrive-queue", do: opArriveQueue},
 	{name: "close-pull", do: opClosePull},
 	{name: "leave", do: opLeave},
 	{name: "position", do: opPosition},
@@ -467,7 +452,7 @@ func runOps(b *testing.B, op benchOp, s *benchSide, now time.Time, n int, budget
 // and 10k agents (each full) and 1e3, 1e5 and 1e6 waiting; arrive→assign
 // with none waiting and a0's cap raised so that it has room. Metrics:
 // engine-ns/op, model-ns/op, speedup (model ÷ engine); ns/op is the
-// engine's. See the comment at the top of the file for what is skipped.
+// engine's.
 func BenchmarkVsModel(b *testing.B) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(benchMemoryLimit))
 	ss := &benchStates{}
@@ -498,10 +483,6 @@ func BenchmarkVsModel(b *testing.B) {
 					engineNs := float64(et.Nanoseconds()) / float64(en)
 					b.ReportMetric(engineNs, "ns/op")
 					b.ReportMetric(engineNs, "engine-ns/op")
-					if open := float64(n) * float64(mod.m.Sessions()); op.arrives && open > vsModelArriveLimit && !*vsModelAll {
-						b.Logf("model skipped: its Arrive scans agents × open sessions = %.2g (-vsmodel.all runs it)", open)
-						return
-					}
 					mt, mn := runOps(b, op, mod, st.now, min(b.N, vsModelOps), vsModelBudget)
 					modelNs := float64(mt.Nanoseconds()) / float64(mn)
 					b.ReportMetric(modelNs, "model-ns/op")
