@@ -5,7 +5,7 @@
 // time the buyer asked (earlier first), then by a sequence number the caller
 // assigns from a counter that only goes up. The sequence makes the order
 // total and stable: two buyers who asked in the same nanosecond keep the
-// order in which they reached the shop, and google/btree, which treats
+// order in which they reached the shop, and the pool's B-tree, which treats
 // "neither is less" as "equal", never merges them.
 //
 // The same type serves as the offline pool (离线排队池, O1): entries wait
@@ -28,8 +28,19 @@
 //
 // # Cost
 //
-// Push, Delete, Min and Contains are O(log n) (google/btree, degree 32).
-// Position is O(position): it counts the entries ahead.
+// Push, Delete, Contains, Min, PopMin and Position are O(log n); All is
+// O(n). The pool keeps its entries in its own counted B-tree
+// (queue/internal/rank) rather than google/btree because google/btree keeps
+// no subtree counts, so a position there is O(position): a walk over every
+// entry ahead. Each internal node of the counted tree records how many
+// entries each child subtree holds, and Position adds those counts up on
+// one descent (about 0.3 µs at 100 000 entries).
+//
+// Nodes hold up to 62 entries in a fixed array (512 bytes). A full node at
+// the tail that receives a later arrival splits so that the old node stays
+// full, so entries pushed in arrival order cost under 9 bytes of index
+// each; deletions rebalance, so every node but those at the tail keeps at
+// least 30 entries whatever the order of operations.
 //
 // # Concurrency
 //

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"iter"
 
-	"github.com/google/btree"
+	"github.com/kefu-dev/kefu/queue/internal/rank"
 )
 
 // Errors returned by [Pool.Push].
@@ -46,18 +46,14 @@ func Less(a, b *Entry) bool {
 	return a.Seq < b.Seq
 }
 
-// degree is the B-tree degree (google/btree's advice: start at 32, then
-// measure).
-const degree = 32
-
 // Pool is an ordered pool of waiting sessions. The zero value is not
 // usable; call [New].
 type Pool struct {
-	t *btree.BTreeG[*Entry]
+	t *rank.Tree[*Entry]
 }
 
 // New returns an empty pool.
-func New() *Pool { return &Pool{t: btree.NewG(degree, Less)} }
+func New() *Pool { return &Pool{t: rank.New(Less)} }
 
 // Len returns the number of waiting entries.
 func (p *Pool) Len() int { return p.t.Len() }
@@ -68,10 +64,9 @@ func (p *Pool) Push(e *Entry) error {
 	if e == nil {
 		return ErrNilEntry
 	}
-	if old, dup := p.t.Get(e); dup {
+	if old, ok := p.t.Insert(e); !ok {
 		return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, old.ID)
 	}
-	p.t.ReplaceOrInsert(e)
 	return nil
 }
 
@@ -100,14 +95,17 @@ func (p *Pool) Min() (*Entry, bool) { return p.t.Min() }
 func (p *Pool) PopMin() (*Entry, bool) { return p.t.DeleteMin() }
 
 // Position returns e's 1-based place in line (Q3: "you are number 3"), and
-// false if e is not in the pool. Cost O(position).
+// false if e (this very pointer) is not in the pool. Cost O(log n): the
+// tree counts the entries ahead on its way down.
 func (p *Pool) Position(e *Entry) (int, bool) {
-	if !p.Contains(e) {
+	if e == nil {
 		return 0, false
 	}
-	n := 0
-	p.t.AscendLessThan(e, func(*Entry) bool { n++; return true })
-	return n + 1, true
+	got, ahead, ok := p.t.Locate(e)
+	if !ok || got != e {
+		return 0, false
+	}
+	return ahead + 1, true
 }
 
 // All yields the entries in serving order.
