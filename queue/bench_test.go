@@ -25,6 +25,7 @@ import (
 type index interface {
 	Push(e *queue.Entry) error
 	Delete(e *queue.Entry) bool
+	Min() (*queue.Entry, bool)
 	PopMin() (*queue.Entry, bool)
 	Position(e *queue.Entry) (int, bool)
 	Len() int
@@ -48,6 +49,8 @@ func (p *btreePool) Delete(e *queue.Entry) bool {
 	_, ok := p.t.Delete(e)
 	return ok
 }
+
+func (p *btreePool) Min() (*queue.Entry, bool) { return p.t.Min() }
 
 func (p *btreePool) PopMin() (*queue.Entry, bool) { return p.t.DeleteMin() }
 
@@ -212,6 +215,17 @@ func BenchmarkPopMinPush(b *testing.B) {
 			fx.next++
 			if err := fx.p.Push(e); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkMin reads the head of the line.
+func BenchmarkMin(b *testing.B) {
+	forEach(b, func(b *testing.B, fx *fixture) {
+		for range b.N {
+			if _, ok := fx.p.Min(); !ok {
+				b.Fatal("empty")
 			}
 		}
 	})
