@@ -496,8 +496,7 @@ func BenchmarkVsModel(b *testing.B) {
 // BenchmarkScaling: the engine alone at 1k agents (each full) and 1e3,
 // 1e5 and 1e6 waiting, each operation timed on its own; ns/op is the
 // timed calls' mean, and at 1e5 and 1e6 "growth" is ns/op over that at
-// 1e3 waiting in the same run (the target is at most 3). Position is
-// O(position) in the engine for now.
+// 1e3 waiting in the same run (the target is at most 3).
 func BenchmarkScaling(b *testing.B) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(benchMemoryLimit))
 	ss := &benchStates{engineOnly: true}

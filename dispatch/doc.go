@@ -63,8 +63,9 @@
 //     (a close pulling the queue head in). Timers are keys in one ordered
 //     index, not goroutines or time.Timer values.
 //   - [Engine.List], [Engine.History]: O(log m + offset + limit).
-//   - [Engine.Position]: O(position); [Engine.TransferTargets]: O(n log n);
-//     [Engine.Verify]: O(n + w). None of these is on the dispatch path.
+//   - [Engine.Position]: O(log w) (the pools keep subtree counts).
+//   - [Engine.TransferTargets]: O(n log n); [Engine.Verify]: O(n + w).
+//     Neither is on the dispatch path.
 //
 // # Timers
 //

@@ -136,7 +136,8 @@ func (e *Engine) BotLen() int { return e.bot }
 // Position returns a waiting session's 1-based place in its pool and the
 // pool's length (Q3: "you are number 3 of 12"). A session waiting for its
 // crowd's group (R2) counts within that group's pool. ok is false for a
-// session that is not waiting. Cost O(position).
+// session that is not waiting. Cost O(log n): the pools count their
+// subtrees.
 func (e *Engine) Position(id string) (pos, length int, ok bool) {
 	s, found := e.sessions[id]
 	if !found {
