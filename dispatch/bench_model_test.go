@@ -436,23 +436,32 @@ var benchSizes = []int{0, 1000, 100_000, 1_000_000}
 
 // runOps times b.N operations (n of them, on the model) on side s.
 func runOps(b *testing.B, op benchOp, s *benchSide, now time.Time, n int, budget time.Duration) (total time.Duration, done int) {
+	total, done, _ = runTimed(b, op, s, now, n, budget)
+	return total, done
+}
+
+// runTimed is runOps keeping each operation's time, sorted.
+func runTimed(b *testing.B, op benchOp, s *benchSide, now time.Time, n int, budget time.Duration) (total time.Duration, done int, each []time.Duration) {
 	b.Helper()
+	each = make([]time.Duration, 0, min(n, 1<<20))
 	for done < n && (budget == 0 || done == 0 || total < budget) {
 		d, err := op.do(s, now)
 		if err != nil {
 			b.Fatal(err)
 		}
 		total += d
+		each = append(each, d)
 		done++
 	}
-	return total, done
+	slices.Sort(each)
+	return total, done, each
 }
 
 // BenchmarkVsModel: each operation on the engine and on the model at 1k
 // and 10k agents (each full) and 1e3, 1e5 and 1e6 waiting; arrive→assign
 // with none waiting and a0's cap raised so that it has room. Metrics:
-// engine-ns/op, model-ns/op, speedup (model ÷ engine); ns/op is the
-// engine's.
+// engine-ns/op, engine-p50-ns, engine-p99-ns, model-ns/op, speedup
+// (model ÷ engine); ns/op is the engine's.
 func BenchmarkVsModel(b *testing.B) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(benchMemoryLimit))
 	ss := &benchStates{}
@@ -478,11 +487,13 @@ func BenchmarkVsModel(b *testing.B) {
 						}
 					}
 					b.ResetTimer()
-					et, en := runOps(b, op, eng, st.now, b.N, 0)
+					et, en, each := runTimed(b, op, eng, st.now, b.N, 0)
 					b.StopTimer()
 					engineNs := float64(et.Nanoseconds()) / float64(en)
 					b.ReportMetric(engineNs, "ns/op")
 					b.ReportMetric(engineNs, "engine-ns/op")
+					b.ReportMetric(percentile(each, 0.50), "engine-p50-ns")
+					b.ReportMetric(percentile(each, 0.99), "engine-p99-ns")
 					mt, mn := runOps(b, op, mod, st.now, min(b.N, vsModelOps), vsModelBudget)
 					modelNs := float64(mt.Nanoseconds()) / float64(mn)
 					b.ReportMetric(modelNs, "model-ns/op")
