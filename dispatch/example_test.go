@@ -211,3 +211,22 @@ func ExampleEngine_Start() {
 	// 3 false
 	// 4 true
 }
+
+// A Shop is safe for many goroutines. Exec appends an operation's events
+// to a buffer the caller reuses, so that a busy host does not allocate per
+// call.
+func ExampleShop_Exec() {
+	shop, _ := dispatch.NewShop(policy.Policy{})
+	shop.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+
+	var buf []dispatch.Event
+	for _, id := range []string{"s1", "s2"} {
+		buf, _ = shop.Exec(buf[:0], func(e *dispatch.Engine) ([]dispatch.Event, error) {
+			return e.Arrive(t0, dispatch.Arrival{Session: id})
+		})
+		show(buf)
+	}
+	// Output:
+	// 09:00:00 assigned s1 -> wang (arrival)
+	// 09:00:00 queued s2
+}

@@ -32,7 +32,7 @@ type Shop struct {
 	// Shops created one after another sit side by side in memory; without
 	// the pad two of them share a cache line, and every Lock of one slows
 	// the other (false sharing). 64 bytes is a cache line on amd64/arm64.
-	_ [64 - 24]byte
+	_ [128 - 24]byte
 }
 
 // NewShop returns a goroutine-safe engine for one shop with policy p.
@@ -59,6 +59,25 @@ func (s *Shop) call(f func(e *Engine) ([]Event, error)) ([]Event, uint64, error)
 func (s *Shop) do(f func(e *Engine) ([]Event, error)) ([]Event, error) {
 	evs, _, err := s.call(f)
 	return evs, err
+}
+
+// Exec runs op, one engine operation, under the shop's mutex and appends
+// its events to dst, which the caller owns: a host that reuses dst (dst[:0]
+// of the last result) does not allocate, where the other methods copy the
+// events into a new slice on every call, garbage the collector shared by
+// all goroutines must then reclaim. op must only call the operation and
+// return what it returned.
+//
+//	buf, err = shop.Exec(buf[:0], func(e *dispatch.Engine) ([]dispatch.Event, error) {
+//		return e.Arrive(now, dispatch.Arrival{Session: id, Buyer: buyer})
+//	})
+func (s *Shop) Exec(dst []Event, op func(e *Engine) ([]Event, error)) ([]Event, error) {
+	s.mu.Lock()
+	evs, err := op(s.e)
+	dst = append(dst, evs...)
+	s.ops++
+	s.mu.Unlock()
+	return dst, err
 }
 
 // Read runs f with the shop's mutex held, for queries (Engine.Session,

@@ -194,3 +194,31 @@ func TestShops_MoveAShop(t *testing.T) {
 	_, err = RestoreShop(policy.Kuaishou(), data[:10])
 	assert.ErrorIs(t, err, ErrCorruptSnapshot)
 }
+
+// Exec appends the operation's events to the caller's buffer, reuses it,
+// passes errors through, and counts the operation like the other methods.
+func TestShop_ExecAppendsToTheCallersBuffer(t *testing.T) {
+	s, err := NewShop(policy.Policy{})
+	require.NoError(t, err)
+	_, err = s.AddAgent(t0, "a", AgentConfig{Capacity: agent.Limit(1)})
+	require.NoError(t, err)
+	buf := make([]Event, 0, 8)
+	buf, err = s.Exec(buf, func(e *Engine) ([]Event, error) { return e.Arrive(t0, Arrival{Session: "s1"}) })
+	require.NoError(t, err)
+	require.Len(t, buf, 1)
+	assert.Equal(t, "assigned s1 a arrival", brief(buf[0]))
+	kept := &buf[0]
+	buf, err = s.Exec(buf[:0], func(e *Engine) ([]Event, error) { return e.Arrive(t0, Arrival{Session: "s2"}) })
+	require.NoError(t, err)
+	assert.Same(t, kept, &buf[0], "the buffer is reused, not reallocated")
+	assert.Equal(t, "queued s2", brief(buf[0]))
+	buf, err = s.Exec(buf, func(e *Engine) ([]Event, error) { return e.Close(t0, "nope") })
+	assert.ErrorIs(t, err, ErrUnknownSession)
+	assert.Len(t, buf, 1, "a rejected operation appends nothing")
+	allocs := testing.AllocsPerRun(100, func() { // queue and leave: steady state
+		buf, _ = s.Exec(buf[:0], func(e *Engine) ([]Event, error) { return e.Arrive(t0, Arrival{Session: "s3"}) })
+		buf, _ = s.Exec(buf[:0], func(e *Engine) ([]Event, error) { return e.Leave(t0, "s3") })
+	})
+	assert.Zero(t, allocs)
+	require.NoError(t, s.Verify())
+}
