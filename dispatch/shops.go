@@ -31,7 +31,8 @@ type Shop struct {
 	ops uint64 // operations applied, in the order the mutex admitted them
 	// Shops created one after another sit side by side in memory; without
 	// the pad two of them share a cache line, and every Lock of one slows
-	// the other (false sharing). 64 bytes is a cache line on amd64/arm64.
+	// the other (false sharing). A line is 64 bytes on amd64/arm64, and
+	// their prefetchers fetch lines in pairs: 128.
 	_ [128 - 24]byte
 }
 
