@@ -101,8 +101,8 @@ func (p *Pool) Position(e *Entry) (int, bool) {
 	if e == nil {
 		return 0, false
 	}
-	ahead, ok := rank.RankOf(p.t, e)
-	if !ok {
+	got, ahead, ok := p.t.Locate(e)
+	if !ok || got != e {
 		return 0, false
 	}
 	return ahead + 1, true

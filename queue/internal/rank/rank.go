@@ -145,39 +145,6 @@ func (t *Tree[T]) Locate(x T) (T, int, bool) {
 	return zero, r, false
 }
 
-// RankOf returns the number of items less than x, where x is known by
-// identity (a pointer): whether x itself, not just an item equal to it,
-// is in t. It descends by key like Locate, but in a leaf it looks for x
-// with == instead of comparing keys, so it reads no other item there: in
-// a tree of pointers to scattered records, a leaf's binary search loads
-// half a dozen of them, a cache miss each, and this loads none.
-func RankOf[T comparable](t *Tree[T], x T) (int, bool) {
-	r := 0
-	for nd := t.root; nd != nil; {
-		if nd.in == nil {
-			for i, y := range nd.items[:nd.n] {
-				if y == x {
-					return r + i, true
-				}
-			}
-			return 0, false
-		}
-		i, found := t.find(nd, x)
-		r += i
-		for _, c := range nd.in.counts[:i] {
-			r += c
-		}
-		if found {
-			if nd.items[i] == x {
-				return r + nd.in.counts[i], true
-			}
-			return 0, false
-		}
-		nd = nd.in.kids[i]
-	}
-	return 0, false
-}
-
 // At returns the item of rank i (0 is the least item), and false if i is
 // out of range. It costs O(log n).
 func (t *Tree[T]) At(i int) (T, bool) {

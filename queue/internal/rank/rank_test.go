@@ -424,46 +424,6 @@ func TestTree_Pointers(t *testing.T) {
 	}
 }
 
-// TestRankOf: the rank of an item known by identity, in trees deep and
-// shallow, under inserts in random order and deletes; a probe with an
-// equal key but another identity is not found, wherever the stored item
-// sits (leaf or internal node).
-func TestRankOf(t *testing.T) {
-	type entry struct{ key int }
-	for _, max := range []int{3, 4, 7, maxItems} {
-		rng := rand.New(rand.NewPCG(7, uint64(max)))
-		tr := newTree(func(a, b *entry) bool { return a.key < b.key }, max)
-		var in []*entry // sorted by key
-		for _, k := range rng.Perm(2000) {
-			e := &entry{key: k}
-			tr.Insert(e)
-			in = append(in, e)
-		}
-		slices.SortFunc(in, func(a, b *entry) int { return a.key - b.key })
-		for round := 0; round < 3; round++ {
-			for i, e := range in {
-				if r, ok := RankOf(tr, e); !ok || r != i {
-					t.Fatalf("max %d: RankOf(%d) = %d, %v; want %d", max, e.key, r, ok, i)
-				}
-				if _, ok := RankOf(tr, &entry{key: e.key}); ok {
-					t.Fatalf("max %d: a twin of %d found by identity", max, e.key)
-				}
-			}
-			for j := 0; j < len(in)/3; j++ { // delete a third, at random
-				i := rng.IntN(len(in))
-				tr.Delete(in[i])
-				in = slices.Delete(in, i, i+1)
-			}
-			if err := tr.check(); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, ok := RankOf(New(func(a, b *entry) bool { return a.key < b.key }), &entry{}); ok {
-			t.Fatal("found in an empty tree")
-		}
-	}
-}
-
 func TestNewTree_BadCapacity(t *testing.T) {
 	for _, max := range []int{-1, 0, 1, 2, maxItems + 1} {
 		func() {
