@@ -382,15 +382,14 @@ func (e *Engine) hasRoomFor(s *session) bool {
 	return false
 }
 
-// release takes s out of its agent's list and returns the agent; the
-// caller then lets it pull the next waiting session (C5).
-func (e *Engine) release(s *session, now time.Time) *agent.Agent {
+// release takes s out of its agent's list; the caller then lets the
+// agent pull the next waiting session (C5).
+func (e *Engine) release(s *session, now time.Time) {
 	a := s.agent
 	e.clearTimer(s)
 	e.deskOf(a).remove(s)
 	e.roster.AddLoad(a, -1, now)
 	s.agent, s.place = nil, 0
-	return a
 }
 
 // closeSession closes an open session at time at for the given reason:
