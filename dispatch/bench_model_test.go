@@ -115,43 +115,43 @@ func briefModel(evs []model.Event) []evBrief {
 // The operations, each timed around the single call; the events are
 // converted after the clock stops.
 
-func (s *benchSide) arrive(now time.Time, id string) (time.Duration, []evBrief, error) {
-	if s.e != nil {
-		t := time.Now()
-		evs, err := s.e.Arrive(now, Arrival{Session: id, Buyer: id})
-		d := time.Since(t)
-		return d, briefEngine(evs), err
-	}
+// timedEngine runs one engine call under the clock.
+func timedEngine(call func() ([]Event, error)) (time.Duration, []evBrief, error) {
 	t := time.Now()
-	evs, err := s.m.Arrive(now, id, id, 0, model.EntryMessageBox, nil, "")
+	evs, err := call()
+	d := time.Since(t)
+	return d, briefEngine(evs), err
+}
+
+// timedModel runs one model call under the clock.
+func timedModel(call func() ([]model.Event, error)) (time.Duration, []evBrief, error) {
+	t := time.Now()
+	evs, err := call()
 	d := time.Since(t)
 	return d, briefModel(evs), err
+}
+
+func (s *benchSide) arrive(now time.Time, id string) (time.Duration, []evBrief, error) {
+	if s.e != nil {
+		return timedEngine(func() ([]Event, error) { return s.e.Arrive(now, Arrival{Session: id, Buyer: id}) })
+	}
+	return timedModel(func() ([]model.Event, error) {
+		return s.m.Arrive(now, id, id, 0, model.EntryMessageBox, nil, "")
+	})
 }
 
 func (s *benchSide) close(now time.Time, id string) (time.Duration, []evBrief, error) {
 	if s.e != nil {
-		t := time.Now()
-		evs, err := s.e.Close(now, id)
-		d := time.Since(t)
-		return d, briefEngine(evs), err
+		return timedEngine(func() ([]Event, error) { return s.e.Close(now, id) })
 	}
-	t := time.Now()
-	evs, err := s.m.Close(now, id)
-	d := time.Since(t)
-	return d, briefModel(evs), err
+	return timedModel(func() ([]model.Event, error) { return s.m.Close(now, id) })
 }
 
 func (s *benchSide) leave(now time.Time, id string) (time.Duration, []evBrief, error) {
 	if s.e != nil {
-		t := time.Now()
-		evs, err := s.e.Leave(now, id)
-		d := time.Since(t)
-		return d, briefEngine(evs), err
+		return timedEngine(func() ([]Event, error) { return s.e.Leave(now, id) })
 	}
-	t := time.Now()
-	evs, err := s.m.Leave(now, id)
-	d := time.Since(t)
-	return d, briefModel(evs), err
+	return timedModel(func() ([]model.Event, error) { return s.m.Leave(now, id) })
 }
 
 func (s *benchSide) position(id string) (d time.Duration, pos, length int, ok bool) {

@@ -171,21 +171,22 @@ func BenchmarkTwoShops(b *testing.B) {
 			func(now time.Time, id string) error { _, err := e.Close(now, id); return err },
 		}
 	}
-	newShop := func() [2]op {
+	staffedShop := func() *Shop {
 		s, _ := NewShop(policy.Policy{})
 		for _, id := range ids("a", 100) {
 			_, _ = s.AddAgent(t0, id, AgentConfig{})
 		}
+		return s
+	}
+	newShop := func() [2]op {
+		s := staffedShop()
 		return [2]op{
 			func(now time.Time, id string) error { _, err := s.Arrive(now, Arrival{Session: id}); return err },
 			func(now time.Time, id string) error { _, err := s.Close(now, id); return err },
 		}
 	}
 	newShopExec := func() [2]op {
-		s, _ := NewShop(policy.Policy{})
-		for _, id := range ids("a", 100) {
-			_, _ = s.AddAgent(t0, id, AgentConfig{})
-		}
+		s := staffedShop()
 		var buf []Event
 		return [2]op{
 			func(now time.Time, id string) (err error) {
