@@ -1,6 +1,8 @@
 package dispatch
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -229,6 +231,35 @@ func BenchmarkTwoShops(b *testing.B) {
 				}
 			}
 			b.ReportMetric(2*float64(single)/float64(double), "speedup")
+		})
+	}
+}
+
+// BenchmarkMemoryLatency measures the machine, not the engine: the time of
+// one dependent load (a pointer chase through a random cycle) in a block
+// of 1 MiB, which stays in cache, and of 128 MiB, which does not, like the
+// engine's state at 10⁴ agents × 10⁵ waiting (about 280 MiB). A dispatch
+// decision that must read n such cold, dependent places cannot take less
+// than n times the second figure; the README's Performance section uses it
+// to say where the close → pull target stands. One op is one load.
+func BenchmarkMemoryLatency(b *testing.B) {
+	for _, mib := range []int{1, 128} {
+		b.Run(fmt.Sprintf("block=%dMiB", mib), func(b *testing.B) {
+			n := mib << 20 / 8
+			next := make([]uint32, 2*n) // 8 bytes per slot: one index, one pad
+			perm := rand.New(rand.NewPCG(3, 4)).Perm(n)
+			for i, p := range perm {
+				next[2*p] = uint32(perm[(i+1)%n])
+			}
+			j := uint32(0)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				j = next[2*j]
+			}
+			b.StopTimer()
+			if j >= uint32(n) {
+				b.Fatal("chase left the block")
+			}
 		})
 	}
 }
