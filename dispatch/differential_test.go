@@ -29,7 +29,8 @@ var diffPolicies = slices.Concat(randomPolicies, []policy.Policy{
 		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}, {ID: "g2", Crowds: []string{"vip"}}}},
 	{Strategy: policy.RecentContact, RequeueOnOffline: true, OfflineDiversion: policy.OfflineToBot,
 		BuyerIdleClose: 10 * time.Minute, AgentIdleClose: 10 * time.Minute, HistoryLimit: 4, DMLimit: 2,
-		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}, GroupFallback: true,
+		RecentContactTTL: 45 * time.Minute,
+		Groups:           []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}, GroupFallback: true,
 		BotWindows: []policy.Window{{Start: 20 * time.Hour, End: 22 * time.Hour, Share: 0.3}}},
 })
 

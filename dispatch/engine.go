@@ -190,7 +190,7 @@ type Engine struct {
 	pools    []*pools              // pools[0]: anyone's; then one per policy group (R2)
 	poolOf   map[string]*pools     // by group id, "" → pools[0]
 	timers   *btree.BTreeG[timer]
-	recent   map[string]string // buyer → id of the agent who served them last (R1)
+	recent   contacts // buyer → the agent who served them last, for RecentTTL (R1)
 	// trackRecent: the policy reads recent (R1 recent contact, P9); else
 	// the engine does not keep it, a map write per assignment saved.
 	trackRecent bool
@@ -265,7 +265,7 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		outreach:    make(map[*session]outreach),
 		poolOf:      make(map[string]*pools),
 		timers:      btree.NewG(32, lessDeadline),
-		recent:      make(map[string]string),
+		recent:      newContacts(int64(p.RecentTTL())),
 		trackRecent: p.Strategy == policy.RecentContact || (p.NoQueue && len(p.Crowds) > 0),
 		desks:       make(map[*agent.Agent]*desk),
 		level:       p.TeamLevel,

@@ -438,6 +438,49 @@ func TestR1_RecentContactOnlyWhenOnlineBelowCap(t *testing.T) {
 	})
 }
 
+// R1: a recent contact lasts Policy.RecentContactTTL after the buyer's
+// last assignment; a buyer who returns later is routed like a new one.
+func TestR1_RecentContactForgottenAfterTTL(t *testing.T) {
+	p := policy.Policy{Strategy: policy.RecentContact, RecentContactTTL: time.Hour}
+	m := time.Minute
+	run(t, p, []step{
+		{op: addAgent("a", agent.Limit(2))},
+		{op: addAgent("b", agent.Limit(10))},
+		{at: 1 * m, op: arrive("s1", "alice", 0), want: []string{"assigned s1 a arrival"}}, // both 0, same idle: id
+		{at: 2 * m, op: closeS("s1"), want: []string{"closed s1 a"}},
+		// 59 minutes later: still a (0/2), where least-saturated picks b
+		// (0/10, idle longer). The assignment renews the contact.
+		{at: 60 * m, op: arrive("s2", "alice", 0), want: []string{"assigned s2 a arrival"}},
+		{at: 61 * m, op: closeS("s2"), want: []string{"closed s2 a"}},
+		{at: 119*m + 59*time.Second, op: arrive("s3", "alice", 0), want: []string{"assigned s3 a arrival"}},
+		{at: 120 * m, op: closeS("s3"), want: []string{"closed s3 a"}},
+		// Exactly an hour after the last assignment: forgotten, so b.
+		{at: 179*m + 59*time.Second, op: arrive("s4", "alice", 0), want: []string{"assigned s4 b arrival"}},
+	})
+}
+
+// R1: the engine keeps only the contacts younger than the TTL, so memory
+// follows the buyers of the last TTL, not every buyer ever served.
+func TestR1_RecentContactMemoryBounded(t *testing.T) {
+	e, err := New(policy.Policy{Strategy: policy.RecentContact, RecentContactTTL: time.Hour})
+	require.NoError(t, err)
+	_, err = e.AddAgent(t0, "a", AgentConfig{Capacity: agent.Unlimited()})
+	require.NoError(t, err)
+	most := 0
+	for i := range 10_000 { // one buyer a minute for a week, each once
+		now := t0.Add(time.Duration(i) * time.Minute)
+		id := fmt.Sprintf("s%d", i)
+		_, err := e.Arrive(now, Arrival{Session: id, Buyer: fmt.Sprintf("b%d", i)})
+		require.NoError(t, err)
+		_, err = e.Close(now, id)
+		require.NoError(t, err)
+		most = max(most, len(e.recent.by))
+	}
+	require.NoError(t, e.Verify())
+	assert.Equal(t, 60, most, "contacts of the last hour: 60 buyers")
+	assert.LessOrEqual(t, e.recent.nfree, maxFree)
+}
+
 func TestR3_TransferTargetsOnlineThenBreakBySaturation(t *testing.T) {
 	e := run(t, kuaishou, []step{
 		{op: addAgent("from", agent.Unlimited())},

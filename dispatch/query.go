@@ -216,6 +216,9 @@ func (e *Engine) Verify() error {
 	if err := e.roster.Verify(); err != nil {
 		return err
 	}
+	if err := e.recent.verify(ns(e.now)); err != nil {
+		return err
+	}
 	for _, x := range e.pools {
 		if err := x.queue.Verify(); err != nil {
 			return err

@@ -84,8 +84,8 @@ func (e *Engine) receivePriority(s *session, a *Arrival, member bool, now time.T
 		e.toBot(s, now)
 		return
 	}
-	recent := e.recent[s.buyer]
-	ag := e.choose(s)
+	recent, _ := e.recent.get(s.buyer, ns(now))
+	ag := e.choose(s, now)
 	if ag == nil { // everyone is full
 		if e.pol.PriorityAtQueueHead && !e.pol.NoQueue { // a no-queue shop has no queue head (Q4)
 			s.entry.Priority += PriorityBand

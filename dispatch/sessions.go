@@ -122,7 +122,7 @@ func (e *Engine) route(s *session, c Cause, now time.Time) {
 		e.park(s, PlaceOffline, now)
 		return
 	}
-	if a := e.choose(s); a != nil { // R1
+	if a := e.choose(s, now); a != nil { // R1
 		e.assign(s, a, c, now)
 		return
 	}
@@ -170,20 +170,20 @@ func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
 
 // choose returns the online agent with room the policy picks for s, or
 // nil when no agent that may take it has room.
-func (e *Engine) choose(s *session) *agent.Agent {
+func (e *Engine) choose(s *session, now time.Time) *agent.Agent {
 	t, n := e.tiers(s)
 	for _, g := range t[:n] {
-		if a := e.chooseIn(g, s.buyer); a != nil {
+		if a := e.chooseIn(g, s.buyer, now); a != nil {
 			return a
 		}
 	}
 	return nil
 }
 
-func (e *Engine) chooseIn(g, buyer string) *agent.Agent {
+func (e *Engine) chooseIn(g, buyer string, now time.Time) *agent.Agent {
 	switch e.pol.Strategy {
 	case policy.RecentContact:
-		if id, ok := e.recent[buyer]; ok && buyer != "" {
+		if id, ok := e.recent.get(buyer, ns(now)); ok && buyer != "" {
 			if a, ok := e.roster.Get(id); ok && a.HasRoom() && (g == "" || a.Group() == g) {
 				return a
 			}
@@ -272,7 +272,7 @@ func (e *Engine) place(s *session, a *agent.Agent, now time.Time) {
 	e.roster.AddLoad(a, 1, now)
 	e.deskOf(a).add(s)
 	if s.buyer != "" && e.trackRecent {
-		e.recent[s.buyer] = a.ID()
+		e.recent.set(s.buyer, a.ID(), ns(now))
 	}
 	e.rearm(s)
 }
@@ -365,7 +365,7 @@ func (e *Engine) drain(now time.Time) {
 	// hasRoomFor, not choose, to pick: a round-robin choice moves its cursor.
 	for s := e.bestWaiting(e.hasRoomFor); s != nil; s = e.bestWaiting(e.hasRoomFor) {
 		e.unpark(s)
-		e.assign(s, e.choose(s), CauseFreed, now)
+		e.assign(s, e.choose(s, now), CauseFreed, now)
 	}
 	e.noQueue(now)
 }

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,10 +41,13 @@ type snapshot struct {
 	Level    policy.TeamLevel  `json:"level"`
 	Agents   []snapAgent       `json:"agents"`
 	Sessions []snapSession     `json:"sessions"`
-	Recent   map[string]string `json:"recent,omitempty"`
-	Prompts  []snapPrompt      `json:"prompts,omitempty"`
-	Cursors  map[string]string `json:"cursors,omitempty"`
-	Pending  []Event           `json:"pending,omitempty"`
+	Recent   map[string]string `json:"recent,omitempty"` // buyer → recent-contact agent (R1)
+	// RecentAt: when each contact in Recent was made; a contact missing
+	// here (a snapshot written before kefu kept it) counts from Now.
+	RecentAt map[string]time.Time `json:"recentAt,omitempty"`
+	Prompts  []snapPrompt         `json:"prompts,omitempty"`
+	Cursors  map[string]string    `json:"cursors,omitempty"`
+	Pending  []Event              `json:"pending,omitempty"`
 }
 
 type snapAgent struct {
@@ -87,7 +91,13 @@ type snapPrompt struct {
 // policy is not in it: it is the host's configuration, passed again to
 // Restore. Cost O(n + w).
 func (e *Engine) Snapshot() ([]byte, error) {
-	s := snapshot{Now: e.now, Seq: e.seq, Level: e.level, Recent: e.recent, Cursors: map[string]string{}}
+	s := snapshot{Now: e.now, Seq: e.seq, Level: e.level, Cursors: map[string]string{}}
+	if len(e.recent.by) > 0 {
+		s.Recent, s.RecentAt = map[string]string{}, map[string]time.Time{}
+		for x := range e.recent.all {
+			s.Recent[x.buyer], s.RecentAt[x.buyer] = x.agent, e.time(x.at)
+		}
+	}
 	for a := range e.roster.All() {
 		sa := snapAgent{ID: a.ID(), Group: a.Group(), Status: a.Status(), Resume: a.Resume(),
 			Capacity: a.Capacity().String(), Idle: a.IdleSince()}
@@ -290,8 +300,8 @@ func (e *Engine) load(s *snapshot) error {
 			return fmt.Errorf("session %q: %v", ss.ID, err)
 		}
 	}
-	for buyer, id := range s.Recent {
-		e.recent[buyer] = id
+	if err := e.loadRecent(s); err != nil {
+		return err
 	}
 	var last time.Time
 	for _, p := range s.Prompts {
@@ -381,5 +391,39 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	}
 	e.sessions[ss.ID] = x
 	e.rearm(x)
+	return nil
+}
+
+// loadRecent rebuilds the recent contacts (R1) in the order they were
+// made, and forgets those expired at the snapshot's time.
+func (e *Engine) loadRecent(s *snapshot) error {
+	type made struct {
+		buyer, agent string
+		at           int64
+	}
+	all := make([]made, 0, len(s.Recent))
+	for buyer, id := range s.Recent {
+		at, ok := s.RecentAt[buyer]
+		if !ok {
+			at = s.Now
+		}
+		n, err := stamp(at)
+		if err != nil || at.After(s.Now) {
+			return fmt.Errorf("recent contact of %q: time %v (snapshot at %v)", buyer, at, s.Now)
+		}
+		all = append(all, made{buyer, id, n})
+	}
+	for buyer := range s.RecentAt {
+		if _, ok := s.Recent[buyer]; !ok {
+			return fmt.Errorf("recent contact time for %q without an agent", buyer)
+		}
+	}
+	slices.SortFunc(all, func(a, b made) int {
+		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.buyer, b.buyer))
+	})
+	for _, m := range all {
+		e.recent.set(m.buyer, m.agent, m.at)
+	}
+	e.recent.forget(ns(s.Now))
 	return nil
 }

@@ -162,6 +162,17 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		{"duplicate agent", func(s *snapshot) { s.Agents = append(s.Agents, s.Agents[0]) }},
 		{"team level", func(s *snapshot) { s.Level = 40 }},
 		{"negative unread", func(s *snapshot) { s.Sessions[0].Unread = -1 }},
+		{"recent contact after the snapshot", func(s *snapshot) {
+			s.Recent = map[string]string{"alice": s.Agents[0].ID}
+			s.RecentAt = map[string]time.Time{"alice": s.Now.Add(time.Second)}
+		}},
+		{"recent contact time without an agent", func(s *snapshot) {
+			s.Recent, s.RecentAt = nil, map[string]time.Time{"alice": s.Now}
+		}},
+		{"recent contact before 1970", func(s *snapshot) {
+			s.Recent = map[string]string{"alice": s.Agents[0].ID}
+			s.RecentAt = map[string]time.Time{"alice": time.Unix(-5, 0)}
+		}},
 		{"waiting while an agent has room", func(s *snapshot) {
 			s.Sessions[0].Place, s.Sessions[0].Agent = PlaceQueue, ""
 			for i := range s.Agents {
@@ -188,6 +199,60 @@ func TestRestore_InconsistentContent(t *testing.T) {
 	q.Groups, q.GroupFallback = nil, false
 	_, err = Restore(q, data)
 	assert.ErrorIs(t, err, ErrCorruptSnapshot)
+}
+
+// R1: recent contacts survive a snapshot with their times, so they expire
+// after a restore when they would have without one; a snapshot written
+// before kefu kept the times restores its contacts as made at its Now.
+func TestSnapshot_R1_RecentContactsKeepTheirAge(t *testing.T) {
+	p := policy.Policy{Strategy: policy.RecentContact, RecentContactTTL: time.Hour}
+	e, err := New(p)
+	require.NoError(t, err)
+	for _, id := range []string{"a", "b"} {
+		_, err = e.AddAgent(t0, id, AgentConfig{Capacity: agent.Limit(5)})
+		require.NoError(t, err)
+	}
+	at := t0.Add(time.Minute)
+	_, err = e.Arrive(at, Arrival{Session: "s1", Buyer: "alice"}) // a: ids break the tie
+	require.NoError(t, err)
+	_, err = e.Close(at, "s1")
+	require.NoError(t, err)
+	data, err := e.Snapshot()
+	require.NoError(t, err)
+
+	// Alice returns at 59 minutes and at 60: to a, then to b (least
+	// saturated, idle longer), on the original and on the restored engine.
+	back := func(e *Engine, after time.Duration) string {
+		t.Helper()
+		evs, err := e.Arrive(at.Add(after), Arrival{Session: "s2", Buyer: "alice"})
+		require.NoError(t, err)
+		require.Len(t, evs, 1)
+		return evs[0].Agent
+	}
+	for _, c := range []struct {
+		after time.Duration
+		want  string
+	}{{59 * time.Minute, "a"}, {time.Hour, "b"}} {
+		r, err := Restore(p, data)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, back(r, c.after), "restored, back after %v", c.after)
+		require.NoError(t, r.Verify())
+	}
+
+	// Without recentAt (an older snapshot): the contact counts from Now.
+	body, err := snapshotBody(data)
+	require.NoError(t, err)
+	var s snapshot
+	require.NoError(t, json.Unmarshal(body, &s))
+	require.Equal(t, map[string]string{"alice": "a"}, s.Recent)
+	require.Equal(t, at, s.RecentAt["alice"])
+	s.RecentAt = nil
+	s.Now = at.Add(30 * time.Minute)
+	old, err := json.Marshal(s)
+	require.NoError(t, err)
+	r, err := Restore(p, resign(old))
+	require.NoError(t, err)
+	assert.Equal(t, "a", back(r, 89*time.Minute), "an hour less a minute after the snapshot")
 }
 
 // FuzzRestore: any bytes, and any body behind a valid header, either

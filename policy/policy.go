@@ -37,7 +37,8 @@ const (
 	// order, starting after the agent served last.
 	RoundRobin
 	// RecentContact sends a buyer back to the agent who served them last
-	// (Taobao 最近联系, 003) when that agent is online and below its cap;
+	// (Taobao 最近联系, 003), if that was within Policy.RecentContactTTL,
+	// when that agent is online and below its cap;
 	// otherwise it falls back to LeastSaturated. It never routes a
 	// returning buyer to an offline, on-break or full agent.
 	RecentContact
@@ -101,6 +102,12 @@ type Policy struct {
 	// HistoryLimit is how many closed sessions the engine keeps per agent
 	// for its history list (L4). 0 means DefaultHistoryLimit.
 	HistoryLimit int
+	// RecentContactTTL is how long after a buyer's last assignment the
+	// engine remembers that agent as the buyer's recent contact (R1
+	// RecentContact, P9); a buyer who returns later is routed like a new
+	// one. It bounds the memory the strategy needs by the buyers served in
+	// the last TTL. 0 means DefaultRecentContactTTL.
+	RecentContactTTL time.Duration
 
 	// Location is the shop's time zone, for day boundaries (P4: crowd
 	// membership counts from the next local day) and bot windows (B2).
@@ -154,6 +161,21 @@ func (p Policy) Histories() int {
 	return p.HistoryLimit
 }
 
+// DefaultRecentContactTTL is how long a recent contact is remembered when
+// Policy.RecentContactTTL is 0: 30 days. The platforms name no window;
+// this is kefu's decision (README, "Decisions where the platforms are
+// vague").
+const DefaultRecentContactTTL = 30 * 24 * time.Hour
+
+// RecentTTL returns RecentContactTTL, or DefaultRecentContactTTL when it
+// is 0.
+func (p Policy) RecentTTL() time.Duration {
+	if p.RecentContactTTL == 0 {
+		return DefaultRecentContactTTL
+	}
+	return p.RecentContactTTL
+}
+
 // DefaultOfflineValidity is Douyin Feige's validity of a pending offline
 // message: 7 days (O3, 004: 待处理留言分配有效期为7天).
 const DefaultOfflineValidity = 7 * 24 * time.Hour
@@ -177,7 +199,8 @@ func (p Policy) Validate() error {
 	for _, d := range []struct {
 		field string
 		v     time.Duration
-	}{{"OfflineValidity", p.OfflineValidity}, {"BuyerIdleClose", p.BuyerIdleClose}, {"AgentIdleClose", p.AgentIdleClose}} {
+	}{{"OfflineValidity", p.OfflineValidity}, {"BuyerIdleClose", p.BuyerIdleClose}, {"AgentIdleClose", p.AgentIdleClose},
+		{"RecentContactTTL", p.RecentContactTTL}} {
 		if d.v < 0 {
 			return &FieldError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
 		}

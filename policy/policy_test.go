@@ -111,6 +111,24 @@ func TestPolicy_O3_OfflineValidity(t *testing.T) {
 	assert.ErrorIs(t, err, policy.ErrInvalid)
 }
 
+// R1: a recent contact is remembered 30 days by default; a negative TTL
+// is refused.
+func TestPolicy_R1_RecentContactTTL(t *testing.T) {
+	var p policy.Policy
+	assert.Equal(t, 30*24*time.Hour, policy.DefaultRecentContactTTL)
+	assert.Equal(t, policy.DefaultRecentContactTTL, p.RecentTTL())
+	p.RecentContactTTL = time.Hour
+	assert.Equal(t, time.Hour, p.RecentTTL())
+	require.NoError(t, p.Validate())
+
+	p.RecentContactTTL = -time.Nanosecond
+	err := p.Validate()
+	var fe *policy.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "RecentContactTTL", fe.Field)
+	assert.ErrorIs(t, err, policy.ErrInvalid)
+}
+
 func TestFieldError(t *testing.T) {
 	cause := errors.New("boom")
 	fe := &policy.FieldError{Field: "Capacity.Max", Err: cause}

@@ -257,8 +257,8 @@ func (m *Shop) receivePriority(s *session, entry Entry, member bool, now time.Ti
 		m.toBot(s, now)
 		return
 	}
-	recent := m.recent[s.buyer]
-	a := m.choose(s)
+	recent := m.recentOf(s.buyer, now)
+	a := m.choose(s, now)
 	if a == nil && m.pol.PriorityAtQueueHead && !m.pol.NoQueue {
 		s.priority += PriorityBand
 		m.park(s, PlaceQueue, now)

@@ -17,7 +17,7 @@ type Shop struct {
 	level    policy.TeamLevel
 	agents   []*agentRec          // every agent, in the order added
 	open     []*session           // every open session, in the order opened
-	recent   map[string]string    // buyer → id of the agent who served them last (R1)
+	recent   map[string]contact   // buyer → the agent who served them last, and when (R1)
 	cursor   map[string]string    // round-robin: agent set ("" everyone, or a group) → id picked last
 	prompted map[string]time.Time // buyer → time of their last prompt (P8)
 	out      []Event              // events of the running operation
@@ -59,7 +59,7 @@ func New(p policy.Policy) (*Shop, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	return &Shop{pol: p, level: p.TeamLevel, recent: map[string]string{},
+	return &Shop{pol: p, level: p.TeamLevel, recent: map[string]contact{},
 		cursor: map[string]string{}, prompted: map[string]time.Time{}}, nil
 }
 
@@ -311,8 +311,27 @@ func (m *Shop) fire(now time.Time) {
 
 // --- placing sessions ---
 
-// choose returns the agent with room the strategy picks for s (R1, R2).
-func (m *Shop) choose(s *session) *agentRec {
+// contact is a buyer's recent contact (R1): the agent, and when the
+// buyer's session was assigned to it.
+type contact struct {
+	agent string
+	at    time.Time
+}
+
+// recentOf returns the id of buyer's recent-contact agent at time at, ""
+// when there is none or it is Policy.RecentTTL old or older. The model
+// keeps every contact and checks its age when it reads it.
+func (m *Shop) recentOf(buyer string, at time.Time) string {
+	c, ok := m.recent[buyer]
+	if !ok || at.Sub(c.at) >= m.pol.RecentTTL() {
+		return ""
+	}
+	return c.agent
+}
+
+// choose returns the agent with room the strategy picks for s at time at
+// (R1, R2).
+func (m *Shop) choose(s *session, at time.Time) *agentRec {
 	for _, g := range m.tiers(s) {
 		room := m.agentsIn(g, m.hasRoom)
 		if len(room) == 0 {
@@ -320,7 +339,7 @@ func (m *Shop) choose(s *session) *agentRec {
 		}
 		switch m.pol.Strategy {
 		case policy.RecentContact:
-			if a := find(room, func(a *agentRec) bool { return a.id == m.recent[s.buyer] }); a != nil && s.buyer != "" {
+			if a := find(room, func(a *agentRec) bool { return a.id == m.recentOf(s.buyer, at) }); a != nil && s.buyer != "" {
 				return a
 			}
 		case policy.RoundRobin: // the first id after the cursor, wrapping
@@ -356,7 +375,7 @@ func (m *Shop) place(s *session, a *agentRec, at time.Time) {
 	m.hold(s, a)
 	s.place, s.entered, a.idle = PlaceAgent, at, at
 	if s.buyer != "" {
-		m.recent[s.buyer] = a.id
+		m.recent[s.buyer] = contact{a.id, at}
 	}
 }
 
@@ -381,7 +400,7 @@ func (m *Shop) toBot(s *session, at time.Time) {
 func (m *Shop) route(s *session, c Cause, at time.Time) {
 	if len(m.agentsIn("", online)) == 0 {
 		m.park(s, PlaceOffline, at)
-	} else if a := m.choose(s); a != nil {
+	} else if a := m.choose(s, at); a != nil {
 		m.assign(s, a, c, at)
 	} else if a := m.leastActive(s); m.pol.NoQueue && a != nil {
 		m.assign(s, a, CauseNoQueue, at)
@@ -434,7 +453,7 @@ func (m *Shop) noQueue(at time.Time) {
 // in it (S5): each waiting session, best first, as R1 picks.
 func (m *Shop) drain(at time.Time) {
 	for _, s := range m.sessions(m.queued, compareWaiting) {
-		if a := m.choose(s); a != nil {
+		if a := m.choose(s, at); a != nil {
 			m.assign(s, a, CauseFreed, at)
 		}
 	}
