@@ -105,7 +105,8 @@ func heapAlloc() uint64 {
 
 // BenchmarkMemory measures the live heap per waiting session and per
 // agent (with nothing in its list), as custom metrics B/waiting and
-// B/agent. Ids are built before the first reading, so only the engine's
+// B/agent, and a closed session kept in an agent's history, B/closed.
+// Ids are built before the first reading, so only the engine's
 // own memory counts. The measurement runs once, whatever b.N.
 func BenchmarkMemory(b *testing.B) {
 	for i := 0; i < min(b.N, 1); i++ {
@@ -133,6 +134,36 @@ func BenchmarkMemory(b *testing.B) {
 		}
 		b.ReportMetric(float64(h1-h0)/agents, "B/agent")
 		b.ReportMetric(float64(h2-h1)/waiting, "B/waiting")
+		runtime.KeepAlive(e)
+
+		// Histories (L4): 100 agents each keep their last 200 closed
+		// sessions (the default limit), 20,000 records in all.
+		const staff, closes = 100, 100 * policy.DefaultHistoryLimit
+		e, err = New(policy.Policy{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, id := range ids("staff-", staff) {
+			if _, err := e.AddAgent(t0, id, AgentConfig{Capacity: agent.Unlimited()}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		hids := ids("closed-", closes)
+		h3 := heapAlloc()
+		for i, id := range hids {
+			now := t0.Add(time.Duration(i) * time.Second)
+			if _, err := e.Arrive(now, Arrival{Session: id}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.Close(now, id); err != nil {
+				b.Fatal(err)
+			}
+		}
+		h4 := heapAlloc()
+		if _, n, _ := e.History("staff-0", Page{}); n != policy.DefaultHistoryLimit {
+			b.Fatalf("history of %d, want %d", n, policy.DefaultHistoryLimit)
+		}
+		b.ReportMetric(float64(h4-h3)/closes, "B/closed")
 		runtime.KeepAlive(e)
 	}
 }

@@ -13,9 +13,9 @@ import (
 // index in the order rule L4 shows them, so a page of either is read
 // without sorting.
 type desk struct {
-	list    *btree.BTreeG[listed]  // lessInList
-	history *btree.BTreeG[*Closed] // lessInHistory, at most Policy.Histories()
-	offline int                    // open sessions in list taken from the offline pool (O5)
+	list    *btree.BTreeG[listed] // lessInList
+	history *btree.BTreeG[closed] // lessInHistory, at most Policy.Histories()
+	offline int                   // open sessions in list taken from the offline pool (O5)
 }
 
 func newDesk() *desk {
@@ -55,13 +55,30 @@ func lessInList(a, b listed) bool {
 	return a.seq < b.seq
 }
 
+// closed is a Closed record as the history keeps it: times in Unix
+// nanoseconds, like a session's (72 bytes, not 120), held by value in
+// the history's nodes, so a search reads no record outside them.
+type closed struct {
+	session, buyer       string
+	arrived, lastMsg, at int64
+	seq                  uint64
+	reason               CloseReason
+	flags                Flags
+}
+
 // lessInHistory: newest last message first (L4: 历史会话按照最新消息时间由近
 // 及远排序), ties by the session opened later first.
-func lessInHistory(a, b *Closed) bool {
-	if !a.LastMessage.Equal(b.LastMessage) {
-		return a.LastMessage.After(b.LastMessage)
+func lessInHistory(a, b closed) bool {
+	if a.lastMsg != b.lastMsg {
+		return a.lastMsg > b.lastMsg
 	}
 	return a.seq > b.seq
+}
+
+// record returns c as the API shows it, times in the engine's location.
+func (e *Engine) record(c closed) Closed {
+	return Closed{Session: c.session, Buyer: c.buyer, Arrived: e.time(c.arrived), LastMessage: e.time(c.lastMsg),
+		At: e.time(c.at), Reason: c.reason, Flags: c.flags}
 }
 
 // CloseReason says why a session closed.
@@ -103,8 +120,6 @@ type Closed struct {
 	At     time.Time
 	Reason CloseReason
 	Flags  Flags
-
-	seq uint64
 }
 
 // add puts s, just placed with a, in a's list.
@@ -123,14 +138,12 @@ func (d *desk) remove(s *session) {
 	}
 }
 
-// archive records a closed session, dropping the oldest beyond limit; it
-// returns the record dropped, if any, for reuse.
-func (d *desk) archive(c *Closed, limit int) (dropped *Closed) {
+// archive records a closed session, dropping the oldest beyond limit.
+func (d *desk) archive(c closed, limit int) {
 	d.history.ReplaceOrInsert(c)
 	if d.history.Len() > limit {
-		dropped, _ = d.history.DeleteMax()
+		d.history.DeleteMax()
 	}
-	return dropped
 }
 
 func (e *Engine) deskOf(a *agent.Agent) *desk { return e.desks[a] }
@@ -195,5 +208,5 @@ func (e *Engine) History(agentID string, p Page) ([]Closed, int, error) {
 		return nil, 0, err
 	}
 	d := e.deskOf(a)
-	return page(d.history, p, func(c *Closed) Closed { return *c }), d.history.Len(), nil
+	return page(d.history, p, e.record), d.history.Len(), nil
 }

@@ -163,7 +163,6 @@ func sameAgent(a, b AgentInfo) bool {
 }
 
 func sameClosed(a, b Closed) bool {
-	a.seq, b.seq = 0, 0
 	return sameTimes([2]*time.Time{&a.Arrived, &b.Arrived}, [2]*time.Time{&a.LastMessage, &b.LastMessage},
 		[2]*time.Time{&a.At, &b.At}) && a == b
 }

@@ -204,12 +204,9 @@ type Engine struct {
 	out   []Event
 	carry bool // out holds timer events of a rejected operation
 
-	// Recycled records, so that the dispatch path does not allocate in
-	// steady state: sessions that left, and closed-session records that a
-	// full history dropped or a slab not yet handed out.
+	// Recycled sessions, so that the dispatch path does not allocate in
+	// steady state. (Closed records live by value in the histories.)
 	freeSessions []*session
-	freeClosed   []*Closed
-	slab         []Closed
 }
 
 // maxFree bounds the recycled sessions kept after a peak.
@@ -234,20 +231,6 @@ func (e *Engine) freeSession(s *session) {
 	if len(e.freeSessions) < maxFree {
 		e.freeSessions = append(e.freeSessions, s)
 	}
-}
-
-func (e *Engine) newClosed() *Closed {
-	if n := len(e.freeClosed); n > 0 {
-		c := e.freeClosed[n-1]
-		e.freeClosed = e.freeClosed[:n-1]
-		return c
-	}
-	if len(e.slab) == 0 {
-		e.slab = make([]Closed, 256)
-	}
-	c := &e.slab[0]
-	e.slab = e.slab[1:]
-	return c
 }
 
 // New returns an engine for one shop with policy p, which must be valid.

@@ -407,16 +407,12 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 		return
 	}
 	d := e.deskOf(s.agent)
-	c := e.newClosed()
-	*c = Closed{Session: s.entry.ID, Buyer: s.buyer, Arrived: e.time(s.entry.Arrived),
-		LastMessage: e.time(s.lastMsg), At: at, Reason: r, Flags: s.flags, seq: s.entry.Seq}
+	c := closed{session: s.entry.ID, buyer: s.buyer, arrived: s.entry.Arrived, lastMsg: s.lastMsg,
+		at: ns(at), seq: s.entry.Seq, reason: r, flags: s.flags}
 	a := s.agent
 	e.roster.Hold(a) // the freed place and the session pulled into it: one index update
 	e.release(s, at)
-	if old := d.archive(c, e.pol.Histories()); old != nil {
-		*old = Closed{}
-		e.freeClosed = append(e.freeClosed, old)
-	}
+	d.archive(c, e.pol.Histories())
 	e.emit(ev)
 	e.debug("closed", s)
 	e.freeSession(s)

@@ -101,8 +101,8 @@ func (e *Engine) Snapshot() ([]byte, error) {
 	for a := range e.roster.All() {
 		sa := snapAgent{ID: a.ID(), Group: a.Group(), Status: a.Status(), Resume: a.Resume(),
 			Capacity: a.Capacity().String(), Idle: a.IdleSince()}
-		e.deskOf(a).history.Ascend(func(c *Closed) bool {
-			sa.History = append(sa.History, *c)
+		e.deskOf(a).history.Ascend(func(c closed) bool {
+			sa.History = append(sa.History, e.record(c))
 			sa.Seqs = append(sa.Seqs, c.seq)
 			return true
 		})
@@ -283,11 +283,17 @@ func (e *Engine) load(s *snapshot) error {
 		} else {
 			_ = e.roster.SetStatus(a, sa.Status)
 		}
-		for i := range sa.History {
-			c := sa.History[i]
-			c.seq = sa.Seqs[i]
-			if _, dup := d.history.ReplaceOrInsert(&c); dup {
-				return fmt.Errorf("agent %q: duplicate closed session %q", sa.ID, c.Session)
+		for i, h := range sa.History {
+			c := closed{session: h.Session, buyer: h.Buyer, seq: sa.Seqs[i], reason: h.Reason, flags: h.Flags}
+			var errs [3]error
+			c.arrived, errs[0] = stamp(h.Arrived)
+			c.lastMsg, errs[1] = stamp(h.LastMessage)
+			c.at, errs[2] = stamp(h.At)
+			if err := errors.Join(errs[:]...); err != nil {
+				return fmt.Errorf("agent %q: closed session %q: %v", sa.ID, h.Session, err)
+			}
+			if _, dup := d.history.ReplaceOrInsert(c); dup {
+				return fmt.Errorf("agent %q: duplicate closed session %q", sa.ID, h.Session)
 			}
 		}
 	}

@@ -162,6 +162,10 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		{"duplicate agent", func(s *snapshot) { s.Agents = append(s.Agents, s.Agents[0]) }},
 		{"team level", func(s *snapshot) { s.Level = 40 }},
 		{"negative unread", func(s *snapshot) { s.Sessions[0].Unread = -1 }},
+		{"closed session before 1970", func(s *snapshot) {
+			s.Agents[0].History = append(s.Agents[0].History, Closed{Session: "old", At: time.Unix(-1, 0)})
+			s.Agents[0].Seqs = append(s.Agents[0].Seqs, 1<<40)
+		}},
 		{"recent contact after the snapshot", func(s *snapshot) {
 			s.Recent = map[string]string{"alice": s.Agents[0].ID}
 			s.RecentAt = map[string]time.Time{"alice": s.Now.Add(time.Second)}

@@ -107,8 +107,8 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		{"history over its bound", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
 			e.pol.HistoryLimit = 1
-			e.deskOf(a).history.ReplaceOrInsert(&Closed{Session: "x", seq: 1})
-			e.deskOf(a).history.ReplaceOrInsert(&Closed{Session: "y", seq: 2})
+			e.deskOf(a).history.ReplaceOrInsert(closed{session: "x", seq: 1})
+			e.deskOf(a).history.ReplaceOrInsert(closed{session: "y", seq: 2})
 		}, "closed sessions, limit"},
 	}
 	for _, c := range cases {
