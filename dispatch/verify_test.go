@@ -121,3 +121,29 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		})
 	}
 }
+
+// The ledger itself: an auto-assignment (C1) beyond the cap in force both
+// before and after the step is caught; one within the cap before the step
+// (a timer pulled the queue head in, then the step suspended the agent)
+// is not a false alarm.
+func TestLedger_C1_AutoAssignmentOverTheCap(t *testing.T) {
+	e, err := New(policy.Policy{})
+	require.NoError(t, err)
+	_, err = e.AddAgent(t0, "a", AgentConfig{Capacity: agent.Limit(1)})
+	require.NoError(t, err)
+	assigned := func(s string) Event {
+		return Event{Kind: EventAssigned, Session: s, Agent: "a", Cause: CauseFreed, At: t0}
+	}
+
+	l := newLedger()
+	l.before(e) // a: cap 1
+	require.NoError(t, l.apply(e, assigned("s1")))
+	assert.ErrorContains(t, l.apply(e, assigned("s2")), "over its cap")
+
+	l = newLedger()
+	l.before(e) // cap 1 before the step
+	_, err = e.SetCapacity(t0, "a", agent.Suspended())
+	require.NoError(t, err)
+	assert.NoError(t, l.apply(e, assigned("s1")), "within the cap before the step")
+	assert.ErrorContains(t, l.apply(e, assigned("s2")), "over its cap")
+}
