@@ -197,12 +197,21 @@ func (r *Recorder) locate(t instant) (*day, int, instant) {
 	lt := r.timeOf(t)
 	y, m, dd := lt.Date()
 	h := lt.Hour()
-	start := inst(time.Date(y, m, dd, h, 0, 0, 0, r.loc))
-	end := inst(time.Date(y, m, dd, h+1, 0, 0, 0, r.loc))
-	if end <= t { // a DST fold: the next hour's wall clock is earlier
-		end = t + 1
+	// The local hour is an hour of UTC at one offset: back from t to the
+	// hour's start, cut where a DST change moves the offset. (time.Date
+	// of the wall clock hours is wrong there: it names a skipped hour or
+	// picks one side of a repeated one.)
+	into := time.Duration(lt.Minute())*time.Minute + time.Duration(lt.Second())*time.Second +
+		time.Duration(lt.Nanosecond())
+	start, end := t-instant(into), t-instant(into)+instant(time.Hour)
+	if zs, ze := lt.ZoneBounds(); !zs.IsZero() || !ze.IsZero() {
+		if d := zs.Sub(lt); !zs.IsZero() && d > -into {
+			start = t + instant(d)
+		}
+		if d := ze.Sub(lt); !ze.IsZero() && d < time.Hour-into {
+			end = t + instant(d)
+		}
 	}
-	start = min(start, t)
 	d := r.dayAt(Date{y, m, dd}, true)
 	r.cStart, r.cEnd, r.cDay, r.cHour = start, end, d, h
 	return d, h, end

@@ -2,8 +2,10 @@ package metrics_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
+	_ "time/tzdata" // the DST test's zones, wherever the tests run
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -303,4 +305,48 @@ func TestObserve_NoAllocation(t *testing.T) {
 	}
 	assert.Zero(t, testing.AllocsPerRun(200, cycle))
 	assert.Equal(t, 0, rec.Open())
+}
+
+// Hours are local clock hours across a DST change: the recorder's cached
+// hour never spans two local hours, nor stops short. In Berlin on
+// 2026-10-25 the clocks go from 03:00 CEST back to 02:00 CET: 01:30 CEST
+// is hour 1, 02:15 CEST and 02:15 CET are hour 2 (the cache once counted
+// 02:15 CEST in hour 1). In New York on 2026-03-08 02:00 is skipped: the
+// max queue's carry into the next hours once crawled through 01:00 EST a
+// nanosecond at a time. Lord Howe Island moves by 30 minutes.
+func TestM5_LocalHoursAcrossDST(t *testing.T) {
+	for _, c := range []struct {
+		zone string
+		day  time.Time // a day with a DST change, 00:00 UTC
+	}{
+		{"Europe/Berlin", time.Date(2026, 10, 24, 12, 0, 0, 0, time.UTC)},
+		{"Europe/Berlin", time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC)},
+		{"America/New_York", time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
+		{"America/New_York", time.Date(2026, 3, 8, 0, 0, 0, 0, time.UTC)},
+		{"Australia/Lord_Howe", time.Date(2026, 4, 4, 0, 0, 0, 0, time.UTC)},
+		{"Australia/Lord_Howe", time.Date(2026, 10, 3, 0, 0, 0, 0, time.UTC)},
+	} {
+		loc, err := time.LoadLocation(c.zone)
+		require.NoError(t, err)
+		rec, err := metrics.New(loc)
+		require.NoError(t, err)
+		want := map[metrics.Date]*[24]int{}
+		// An arrival every 7 minutes for a day and a half.
+		for i := 0; i < 36*60/7; i++ {
+			at := c.day.Add(time.Duration(i) * 7 * time.Minute)
+			id := fmt.Sprint("s", i)
+			rec.Observe(dispatch.Event{Kind: dispatch.EventQueued, At: at, Session: id, Buyer: id, Arrived: at})
+			d := metrics.DateOf(at, loc)
+			if want[d] == nil {
+				want[d] = new([24]int)
+			}
+			want[d][at.In(loc).Hour()]++
+		}
+		for d, w := range want {
+			rep := rec.Hourly(d)
+			for h := range w {
+				assert.Equal(t, w[h], rep.Hours[h].Consultations, "%s %s hour %d", c.zone, d, h)
+			}
+		}
+	}
 }
