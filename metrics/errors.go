@@ -2,9 +2,9 @@ package metrics
 
 import "errors"
 
-// Errors returned by [New] and [Recorder.Rate], wrapped with the offending
-// value where there is one; test with errors.Is. Bad input never panics and, for
-// Rate, leaves the recorder unchanged.
+// Errors returned by [New], [Recorder.Rate] and [Restore], wrapped with
+// the offending value where there is one; test with errors.Is. Bad input
+// never panics and, for Rate, leaves the recorder unchanged.
 var (
 	// ErrNilLocation: the shop's time zone is required; day boundaries
 	// (M1a, M4, M5, M6) are in it.
@@ -36,4 +36,12 @@ var (
 	ErrEmptyAgent = errors.New("metrics: rating without an agent")
 	// ErrZeroTime: a rating needs the time it was given.
 	ErrZeroTime = errors.New("metrics: rating without a time")
+
+	// ErrCorruptSnapshot: the bytes given to [Restore] are not a whole,
+	// consistent recorder snapshot (truncated, altered, or not one at
+	// all), or do not fit the time zone given.
+	ErrCorruptSnapshot = errors.New("metrics: corrupt snapshot")
+	// ErrSnapshotVersion: the snapshot was written by a format version
+	// this library does not read.
+	ErrSnapshotVersion = errors.New("metrics: unsupported snapshot version")
 )
