@@ -40,16 +40,17 @@ type sim struct {
 	rnd  *rand.Rand
 	eng  *dispatch.Engine
 	rec  *metrics.Recorder
+	twin []*metrics.Recorder // fed what rec is fed, from when they join
 	log  []dispatch.Event
 	open []string // open sessions, in arrival order
 	pos  map[string]int
 	next int
 }
 
-func newSim(t *testing.T, seed uint64, p policy.Policy) *sim {
+func newSim(t *testing.T, seed uint64, p policy.Policy, opts ...metrics.Option) *sim {
 	eng, err := dispatch.New(p)
 	require.NoError(t, err)
-	rec, err := metrics.New(cst)
+	rec, err := metrics.New(cst, opts...)
 	require.NoError(t, err)
 	s := &sim{t: t, rnd: rand.New(rand.NewPCG(seed, 2026)), eng: eng, rec: rec, pos: map[string]int{}}
 	for _, sh := range shifts {
@@ -63,6 +64,9 @@ func (s *sim) do(evs []dispatch.Event, err error) {
 	s.t.Helper()
 	require.NoError(s.t, err)
 	s.rec.Feed(evs)
+	for _, r := range s.twin {
+		r.Feed(evs)
+	}
 	for _, e := range evs {
 		s.log = append(s.log, e)
 		switch e.Kind {
@@ -131,7 +135,7 @@ func (s *sim) step(now time.Time) {
 					if l != metrics.Satisfied && s.chance(0.2) {
 						r.Reasons = metrics.ReasonBadAttitude
 					}
-					require.NoError(s.t, s.rec.Rate(r))
+					s.rate(r)
 				}
 			case s.chance(0.002) && len(online) > 1:
 				to := online[s.rnd.IntN(len(online))]
@@ -153,7 +157,24 @@ func (s *sim) step(now time.Time) {
 			s.do(e.Handover(now, id)) // the buyer asks for a human (B1)
 		}
 	}
+	s.advance(now)
+}
+
+// rate passes a rating to the recorder and its twins.
+func (s *sim) rate(x metrics.Rating) {
+	s.t.Helper()
+	require.NoError(s.t, s.rec.Rate(x))
+	for _, r := range s.twin {
+		require.NoError(s.t, r.Rate(x))
+	}
+}
+
+// advance moves the recorder and its twins to now.
+func (s *sim) advance(now time.Time) {
 	s.rec.Advance(now)
+	for _, r := range s.twin {
+		r.Advance(now)
+	}
 }
 
 // oracle computes the hourly report of day0 from the event log the plain
