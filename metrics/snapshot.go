@@ -637,6 +637,11 @@ func (r *Recorder) verify() error {
 			loads[x.holder] = l
 		}
 	}
+	// Events come in time order, so the max queue's carry is ahead of the
+	// clock: the next event walks it forward an hour at a time.
+	if r.queueLen > 0 && !r.now.IsZero() && r.qEnd <= r.nowN {
+		return fmt.Errorf("the queue's hour ended at %v, before the clock (%v)", r.timeOf(r.qEnd), r.now)
+	}
 	if pools[placeQueue] != r.queueLen || pools[placeOffline] != r.offlineLen || pools[placeBot] != r.botLen {
 		return fmt.Errorf("queue %d, offline %d, bot %d: the sessions say %d, %d, %d", r.queueLen, r.offlineLen, r.botLen,
 			pools[placeQueue], pools[placeOffline], pools[placeBot])

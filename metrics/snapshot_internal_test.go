@@ -210,6 +210,10 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		{"warning of an unknown kind", func(s *snapshot) { s.Days[0].Warnings[0].Kind = "rude" }},
 		{"warning with a negative wait", func(s *snapshot) { s.Days[0].Warnings[0].Wait = -time.Second }},
 		{"qEnd after 2262", func(s *snapshot) { s.QEnd = &later }},
+		{"the queue's hour before the clock", func(s *snapshot) {
+			q := s.Now.Add(-time.Hour)
+			s.QEnd = &q
+		}},
 	}
 	for _, ed := range edits {
 		t.Run(ed.name, func(t *testing.T) {
@@ -428,8 +432,8 @@ func FuzzRestore(f *testing.F) {
 		f.Add(body, true)
 	}
 	add(scene(f))
-	for seed := uint64(1); seed <= 3; seed++ {
-		add(randomRecorder(f, seed, 150))
+	for seed := uint64(1); seed <= 3; seed++ { // small: the fuzzer minimizes what it finds
+		add(randomRecorder(f, seed, 60))
 	}
 	f.Fuzz(func(t *testing.T, data []byte, sign bool) {
 		if sign {
