@@ -38,6 +38,25 @@
 //	fmt.Print(rec.Dashboard(now))      // panel, reply rates, hourly report
 //	rec.Forget(today.AddDays(-62))     // bound memory
 //
+// To survive a restart, persist the recorder with its engine: snapshot
+// both at the same point of the event stream (after feeding the recorder
+// every event of the engine's last call, before the next call), store
+// the two together, and restore both with the same configuration. A
+// recorder snapshotted earlier or later than its engine would count the
+// events in between twice or never:
+//
+//	engData, err := eng.Snapshot()
+//	recData, err := rec.Snapshot()
+//	...
+//	eng, err = dispatch.Restore(pol, engData)
+//	rec, err = metrics.Restore(pol.Loc(), recData) // and New's options
+//
+// [Recorder.Snapshot] holds the recorder's whole state (open sessions and
+// their running reply windows, live counts, the kept days' reports,
+// ratings and warnings); the time zone and options are passed again to
+// [Restore], which checks every value and returns [ErrCorruptSnapshot]
+// for bytes that are not a whole, consistent snapshot.
+//
 // Reports are plain structs with JSON tags for hosts and a String method
 // (a table) for people. A ratio is a [Rate] of two counts and a mean is a
 // [Mean] of a sum and a count: they add up exactly across hours, days and
@@ -155,8 +174,8 @@
 // # Limits
 //
 // Events of sessions the recorder never saw open are ignored: attach it
-// before the engine's first operation. The recorder cannot be saved and
-// restored yet: a recorder attached to a restored engine ignores the
+// before the engine's first operation, or restore it with the engine
+// (see Usage). A new recorder attached to a restored engine ignores the
 // sessions open at the time.
 //
 // # Concurrency

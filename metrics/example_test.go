@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 
@@ -209,4 +210,55 @@ func ExampleRecorder_Overdue() {
 	// 09:04:00 slow-first-reply s1 wang waited 4m0s
 	// 09:06:00 disappointed s1 wang
 	// 09:10:00 slow-first-reply s2 wang waited 5m0s unanswered
+}
+
+// A restart: the engine and the recorder are snapshotted at the same
+// point of the event stream and restored together, with the same
+// configuration; the restored recorder counts what comes next as the
+// original would have.
+func ExampleRestore() {
+	china := time.FixedZone("CST", 8*3600)
+	t0 := time.Date(2026, 11, 11, 9, 0, 0, 0, china)
+	pol := policy.Policy{Capacity: agent.KuaishouBounds()}
+	eng, _ := dispatch.New(pol)
+	rec, _ := metrics.New(china)
+	feed := func(evs []dispatch.Event, err error) {
+		if err != nil {
+			fmt.Println(err)
+		}
+		rec.Feed(evs)
+	}
+	reply := func(s string) dispatch.Message {
+		return dispatch.Message{Session: s, From: dispatch.FromAgent, Agent: "wang"}
+	}
+
+	feed(eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(5)}))
+	feed(eng.Arrive(t0, dispatch.Arrival{Session: "s1", Buyer: "b1"}))
+	feed(eng.Message(t0.Add(time.Minute), reply("s1")))
+	feed(eng.Arrive(t0.Add(2*time.Minute), dispatch.Arrival{Session: "s2", Buyer: "b2"}))
+
+	// Shutting down: both snapshots, after the same call.
+	engData, err := eng.Snapshot()
+	if err != nil {
+		fmt.Println(err)
+	}
+	recData, err := rec.Snapshot()
+	if err != nil {
+		fmt.Println(err)
+	}
+	fmt.Printf("%s\n", bytes.Join(bytes.Fields(recData)[:2], []byte(" ")))
+
+	// Starting again: s2's reply window is still running.
+	eng, _ = dispatch.Restore(pol, engData)
+	rec, err = metrics.Restore(china, recData)
+	if err != nil {
+		fmt.Println(err)
+	}
+	feed(eng.Message(t0.Add(4*time.Minute), reply("s2")))
+	today := rec.DateOf(t0)
+	wang, _ := rec.Replies(today, today).Agent("wang")
+	fmt.Println("open:", rec.Open(), "wang:", wang.ReplyRate)
+	// Output:
+	// kefu-metrics-snapshot 1
+	// open: 2 wang: 100.0% (2/2)
 }
