@@ -148,11 +148,13 @@ var placeNames = [...]string{"", "bot", "queue", "offline", "agent"}
 // not in it: they are the host's configuration, passed again to
 // [Restore].
 //
-// Snapshot the recorder together with its engine ([dispatch.Engine.Snapshot])
-// at the same point of the event stream: after feeding the recorder every
-// event of the engine's last call. Days before the [Recorder.Forget]
-// boundary are not kept (nothing reports them). The same state gives the
-// same bytes. Cost O(sessions + kept days × agents + ratings + warnings).
+// Snapshot the recorder together with its engine
+// ([dispatch.Engine.Snapshot]) at the same point of the event stream:
+// after feeding the recorder every event of the engine's last call. Days
+// before the [Recorder.Forget] boundary are not in it: nothing reports
+// them, and what later events write to them is dropped either way. The
+// same state gives the same bytes. Cost O(sessions + kept days × agents
+// + ratings + warnings).
 //
 // The error is a JSON encoding failure, possible only for a time the host
 // passed that RFC 3339 cannot write (a year after 9999).
@@ -381,7 +383,7 @@ func optInst(t *time.Time) (instant, error) {
 	return instOf(*t)
 }
 
-func count(name string, n int) error {
+func checkCount(name string, n int) error {
 	if n < 0 || n > maxCount {
 		return fmt.Errorf("%s %d", name, n)
 	}
@@ -402,7 +404,7 @@ func loadMean(name string, x *snapMean) (Mean, error) {
 	if x == nil {
 		return Mean{}, nil
 	}
-	if err := count(name+" count", x.Count); err != nil || (x.Count == 0 && x.Total != 0) {
+	if err := checkCount(name+" count", x.Count); err != nil || (x.Count == 0 && x.Total != 0) {
 		return Mean{}, fmt.Errorf("%s: %v over %d samples", name, x.Total, x.Count)
 	}
 	return Mean{x.Total, x.Count}, nil
@@ -483,7 +485,7 @@ func (r *Recorder) loadDay(sd snapDay) error {
 			n    int
 		}{{"consultations", x.Consultations}, {"human", x.Human}, {"bot", x.Bot}, {"queued", x.Queued},
 			{"left", x.Left}, {"max queue", x.MaxQueue}} {
-			if err := count(c.name, c.n); err != nil {
+			if err := checkCount(c.name, c.n); err != nil {
 				return fmt.Errorf("hour %d: %v", x.Hour, err)
 			}
 		}
@@ -521,7 +523,7 @@ func (r *Recorder) loadDay(sd snapDay) error {
 		var errs [4]error
 		st.reply, errs[0] = loadRate("reply rate", sa.Reply)
 		st.resp, errs[1] = loadMean("response", sa.Resp)
-		errs[2], errs[3] = count("first responses", sa.First), count("received", sa.Received)
+		errs[2], errs[3] = checkCount("first responses", sa.First), checkCount("received", sa.Received)
 		if err := errors.Join(errs[:]...); err != nil {
 			return fmt.Errorf("agent %q: %v", sa.Agent, err)
 		}

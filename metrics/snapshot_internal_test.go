@@ -435,38 +435,41 @@ func FuzzRestore(f *testing.F) {
 	for seed := uint64(1); seed <= 3; seed++ { // small: the fuzzer minimizes what it finds
 		add(randomRecorder(f, seed, 60))
 	}
-	f.Fuzz(func(t *testing.T, data []byte, sign bool) {
-		if sign {
-			data = resign(data)
+	f.Fuzz(checkRestore)
+}
+
+// checkRestore is FuzzRestore's property.
+func checkRestore(t *testing.T, data []byte, sign bool) {
+	if sign {
+		data = resign(data)
+	}
+	r, err := Restore(china, data)
+	if err != nil {
+		if !errors.Is(err, ErrCorruptSnapshot) && !errors.Is(err, ErrSnapshotVersion) {
+			t.Fatalf("unexpected error: %v", err)
 		}
-		r, err := Restore(china, data)
-		if err != nil {
-			if !errors.Is(err, ErrCorruptSnapshot) && !errors.Is(err, ErrSnapshotVersion) {
-				t.Fatalf("unexpected error: %v", err)
-			}
-			if r != nil {
-				t.Fatal("a recorder with an error")
-			}
-			return
+		if r != nil {
+			t.Fatal("a recorder with an error")
 		}
-		if err := r.verify(); err != nil {
-			t.Fatal(err)
-		}
-		a, err := r.Snapshot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := Restore(china, a)
-		if err != nil {
-			t.Fatalf("a restored recorder's snapshot does not restore: %v", err)
-		}
-		b, err := c.Snapshot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(a, b) {
-			t.Fatalf("snapshot → restore → snapshot differs:\n%s\n%s", a, b)
-		}
-		exercise(t, r)
-	})
+		return
+	}
+	if err := r.verify(); err != nil {
+		t.Fatal(err)
+	}
+	a, err := r.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Restore(china, a)
+	if err != nil {
+		t.Fatalf("a restored recorder's snapshot does not restore: %v", err)
+	}
+	b, err := c.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatalf("snapshot → restore → snapshot differs:\n%s\n%s", a, b)
+	}
+	exercise(t, r)
 }
