@@ -465,6 +465,9 @@ func (r *Recorder) load(s *snapshot) error {
 }
 
 func (r *Recorder) loadDay(sd snapDay) error {
+	if sd.Date.IsZero() {
+		return errors.New("no date")
+	}
 	if sd.Date.Before(r.floor) {
 		return fmt.Errorf("before the forget boundary %s", r.floor)
 	}
@@ -737,8 +740,8 @@ func b2i(b bool) int {
 }
 
 func (r *Recorder) verifyDay(date Date, d *day) error {
-	if d == nil || d.date != date || date.Before(r.floor) {
-		return errors.New("misfiled or before the forget boundary")
+	if d == nil || d.date != date || date.IsZero() || date.Before(r.floor) {
+		return errors.New("misfiled, undated or before the forget boundary")
 	}
 	var sum Hour
 	sum.Hour = -1

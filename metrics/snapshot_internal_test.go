@@ -229,19 +229,33 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		})
 	}
 
-	// Edits the typed body cannot make.
-	raw := []struct{ name, old, new string }{
-		{"unknown field", `{"now":`, `{"extra":1,"now":`},
-		{"data after the body", `}]}]}`, `}]}]}{}`},
-		{"unknown rating level", `"level":"satisfied"`, `"level":"great"`},
-		{"invalid date", `"date":"2026-11-11"`, `"date":"2026-02-30"`},
-		{"not a date", `"date":"2026-11-11"`, `"date":"yesterday"`},
-		{"negative sample id", `"nextID":9`, `"nextID":-9`},
+	// Edits the typed body cannot make (after a typed one, if any).
+	raw := []struct {
+		name, old, new string
+		pre            func(s *snapshot)
+	}{
+		{"unknown field", `{"now":`, `{"extra":1,"now":`, nil},
+		{"data after the body", `}]}]}`, `}]}]}{}`, nil},
+		{"unknown rating level", `"level":"satisfied"`, `"level":"great"`, nil},
+		{"invalid date", `"date":"2026-11-11"`, `"date":"2026-02-30"`, nil},
+		{"not a date", `"date":"2026-11-11"`, `"date":"yesterday"`, nil},
+		{"negative sample id", `"nextID":9`, `"nextID":-9`, nil},
+		{"day without a date", `"days":[`, `"days":[{},`, func(s *snapshot) { s.Floor = nil }},
+		{"credit without a date", `"credit":{"date":"2026-11-11",`, `"credit":{`, nil},
 	}
 	for _, ed := range raw {
 		t.Run(ed.name, func(t *testing.T) {
-			require.Contains(t, string(body), ed.old)
-			bad := strings.Replace(string(body), ed.old, ed.new, 1)
+			text := body
+			if ed.pre != nil {
+				var s snapshot
+				require.NoError(t, json.Unmarshal(body, &s))
+				ed.pre(&s)
+				var err error
+				text, err = json.Marshal(s)
+				require.NoError(t, err)
+			}
+			require.Contains(t, string(text), ed.old)
+			bad := strings.Replace(string(text), ed.old, ed.new, 1)
 			r, err := Restore(china, resign([]byte(bad)))
 			require.ErrorIs(t, err, ErrCorruptSnapshot)
 			require.Nil(t, r)
