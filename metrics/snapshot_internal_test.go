@@ -435,6 +435,10 @@ func TestRestore_ThenAnything(t *testing.T) {
 // fail with ErrCorruptSnapshot or ErrSnapshotVersion. Never a panic.
 //
 //	go test ./metrics -run '^$' -fuzz '^FuzzRestore$' -fuzztime 3m -parallel 1
+//
+// Minimizing a snapshot-sized input the fuzzer finds interesting takes
+// its whole default minute (the minimizer is quadratic in the input's
+// length): add -fuzzminimizetime 2s for many more executions per run.
 func FuzzRestore(f *testing.F) {
 	add := func(r *Recorder) {
 		data, err := r.Snapshot()
