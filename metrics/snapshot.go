@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"math"
 	"slices"
 	"time"
 )
@@ -643,9 +644,10 @@ func (r *Recorder) verify() error {
 		}
 	}
 	// Events come in time order, so the max queue's carry is ahead of the
-	// clock: the next event walks it forward an hour at a time.
-	if r.queueLen > 0 && !r.now.IsZero() && r.qEnd <= r.nowN {
-		return fmt.Errorf("the queue's hour ended at %v, before the clock (%v)", r.timeOf(r.qEnd), r.now)
+	// clock (but at the end of time): the next event walks it forward an
+	// hour at a time.
+	if r.queueLen > 0 && (r.now.IsZero() || r.qEnd <= r.nowN && r.qEnd != math.MaxInt64) {
+		return fmt.Errorf("queue %d: its hour carry at %v is not ahead of the clock (%v)", r.queueLen, r.timeOf(r.qEnd), r.now)
 	}
 	if pools[placeQueue] != r.queueLen || pools[placeOffline] != r.offlineLen || pools[placeBot] != r.botLen {
 		return fmt.Errorf("queue %d, offline %d, bot %d: the sessions say %d, %d, %d", r.queueLen, r.offlineLen, r.botLen,

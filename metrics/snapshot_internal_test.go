@@ -210,6 +210,7 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		{"warning of an unknown kind", func(s *snapshot) { s.Days[0].Warnings[0].Kind = "rude" }},
 		{"warning with a negative wait", func(s *snapshot) { s.Days[0].Warnings[0].Wait = -time.Second }},
 		{"qEnd after 2262", func(s *snapshot) { s.QEnd = &later }},
+		{"a queue and no clock", func(s *snapshot) { s.Now = time.Time{} }},
 		{"the queue's hour before the clock", func(s *snapshot) {
 			q := s.Now.Add(-time.Hour)
 			s.QEnd = &q
