@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"time"
 
 	"github.com/kefu-dev/kefu/dispatch"
@@ -212,6 +213,12 @@ func (r *Recorder) locate(t instant) (*day, int, instant) {
 			end = t + instant(d)
 		}
 	}
+	if start > t { // wrapped: before 1677
+		start = math.MinInt64
+	}
+	if end <= t { // wrapped: the hour ends after 2262
+		end = math.MaxInt64
+	}
 	d := r.dayAt(Date{y, m, dd}, true)
 	r.cStart, r.cEnd, r.cDay, r.cHour = start, end, d, h
 	return d, h, end
@@ -344,6 +351,9 @@ func (r *Recorder) advance(at instant, t time.Time) {
 	for r.queueLen > 0 && at >= r.qEnd {
 		d, h, end := r.locate(r.qEnd)
 		r.seeQueue(d, h)
+		if end <= r.qEnd { // the end of time (2262)
+			break
+		}
 		r.qEnd = end
 	}
 }

@@ -350,3 +350,26 @@ func TestM5_LocalHoursAcrossDST(t *testing.T) {
 		}
 	}
 }
+
+// At the end of the recorder's time range (2262, where int64 nanoseconds
+// end) the max queue's carry stops instead of wrapping round to 1677 and
+// walking every hour since.
+func TestM5_QueueAtTheEndOfTime(t *testing.T) {
+	rec, err := metrics.New(cst)
+	require.NoError(t, err)
+	end := time.Unix(0, 1<<63-1)
+	t0 := end.Add(-40 * time.Minute)
+	rec.Observe(dispatch.Event{Kind: dispatch.EventQueued, At: t0, Session: "s", Buyer: "b", Arrived: t0})
+	rec.Advance(t0.Add(20 * time.Minute))
+	rec.Advance(end)
+	d := rec.DateOf(end)
+	assert.Equal(t, 1, rec.Hourly(d).Total.MaxQueue)
+	assert.Equal(t, 1, rec.Hourly(d).Hours[end.In(cst).Hour()].MaxQueue)
+	assert.Equal(t, metrics.Hour{Hour: -1}, rec.Hourly(metrics.Date{Year: 1677, Month: time.September, Day: 21}).Total)
+	data, err := rec.Snapshot()
+	require.NoError(t, err)
+	c, err := metrics.Restore(cst, data)
+	require.NoError(t, err)
+	c.Advance(end)
+	assert.Equal(t, rec.Hourly(d), c.Hourly(d))
+}
