@@ -14,12 +14,12 @@ import (
 // without sorting.
 type desk struct {
 	list    *btree.BTreeG[listed] // lessInList
-	history *btree.BTreeG[closed] // lessInHistory, at most Policy.Histories()
+	history history               // at most Policy.Histories(), L4 order
 	offline int                   // open sessions in list taken from the offline pool (O5)
 }
 
 func newDesk() *desk {
-	return &desk{list: btree.NewG(16, lessInList), history: btree.NewG(16, lessInHistory)}
+	return &desk{list: btree.NewG(16, lessInList)}
 }
 
 // listed is a session in a list with its L4 key copied in, so that a
@@ -53,26 +53,6 @@ func lessInList(a, b listed) bool {
 		return a.lastMsg > b.lastMsg
 	}
 	return a.seq < b.seq
-}
-
-// closed is a Closed record as the history keeps it: times in Unix
-// nanoseconds, like a session's (72 bytes, not 120), held by value in
-// the history's nodes, so a search reads no record outside them.
-type closed struct {
-	session, buyer       string
-	arrived, lastMsg, at int64
-	seq                  uint64
-	reason               CloseReason
-	flags                Flags
-}
-
-// lessInHistory: newest last message first (L4: 历史会话按照最新消息时间由近
-// 及远排序), ties by the session opened later first.
-func lessInHistory(a, b closed) bool {
-	if a.lastMsg != b.lastMsg {
-		return a.lastMsg > b.lastMsg
-	}
-	return a.seq > b.seq
 }
 
 // record returns c as the API shows it, times in the engine's location.
@@ -139,12 +119,7 @@ func (d *desk) remove(s *session) {
 }
 
 // archive records a closed session, dropping the oldest beyond limit.
-func (d *desk) archive(c closed, limit int) {
-	d.history.ReplaceOrInsert(c)
-	if d.history.Len() > limit {
-		d.history.DeleteMax()
-	}
-}
+func (d *desk) archive(c closed, limit int) { d.history.add(c, limit) }
 
 func (e *Engine) deskOf(a *agent.Agent) *desk { return e.desks[a] }
 
@@ -197,6 +172,8 @@ func page[T, R any](t *btree.BTreeG[T], p Page, f func(T) R) []R {
 
 // History returns a page of the agent's closed sessions, newest last
 // message first (L4), and how many are kept (at most Policy.HistoryLimit).
+// Cost O(limit) for the page: the history is read by index, nothing is
+// sorted.
 //
 // Errors: ErrUnknownAgent, ErrInvalidPage.
 func (e *Engine) History(agentID string, p Page) ([]Closed, int, error) {
@@ -208,5 +185,10 @@ func (e *Engine) History(agentID string, p Page) ([]Closed, int, error) {
 		return nil, 0, err
 	}
 	d := e.deskOf(a)
-	return page(d.history, p, e.record), d.history.Len(), nil
+	h := &d.history
+	var out []Closed
+	for i := p.Offset; i < h.Len() && (p.Limit == 0 || len(out) < p.Limit); i++ {
+		out = append(out, e.record(h.shown(i)))
+	}
+	return out, h.Len(), nil
 }

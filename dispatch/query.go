@@ -385,8 +385,8 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 	if offline != d.offline {
 		return fmt.Errorf("dispatch: agent %q counts %d offline sessions, holds %d", a.ID(), d.offline, offline)
 	}
-	if d.history.Len() > e.pol.Histories() {
-		return fmt.Errorf("dispatch: agent %q keeps %d closed sessions, limit %d", a.ID(), d.history.Len(), e.pol.Histories())
+	if err := d.history.verify(e.pol.Histories()); err != nil {
+		return fmt.Errorf("dispatch: agent %q: %v", a.ID(), err)
 	}
 	return nil
 }

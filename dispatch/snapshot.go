@@ -101,11 +101,12 @@ func (e *Engine) Snapshot() ([]byte, error) {
 	for a := range e.roster.All() {
 		sa := snapAgent{ID: a.ID(), Group: a.Group(), Status: a.Status(), Resume: a.Resume(),
 			Capacity: a.Capacity().String(), Idle: a.IdleSince()}
-		e.deskOf(a).history.Ascend(func(c closed) bool {
+		h := &e.deskOf(a).history
+		for i := range h.Len() {
+			c := h.shown(i)
 			sa.History = append(sa.History, e.record(c))
 			sa.Seqs = append(sa.Seqs, c.seq)
-			return true
-		})
+		}
 		s.Agents = append(s.Agents, sa)
 	}
 	for _, g := range append([]string{""}, e.roster.Groups()...) {
@@ -292,9 +293,10 @@ func (e *Engine) load(s *snapshot) error {
 			if err := errors.Join(errs[:]...); err != nil {
 				return fmt.Errorf("agent %q: closed session %q: %v", sa.ID, h.Session, err)
 			}
-			if _, dup := d.history.ReplaceOrInsert(c); dup {
-				return fmt.Errorf("agent %q: duplicate closed session %q", sa.ID, h.Session)
-			}
+			d.history.add(c, e.pol.Histories())
+		}
+		if err := d.history.verify(len(sa.History)); err != nil { // a duplicate, or one dropped
+			return fmt.Errorf("agent %q: %v", sa.ID, err)
 		}
 	}
 	for g, id := range s.Cursors { // a position in id order; its agent may be gone

@@ -107,9 +107,16 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		{"history over its bound", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
 			e.pol.HistoryLimit = 1
-			e.deskOf(a).history.ReplaceOrInsert(closed{session: "x", seq: 1})
-			e.deskOf(a).history.ReplaceOrInsert(closed{session: "y", seq: 2})
+			e.deskOf(a).history.add(closed{session: "x", seq: 1}, 10)
+			e.deskOf(a).history.add(closed{session: "y", seq: 2}, 10)
 		}, "closed sessions, limit"},
+		{"history out of L4 order", scene, func(e *Engine) {
+			a, _ := e.roster.Get("a")
+			h := &e.deskOf(a).history
+			h.add(closed{session: "x", lastMsg: 1, seq: 1}, 10)
+			h.add(closed{session: "y", lastMsg: 2, seq: 2}, 10)
+			*h.at(0), *h.at(1) = *h.at(1), *h.at(0)
+		}, "out of L4 order"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
