@@ -178,3 +178,32 @@ func BenchmarkAdvance(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHistoryArchive: closes go into agents' full histories (the
+// default 200 records, L4), each into a different agent's than the last,
+// as they come in a shop of n agents; the newest last message each time.
+// One op = one archive (drop the oldest, add the newest).
+func BenchmarkHistoryArchive(b *testing.B) {
+	for _, n := range []int{100, 10_000} {
+		b.Run(fmt.Sprintf("agents=%d", n), func(b *testing.B) {
+			const limit = policy.DefaultHistoryLimit
+			ds := make([]*desk, n)
+			for i := range ds {
+				ds[i] = newDesk()
+			}
+			rec := func(i int) closed { return closed{session: "s", lastMsg: int64(i + 1), seq: uint64(i + 1)} }
+			for i := 0; i < limit*n; i++ {
+				ds[i%n].archive(rec(i), limit)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ds[(i*7919)%n].archive(rec(limit*n+i), limit)
+			}
+			b.StopTimer()
+			if err := ds[0].history.verify(limit); err != nil || ds[0].history.Len() != limit {
+				b.Fatalf("history of %d: %v", ds[0].history.Len(), err)
+			}
+		})
+	}
+}
