@@ -29,8 +29,8 @@ func newer(a, b closed) bool {
 // moves the head: no search through scattered nodes, no per-record
 // allocation. A page reads the ring backwards from the tail.
 //
-// Cost: add is O(log n + k) for k records newer than the one added (0 in
-// the common case, n at worst); at(i) is O(1).
+// Cost: add is O(1) when the record is the newest, else O(log n + k) for
+// k records newer than it (n at worst); at(i) is O(1).
 type history struct {
 	buf  []closed // the ring; grows by doubling up to the limit
 	head int      // index in buf of the oldest record
@@ -55,8 +55,12 @@ func (h *history) shown(i int) closed { return *h.at(h.n - 1 - i) }
 // add records c, keeping at most limit (>= 1) records: the oldest beyond
 // it is dropped, which may be c itself.
 func (h *history) add(c closed, limit int) {
-	// j: the number of records older than c.
+	// j: the number of records older than c. Usually all of them: one
+	// look at the tail, the record the ring wrote last, settles it.
 	lo, hi := 0, h.n
+	if h.n > 0 && newer(c, *h.at(h.n - 1)) {
+		lo = h.n
+	}
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
 		if newer(c, *h.at(m)) {
