@@ -382,20 +382,26 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
+// busyPolicies returns the platforms' presets, made busier: Kuaishou with
+// an offline backlog guard (O5), Douyin without a queue (Q4), short
+// timeouts, and a live stream sending 60% of new sessions to the bot
+// 19:00-23:00 (B2).
+func busyPolicies() (kuaishou, douyin policy.Policy) {
+	douyin = policy.Douyin()
+	douyin.NoQueue = true
+	douyin.BuyerIdleClose, douyin.AgentIdleClose, douyin.OfflineValidity = 10*time.Minute, 15*time.Minute, 30*time.Minute
+	douyin.BotWindows = []policy.Window{{Start: 19 * time.Hour, End: 23 * time.Hour, Share: 0.6}}
+	kuaishou = policy.Kuaishou()
+	kuaishou.OfflineBatch = 3
+	return kuaishou, douyin
+}
+
 // A day simulated through the engine: the hourly report matches a
 // replay of the event log, hourly counts sum to the day's totals, the
 // panel matches the engine's own counts, and the recorder holds no more
 // sessions than the engine.
 func TestM5_M6_SimulatedDay(t *testing.T) {
-	// The platforms' presets, made busier: Douyin without a queue (Q4),
-	// short timeouts, and a live stream sending 60% of new sessions to
-	// the bot 19:00-23:00 (B2).
-	douyin := policy.Douyin()
-	douyin.NoQueue = true
-	douyin.BuyerIdleClose, douyin.AgentIdleClose, douyin.OfflineValidity = 10*time.Minute, 15*time.Minute, 30*time.Minute
-	douyin.BotWindows = []policy.Window{{Start: 19 * time.Hour, End: 23 * time.Hour, Share: 0.6}}
-	kuaishou := policy.Kuaishou()
-	kuaishou.OfflineBatch = 3
+	kuaishou, douyin := busyPolicies()
 	policies := []struct {
 		name string
 		pol  policy.Policy

@@ -501,17 +501,7 @@ func (r *Recorder) loadDay(sd snapDay) error {
 		}
 		d.hours[x.Hour] = row
 	}
-	for _, x := range d.hours {
-		t := &d.total
-		t.Consultations += x.Consultations
-		t.Human += x.Human
-		t.Bot += x.Bot
-		t.Queued += x.Queued
-		t.Left += x.Left
-		t.MaxQueue = max(t.MaxQueue, x.MaxQueue)
-		t.ReplyRate = t.ReplyRate.Add(x.ReplyRate)
-		t.FirstResponse = t.FirstResponse.Add(x.FirstResponse)
-	}
+	d.total = d.rowSum()
 	var err error
 	if d.resp, err = loadMean("response", sd.Resp); err != nil {
 		return err
@@ -745,22 +735,12 @@ func (r *Recorder) verifyDay(date Date, d *day) error {
 	if d == nil || d.date != date || date.IsZero() || date.Before(r.floor) {
 		return errors.New("misfiled, undated or before the forget boundary")
 	}
-	var sum Hour
-	sum.Hour = -1
 	for h, x := range d.hours {
 		if x.Hour != h || !validCounts(x) {
 			return fmt.Errorf("hour %d: %+v", h, x)
 		}
-		sum.Consultations += x.Consultations
-		sum.Human += x.Human
-		sum.Bot += x.Bot
-		sum.Queued += x.Queued
-		sum.Left += x.Left
-		sum.MaxQueue = max(sum.MaxQueue, x.MaxQueue)
-		sum.ReplyRate = sum.ReplyRate.Add(x.ReplyRate)
-		sum.FirstResponse = sum.FirstResponse.Add(x.FirstResponse)
 	}
-	if d.total != sum {
+	if sum := d.rowSum(); d.total != sum {
 		return fmt.Errorf("total %+v, the hours add up to %+v", d.total, sum)
 	}
 	if !validMean(d.resp) {
@@ -825,4 +805,21 @@ func (r *Recorder) verifySession(x *sess) error {
 		return fmt.Errorf("sample ids %d, %d beyond the next id %d", x.shopSample, x.stintSample, r.nextID)
 	}
 	return nil
+}
+
+// rowSum returns the day's total row as the sum of its hourly rows (the
+// maximum for MaxQueue): what Restore sets and verify expects.
+func (d *day) rowSum() Hour {
+	sum := Hour{Hour: -1}
+	for _, x := range d.hours {
+		sum.Consultations += x.Consultations
+		sum.Human += x.Human
+		sum.Bot += x.Bot
+		sum.Queued += x.Queued
+		sum.Left += x.Left
+		sum.MaxQueue = max(sum.MaxQueue, x.MaxQueue)
+		sum.ReplyRate = sum.ReplyRate.Add(x.ReplyRate)
+		sum.FirstResponse = sum.FirstResponse.Add(x.FirstResponse)
+	}
+	return sum
 }

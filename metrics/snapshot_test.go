@@ -107,12 +107,7 @@ func lateRating(rnd *rand.Rand, now time.Time) metrics.Rating {
 // or corrupted on purpose, answer differently: the comparison is not
 // vacuous.
 func TestSnapshot_RestoredRecorderAnswersAsTheOriginal(t *testing.T) {
-	douyin := policy.Douyin()
-	douyin.NoQueue = true
-	douyin.BuyerIdleClose, douyin.AgentIdleClose, douyin.OfflineValidity = 10*time.Minute, 15*time.Minute, 30*time.Minute
-	douyin.BotWindows = []policy.Window{{Start: 19 * time.Hour, End: 23 * time.Hour, Share: 0.6}}
-	kuaishou := policy.Kuaishou()
-	kuaishou.OfflineBatch = 3
+	kuaishou, douyin := busyPolicies()
 	hours, _ := metrics.HoursBetween(8, 23)
 	optionSets := [][]metrics.Option{
 		nil,
