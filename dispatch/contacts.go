@@ -4,9 +4,9 @@ import "fmt"
 
 // contacts is the memory of R1 RecentContact (and P9): for each buyer, the
 // agent a session of theirs was last assigned to, and when. A contact is
-// valid for Policy.RecentTTL after that assignment and then forgotten, so
-// the memory holds the buyers served in the last TTL, not every buyer the
-// shop ever had.
+// valid for Policy.RecentContactTTL after that assignment and then
+// forgotten, so the memory holds the buyers served in the last TTL, not
+// every buyer the shop ever had.
 //
 // The engine's clock never goes back, so assignment times only grow: a
 // list in assignment order is also in expiry order. set moves a buyer to

@@ -14,7 +14,7 @@ import (
 // without sorting.
 type desk struct {
 	list    *btree.BTreeG[listed] // lessInList
-	history history               // at most Policy.Histories(), L4 order
+	history history               // at most Policy.HistoryLimit (defaulted), L4 order
 	offline int                   // open sessions in list taken from the offline pool (O5)
 }
 
@@ -74,7 +74,7 @@ const (
 	// Policy.AgentIdleClose (L3).
 	CloseAgentIdle
 	// CloseBotIdle: a session held by the bot fell silent for
-	// Policy.BotTTL (B1).
+	// Policy.BotIdleClose (B1).
 	CloseBotIdle
 )
 

@@ -198,7 +198,7 @@ var (
 // compareState compares everything observable: clock, level, counts, every
 // session, every agent, each agent's list (whole and one page), history
 // and transfer targets, and each waiting session's position. Histories
-// (up to Policy.Histories() per agent) are compared whole when fullHistory
+// (up to Policy.HistoryLimit, defaulted, per agent) are compared whole when fullHistory
 // is set, else by length and first page.
 func compareState(e *Engine, m *model.Shop, step int, fullHistory bool) error {
 	if !e.Now().Equal(m.Now()) || e.TeamLevel() != m.TeamLevel() {

@@ -178,7 +178,8 @@ func WithLogger(l *zap.Logger) Option {
 // host serialises calls with its own mutex (one per shop; shops share
 // nothing).
 type Engine struct {
-	pol    policy.Policy
+	pol    policy.Policy // as the host gave it: Policy returns it
+	eff    policy.Policy // pol.WithDefaults(), computed once in New: read defaulted fields here
 	log    *zap.Logger
 	now    time.Time
 	loc    *time.Location // of the latest time passed in: the times returned are in it
@@ -190,7 +191,7 @@ type Engine struct {
 	pools    []*pools              // pools[0]: anyone's; then one per policy group (R2)
 	poolOf   map[string]*pools     // by group id, "" → pools[0]
 	timers   *btree.BTreeG[timer]
-	recent   contacts // buyer → the agent who served them last, for RecentTTL (R1)
+	recent   contacts // buyer → the agent who served them last, for RecentContactTTL (R1)
 	// trackRecent: the policy reads recent (R1 recent contact, P9); else
 	// the engine does not keep it, a map write per assignment saved.
 	trackRecent bool
@@ -239,8 +240,10 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	eff := p.WithDefaults()
 	e := &Engine{
 		pol:         p,
+		eff:         eff,
 		log:         zap.NewNop(),
 		roster:      agent.NewRoster(),
 		sessions:    make(map[string]*session),
@@ -248,7 +251,7 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		outreach:    make(map[*session]outreach),
 		poolOf:      make(map[string]*pools),
 		timers:      btree.NewG(32, lessDeadline),
-		recent:      newContacts(int64(p.RecentTTL())),
+		recent:      newContacts(int64(eff.RecentContactTTL)),
 		trackRecent: p.Strategy == policy.RecentContact || (p.NoQueue && len(p.Crowds) > 0),
 		desks:       make(map[*agent.Agent]*desk),
 		level:       p.TeamLevel,
@@ -269,7 +272,8 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 	return e, nil
 }
 
-// Policy returns the shop's policy.
+// Policy returns the shop's policy as it was given to New: a field whose
+// zero means a default is still zero (see policy.Policy.WithDefaults).
 func (e *Engine) Policy() policy.Policy { return e.pol }
 
 // Now returns the latest time the engine has seen.
@@ -381,7 +385,7 @@ func (e *Engine) clearTimer(s *session) {
 // when the session entered this agent's list: an agent is never closed on
 // for the time before it had the session.
 //
-// A session held by the bot closes after Policy.BotTTL of silence,
+// A session held by the bot closes after Policy.BotIdleClose of silence,
 // whoever wrote last: bot sessions never stay open forever.
 func (e *Engine) rearm(s *session) {
 	k, at := e.wantTimer(s)
@@ -397,9 +401,9 @@ func (e *Engine) wantTimer(s *session) (timerKind, int64) {
 	since := func(t int64) int64 { return max(t, s.entered) } // never before it got here
 	switch s.place {
 	case PlaceOffline: // O3: counted from entering the offline pool
-		return timerExpire, later(s.entered, e.pol.OfflineTTL())
+		return timerExpire, later(s.entered, e.eff.OfflineValidity)
 	case PlaceBot:
-		return timerBotIdle, later(since(s.lastMsg), e.pol.BotTTL())
+		return timerBotIdle, later(since(s.lastMsg), e.eff.BotIdleClose)
 	case PlaceAgent:
 		var k timerKind
 		var at int64

@@ -385,7 +385,7 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 	if offline != d.offline {
 		return fmt.Errorf("dispatch: agent %q counts %d offline sessions, holds %d", a.ID(), d.offline, offline)
 	}
-	if err := d.history.verify(e.pol.Histories()); err != nil {
+	if err := d.history.verify(e.eff.HistoryLimit); err != nil {
 		return fmt.Errorf("dispatch: agent %q: %v", a.ID(), err)
 	}
 	return nil

@@ -60,7 +60,7 @@ func (e *Engine) priorityHit(a *Arrival, now time.Time) (member, hit bool) {
 	if len(e.crowds) == 0 || !e.level.Qualifies() { // P2
 		return false, false
 	}
-	loc := e.pol.Loc()
+	loc := e.eff.Location
 	for _, m := range a.Crowds {
 		isMember, selected := e.crowds[m.Crowd]
 		if !selected {

@@ -412,7 +412,7 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 	a := s.agent
 	e.roster.Hold(a) // the freed place and the session pulled into it: one index update
 	e.release(s, at)
-	d.archive(c, e.pol.Histories())
+	d.archive(c, e.eff.HistoryLimit)
 	e.emit(ev)
 	e.debug("closed", s)
 	e.freeSession(s)

@@ -266,7 +266,7 @@ func (e *Engine) load(s *snapshot) error {
 		if sa.Group != "" && !e.pol.HasGroup(sa.Group) {
 			return fmt.Errorf("agent %q: unknown group %q", sa.ID, sa.Group)
 		}
-		if len(sa.Seqs) != len(sa.History) || len(sa.History) > e.pol.Histories() {
+		if len(sa.Seqs) != len(sa.History) || len(sa.History) > e.eff.HistoryLimit {
 			return fmt.Errorf("agent %q: %d closed sessions, %d sequences", sa.ID, len(sa.History), len(sa.Seqs))
 		}
 		a, err := e.roster.Add(sa.ID, c, sa.Idle)
@@ -293,7 +293,7 @@ func (e *Engine) load(s *snapshot) error {
 			if err := errors.Join(errs[:]...); err != nil {
 				return fmt.Errorf("agent %q: closed session %q: %v", sa.ID, h.Session, err)
 			}
-			d.history.add(c, e.pol.Histories())
+			d.history.add(c, e.eff.HistoryLimit)
 		}
 		if err := d.history.verify(len(sa.History)); err != nil { // a duplicate, or one dropped
 			return fmt.Errorf("agent %q: %v", sa.ID, err)

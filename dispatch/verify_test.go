@@ -106,7 +106,7 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		}, "offline sessions"},
 		{"history over its bound", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
-			e.pol.HistoryLimit = 1
+			e.eff.HistoryLimit = 1 // the engine reads the defaulted limit
 			e.deskOf(a).history.add(closed{session: "x", seq: 1}, 10)
 			e.deskOf(a).history.add(closed{session: "y", seq: 2}, 10)
 		}, "closed sessions, limit"},

@@ -16,7 +16,7 @@
 // its policy), next to its engine; feed it every event every engine call returns, before the next
 // call (the engine reuses its event slice), and each rating:
 //
-//	rec, err := metrics.New(eng.Policy().Loc()) // or time.LoadLocation("Asia/Shanghai")
+//	rec, err := metrics.New(eng.Policy().WithDefaults().Location) // or time.LoadLocation("Asia/Shanghai")
 //	...
 //	evs, err := eng.Arrive(now, dispatch.Arrival{Session: "s1", Buyer: "b1"})
 //	rec.Feed(evs)
@@ -49,7 +49,7 @@
 //	recData, err := rec.Snapshot()
 //	...
 //	eng, err = dispatch.Restore(pol, engData)
-//	rec, err = metrics.Restore(pol.Loc(), recData) // and New's options
+//	rec, err = metrics.Restore(pol.WithDefaults().Location, recData) // and New's options
 //
 // [Recorder.Snapshot] holds the recorder's whole state (open sessions and
 // their running reply windows, live counts, the kept days' reports,

@@ -187,8 +187,8 @@ func ExampleRecorder_Dashboard() {
 // and, for a supervisor to step in, the sessions waiting too long now.
 func ExampleRecorder_Overdue() {
 	eng, _ := dispatch.New(policy.Kuaishou())
-	rec, _ := metrics.New(eng.Policy().Loc(), metrics.WithSlowReply(2*time.Minute, 5*time.Minute))
-	t0 := time.Date(2026, 11, 11, 9, 0, 0, 0, eng.Policy().Loc())
+	rec, _ := metrics.New(eng.Policy().WithDefaults().Location, metrics.WithSlowReply(2*time.Minute, 5*time.Minute))
+	t0 := time.Date(2026, 11, 11, 9, 0, 0, 0, eng.Policy().WithDefaults().Location)
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	feed := func(evs []dispatch.Event, _ error) { rec.Feed(evs) }
 

@@ -60,7 +60,7 @@ func ExampleDouyin() {
 	p := policy.Douyin()
 	p.BotWindows = []policy.Window{{Start: 19 * time.Hour, End: 23 * time.Hour, Share: 0.6}} // live stream (B2)
 	fmt.Println(p.Validate())
-	fmt.Println(p.Capacity.Max, p.DMLimit, p.OfflineTTL())
+	fmt.Println(p.Capacity.Max, p.DMLimit, p.WithDefaults().OfflineValidity)
 	live := time.Date(2026, 11, 11, 20, 30, 0, 0, policy.ChinaStandardTime())
 	fmt.Println(p.BotShare(live), p.BotShare(live.Add(-3*time.Hour)))
 	// Output:

@@ -153,39 +153,42 @@ type Policy struct {
 // Policy.HistoryLimit is 0.
 const DefaultHistoryLimit = 200
 
-// Histories returns HistoryLimit, or DefaultHistoryLimit when it is 0.
-func (p Policy) Histories() int {
-	if p.HistoryLimit == 0 {
-		return DefaultHistoryLimit
-	}
-	return p.HistoryLimit
-}
-
 // DefaultRecentContactTTL is how long a recent contact is remembered when
 // Policy.RecentContactTTL is 0: 30 days. The platforms name no window;
 // this is kefu's decision (README, "Decisions where the platforms are
 // vague").
 const DefaultRecentContactTTL = 30 * 24 * time.Hour
 
-// RecentTTL returns RecentContactTTL, or DefaultRecentContactTTL when it
-// is 0.
-func (p Policy) RecentTTL() time.Duration {
-	if p.RecentContactTTL == 0 {
-		return DefaultRecentContactTTL
-	}
-	return p.RecentContactTTL
-}
-
 // DefaultOfflineValidity is Douyin Feige's validity of a pending offline
 // message: 7 days (O3, 004: 待处理留言分配有效期为7天).
 const DefaultOfflineValidity = 7 * 24 * time.Hour
 
-// OfflineTTL returns OfflineValidity, or DefaultOfflineValidity when it is 0.
-func (p Policy) OfflineTTL() time.Duration {
+// WithDefaults returns a copy of p with every field whose zero means a
+// default set to that default: OfflineValidity to DefaultOfflineValidity,
+// HistoryLimit to DefaultHistoryLimit, RecentContactTTL to
+// DefaultRecentContactTTL, BotIdleClose to DefaultBotIdleClose and a nil
+// Location to time.UTC. Other fields, whose zero is a setting of its own
+// (0: never, no limit, off), are unchanged. The copy shares p's slices.
+//
+// Read the effective value of a defaulted field from the result; a caller
+// on a hot path computes it once (the dispatch engine does in New).
+func (p Policy) WithDefaults() Policy {
 	if p.OfflineValidity == 0 {
-		return DefaultOfflineValidity
+		p.OfflineValidity = DefaultOfflineValidity
 	}
-	return p.OfflineValidity
+	if p.HistoryLimit == 0 {
+		p.HistoryLimit = DefaultHistoryLimit
+	}
+	if p.RecentContactTTL == 0 {
+		p.RecentContactTTL = DefaultRecentContactTTL
+	}
+	if p.BotIdleClose == 0 {
+		p.BotIdleClose = DefaultBotIdleClose
+	}
+	if p.Location == nil {
+		p.Location = time.UTC
+	}
+	return p
 }
 
 // Validate returns nil or a *FieldError naming the first invalid field.

@@ -98,9 +98,9 @@ func TestPolicy_FirstInvalidField(t *testing.T) {
 func TestPolicy_O3_OfflineValidity(t *testing.T) {
 	var p policy.Policy
 	assert.Equal(t, 7*24*time.Hour, policy.DefaultOfflineValidity)
-	assert.Equal(t, policy.DefaultOfflineValidity, p.OfflineTTL())
+	assert.Equal(t, policy.DefaultOfflineValidity, p.WithDefaults().OfflineValidity)
 	p.OfflineValidity = 2 * time.Hour
-	assert.Equal(t, 2*time.Hour, p.OfflineTTL())
+	assert.Equal(t, 2*time.Hour, p.WithDefaults().OfflineValidity)
 	require.NoError(t, p.Validate())
 
 	p.OfflineValidity = -time.Second
@@ -116,9 +116,9 @@ func TestPolicy_O3_OfflineValidity(t *testing.T) {
 func TestPolicy_R1_RecentContactTTL(t *testing.T) {
 	var p policy.Policy
 	assert.Equal(t, 30*24*time.Hour, policy.DefaultRecentContactTTL)
-	assert.Equal(t, policy.DefaultRecentContactTTL, p.RecentTTL())
+	assert.Equal(t, policy.DefaultRecentContactTTL, p.WithDefaults().RecentContactTTL)
 	p.RecentContactTTL = time.Hour
-	assert.Equal(t, time.Hour, p.RecentTTL())
+	assert.Equal(t, time.Hour, p.WithDefaults().RecentContactTTL)
 	require.NoError(t, p.Validate())
 
 	p.RecentContactTTL = -time.Nanosecond
@@ -153,4 +153,26 @@ func TestStrategy_String(t *testing.T) {
 		assert.Equal(t, tt.want, tt.s.String())
 	}
 	assert.Equal(t, policy.Strategy(0), policy.LeastSaturated, "LeastSaturated is the zero value")
+}
+
+// WithDefaults fills exactly the fields whose zero means a default, keeps
+// every set value, and leaves the receiver as it was.
+func TestPolicy_WithDefaults(t *testing.T) {
+	var zero policy.Policy
+	d := zero.WithDefaults()
+	assert.Equal(t, policy.Policy{
+		OfflineValidity:  policy.DefaultOfflineValidity,  // O3
+		HistoryLimit:     policy.DefaultHistoryLimit,     // L4
+		RecentContactTTL: policy.DefaultRecentContactTTL, // R1
+		BotIdleClose:     policy.DefaultBotIdleClose,     // B1
+		Location:         time.UTC,
+	}, d)
+	assert.Equal(t, policy.Policy{}, zero, "the receiver is a copy")
+	require.NoError(t, d.Validate())
+	assert.Equal(t, d, d.WithDefaults(), "idempotent")
+
+	cst := policy.ChinaStandardTime()
+	set := policy.Policy{OfflineValidity: time.Hour, HistoryLimit: 3, RecentContactTTL: 2 * time.Hour,
+		BotIdleClose: time.Minute, Location: cst, DMLimit: 0, BuyerIdleClose: 0}
+	assert.Equal(t, set, set.WithDefaults(), "set values stay; zeros that mean never or off stay zero")
 }

@@ -88,13 +88,18 @@ const (
 )
 
 // BotShare returns the share of new sessions the bot takes at t (B1, B2):
-// the share of the window containing t in loc, or else 1 with BotFirst
+// the share of the window containing t in the shop's time zone (Location,
+// UTC when nil), or else 1 with BotFirst
 // and 0 without.
 func (p Policy) BotShare(t time.Time) float64 {
 	if len(p.BotWindows) > 0 {
 		// Wall-clock time of day, not time elapsed since midnight: on a
 		// daylight-saving day they differ by an hour.
-		h, m, sec := t.In(p.Loc()).Clock()
+		loc := p.Location
+		if loc == nil { // WithDefaults' UTC, without copying the policy
+			loc = time.UTC
+		}
+		h, m, sec := t.In(loc).Clock()
 		since := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second +
 			time.Duration(t.Nanosecond())
 		for _, w := range p.BotWindows {
@@ -109,25 +114,9 @@ func (p Policy) BotShare(t time.Time) float64 {
 	return 0
 }
 
-// Loc returns Location, or UTC when it is nil.
-func (p Policy) Loc() *time.Location {
-	if p.Location == nil {
-		return time.UTC
-	}
-	return p.Location
-}
-
 // DefaultBotIdleClose is how long a session held by the bot may stay
 // silent before it closes when Policy.BotIdleClose is 0.
 const DefaultBotIdleClose = 30 * time.Minute
-
-// BotTTL returns BotIdleClose, or DefaultBotIdleClose when it is 0.
-func (p Policy) BotTTL() time.Duration {
-	if p.BotIdleClose == 0 {
-		return DefaultBotIdleClose
-	}
-	return p.BotIdleClose
-}
 
 // GroupFor returns the group serving a buyer of these crowds (R2): the
 // first group, in policy order, listing one of them; "" for none.

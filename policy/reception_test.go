@@ -79,7 +79,7 @@ func TestValidate_InvalidPoliciesNameTheField(t *testing.T) {
 func TestPresets_AreValidAndFollowTheirPlatforms(t *testing.T) {
 	for name, p := range map[string]policy.Policy{"kuaishou": policy.Kuaishou(), "douyin": policy.Douyin(), "taobao": policy.Taobao()} {
 		assert.NoError(t, p.Validate(), name)
-		assert.Equal(t, 8*3600, offset(p.Loc()), "%s: China Standard Time", name)
+		assert.Equal(t, 8*3600, offset(p.WithDefaults().Location), "%s: China Standard Time", name)
 	}
 	k := policy.Kuaishou()
 	assert.Equal(t, 20*time.Minute, k.BuyerIdleClose, "L2")
@@ -90,7 +90,7 @@ func TestPresets_AreValidAndFollowTheirPlatforms(t *testing.T) {
 	assert.ErrorIs(t, d.Capacity.Check(agent.Limit(201)), agent.ErrCapacityOutOfRange, "C3")
 	assert.True(t, d.Capacity.Low(agent.Limit(4)), "C3 warning")
 	assert.Equal(t, 3, d.DMLimit, "L6")
-	assert.Equal(t, 7*24*time.Hour, d.OfflineTTL(), "O3")
+	assert.Equal(t, 7*24*time.Hour, d.WithDefaults().OfflineValidity, "O3")
 	tb := policy.Taobao()
 	assert.Equal(t, policy.RecentContact, tb.Strategy, "P9 recent contact")
 	assert.False(t, tb.PriorityAtQueueHead, "P1: over the cap")
@@ -140,7 +140,7 @@ func TestBadInput_NeverPanics(t *testing.T) {
 	assert.Equal(t, "", p.GroupFor(nil))
 	assert.False(t, p.HasGroup(""))
 	assert.Equal(t, 0.0, p.BotShare(time.Time{}))
-	assert.Equal(t, time.UTC, p.Loc())
+	assert.Equal(t, time.UTC, p.WithDefaults().Location)
 	assert.Equal(t, "Strategy(9)", policy.Strategy(9).String())
 	assert.Equal(t, "TeamLevel(9)", policy.TeamLevel(9).String())
 	fe := &policy.FieldError{Field: "X", Err: nil}

@@ -145,7 +145,7 @@ func (s *scene) describe(ev dispatch.Event) string {
 			return fmt.Sprintf("closed %s at %s by auto-close at %s: nobody answered the buyer for %v (agent timeout, 客服会话超时)",
 				label(ev), who(ev.Agent), ev.At.Format("15:04:05"), pol.AgentIdleClose)
 		case dispatch.CloseBotIdle:
-			return fmt.Sprintf("closed %s at the bot at %s: silent for %v (the bot's timeout)", label(ev), ev.At.Format("15:04:05"), pol.BotTTL())
+			return fmt.Sprintf("closed %s at the bot at %s: silent for %v (the bot's timeout)", label(ev), ev.At.Format("15:04:05"), pol.WithDefaults().BotIdleClose)
 		}
 		if ev.Agent == "" {
 			return fmt.Sprintf("closed %s at the bot", label(ev))
@@ -153,7 +153,7 @@ func (s *scene) describe(ev dispatch.Event) string {
 		return fmt.Sprintf("closed %s at %s", label(ev), who(ev.Agent))
 	case dispatch.EventExpired:
 		return fmt.Sprintf("%s expired at %s: not distributed within %d days, it leaves auto-distribution (有效期7天)",
-			label(ev), s.clock(ev.At), pol.OfflineTTL()/day)
+			label(ev), s.clock(ev.At), pol.WithDefaults().OfflineValidity/day)
 	case dispatch.EventMessage:
 		return fmt.Sprintf("message from the %s in %s", ev.Sender, label(ev))
 	case dispatch.EventWarning:
@@ -233,7 +233,7 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rec, err := metrics.New(eng.Policy().Loc())
+	rec, err := metrics.New(eng.Policy().WithDefaults().Location)
 	if err != nil {
 		return err
 	}

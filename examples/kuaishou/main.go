@@ -183,7 +183,7 @@ func run(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rec, err := metrics.New(eng.Policy().Loc())
+	rec, err := metrics.New(eng.Policy().WithDefaults().Location)
 	if err != nil {
 		return err
 	}

@@ -227,7 +227,7 @@ func (m *Shop) priorityHit(crowds []Membership, now time.Time) (member, hit bool
 	if m.level != policy.LevelSilver && m.level != policy.LevelGold {
 		return false, false
 	}
-	loc := m.pol.Loc()
+	loc := m.pol.WithDefaults().Location
 	for _, mb := range crowds {
 		for _, c := range m.pol.Crowds {
 			y, mo, d := mb.Since.In(loc).Date()

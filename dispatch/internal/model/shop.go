@@ -267,9 +267,9 @@ func (m *Shop) timer(s *session) (at time.Time, r CloseReason, ok bool) {
 	}
 	switch s.place {
 	case PlaceOffline: // O3: from entering the pool
-		return s.parked.Add(m.pol.OfflineTTL()), 0, true
+		return s.parked.Add(m.pol.WithDefaults().OfflineValidity), 0, true
 	case PlaceBot:
-		return from(s.lastMsg).Add(m.pol.BotTTL()), CloseBotIdle, true
+		return from(s.lastMsg).Add(m.pol.WithDefaults().BotIdleClose), CloseBotIdle, true
 	case PlaceAgent:
 		if d := m.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer { // L2, L3
 			at, r, ok = from(s.lastMsg).Add(d), CloseBuyerIdle, true
@@ -319,11 +319,12 @@ type contact struct {
 }
 
 // recentOf returns the id of buyer's recent-contact agent at time at, ""
-// when there is none or it is Policy.RecentTTL old or older. The model
-// keeps every contact and checks its age when it reads it.
+// when there is none or it is Policy.RecentContactTTL (defaulted) old or
+// older. The model keeps every contact and checks its age when it reads
+// it.
 func (m *Shop) recentOf(buyer string, at time.Time) string {
 	c, ok := m.recent[buyer]
-	if !ok || at.Sub(c.at) >= m.pol.RecentTTL() {
+	if !ok || at.Sub(c.at) >= m.pol.WithDefaults().RecentContactTTL {
 		return ""
 	}
 	return c.agent
@@ -479,7 +480,7 @@ func (m *Shop) closeSession(s *session, at time.Time, r CloseReason) {
 		a.history = append(a.history, Closed{Session: s.id, Buyer: s.buyer, Arrived: s.arrived,
 			LastMessage: s.lastMsg, At: at, Reason: r, Flags: s.flags, seq: s.seq})
 		slices.SortFunc(a.history, compareHistory)
-		a.history = a.history[:min(len(a.history), m.pol.Histories())]
+		a.history = a.history[:min(len(a.history), m.pol.WithDefaults().HistoryLimit)]
 		m.emit(ev)
 		m.fill(a, at)
 		return
