@@ -147,6 +147,15 @@ type Policy struct {
 	// OfflineDiversion is where new sessions go while no agent is online
 	// (O4).
 	OfflineDiversion OfflineDiversion
+
+	// MaxClockStep bounds how far ahead of the engine's clock the time of
+	// an operation may be: an operation (other than Advance, which the
+	// host drives from its own clock) whose time is more than
+	// MaxClockStep after the latest time the engine has seen is refused
+	// as invalid input and changes nothing, so that one bad timestamp (a
+	// year 2262 from a broken client) cannot move a shop's clock for
+	// good. 0: no bound.
+	MaxClockStep time.Duration
 }
 
 // DefaultHistoryLimit is the number of closed sessions kept per agent when
@@ -203,7 +212,7 @@ func (p Policy) Validate() error {
 		field string
 		v     time.Duration
 	}{{"OfflineValidity", p.OfflineValidity}, {"BuyerIdleClose", p.BuyerIdleClose}, {"AgentIdleClose", p.AgentIdleClose},
-		{"RecentContactTTL", p.RecentContactTTL}} {
+		{"RecentContactTTL", p.RecentContactTTL}, {"MaxClockStep", p.MaxClockStep}} {
 		if d.v < 0 {
 			return &FieldError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
 		}

@@ -155,6 +155,22 @@ func TestStrategy_String(t *testing.T) {
 	assert.Equal(t, policy.Strategy(0), policy.LeastSaturated, "LeastSaturated is the zero value")
 }
 
+// MaxClockStep: 0 is no bound, a positive step is a bound, a negative one
+// is refused.
+func TestPolicy_MaxClockStep(t *testing.T) {
+	for _, d := range []time.Duration{0, time.Nanosecond, time.Hour, 366 * 24 * time.Hour} {
+		assert.NoError(t, policy.Policy{MaxClockStep: d}.Validate(), "%v", d)
+	}
+	for _, d := range []time.Duration{-time.Nanosecond, -time.Hour} {
+		err := policy.Policy{MaxClockStep: d}.Validate()
+		var fe *policy.FieldError
+		require.ErrorAs(t, err, &fe, "%v", d)
+		assert.Equal(t, "MaxClockStep", fe.Field)
+		assert.ErrorIs(t, err, policy.ErrInvalid)
+	}
+	assert.Zero(t, policy.Policy{}.WithDefaults().MaxClockStep, "0 is no bound, not a default")
+}
+
 // WithDefaults fills exactly the fields whose zero means a default, keeps
 // every set value, and leaves the receiver as it was.
 func TestPolicy_WithDefaults(t *testing.T) {
