@@ -69,6 +69,22 @@ func ExampleDouyin() {
 	// 0.6 0
 }
 
+// A host names each shop's platform in its configuration; Preset turns the
+// name into the platform's policy.
+func ExamplePreset() {
+	fmt.Println(policy.PresetNames())
+	p, err := policy.Preset("douyin")
+	fmt.Println(err, p.Capacity.Max, p.DMLimit)
+	_, err = policy.Preset("Douyin")
+	fmt.Println(errors.Is(err, policy.ErrUnknownPreset))
+	fmt.Println(err)
+	// Output:
+	// [douyin kuaishou taobao]
+	// <nil> 200 3
+	// true
+	// policy: unknown preset "Douyin" (known: douyin, kuaishou, taobao)
+}
+
 // Taobao's priority crowds: at most 10 (P3), effective at silver or gold
 // team level only (P2).
 func ExampleTaobao() {

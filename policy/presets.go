@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
@@ -91,3 +94,34 @@ func Taobao() Policy {
 		Location: ChinaStandardTime(),
 	}
 }
+
+// ErrUnknownPreset is wrapped by the error [Preset] returns for a name it
+// does not know.
+var ErrUnknownPreset = errors.New("policy: unknown preset")
+
+// presets maps each preset's name to its constructor; PresetNames lists
+// the keys in order.
+var presets = map[string]func() Policy{
+	"douyin":   Douyin,
+	"kuaishou": Kuaishou,
+	"taobao":   Taobao,
+}
+
+// presetNames is PresetNames' answer, sorted.
+var presetNames = []string{"douyin", "kuaishou", "taobao"}
+
+// Preset returns the preset policy of that name: "kuaishou" ([Kuaishou]),
+// "douyin" ([Douyin]) or "taobao" ([Taobao]), lower-case, as a host names
+// a shop's platform in its configuration. Each call returns a new value
+// (its Location is a new fixed zone). An unknown name returns an error
+// that wraps ErrUnknownPreset and lists the known names.
+func Preset(name string) (Policy, error) {
+	if f, ok := presets[name]; ok {
+		return f(), nil
+	}
+	return Policy{}, fmt.Errorf("%w %q (known: %s)", ErrUnknownPreset, name, strings.Join(presetNames, ", "))
+}
+
+// PresetNames returns the names [Preset] knows, sorted. The slice is the
+// caller's.
+func PresetNames() []string { return append([]string(nil), presetNames...) }

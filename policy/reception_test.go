@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 	_ "time/tzdata" // zones for the DST test, whatever the host has
@@ -94,6 +95,31 @@ func TestPresets_AreValidAndFollowTheirPlatforms(t *testing.T) {
 	tb := policy.Taobao()
 	assert.Equal(t, policy.RecentContact, tb.Strategy, "P9 recent contact")
 	assert.False(t, tb.PriorityAtQueueHead, "P1: over the cap")
+}
+
+// Preset knows exactly PresetNames, each the constructor of that name;
+// any other name, spelling or case is an error naming the known ones.
+func TestPreset_ByName(t *testing.T) {
+	names := policy.PresetNames()
+	assert.Equal(t, []string{"douyin", "kuaishou", "taobao"}, names)
+	assert.True(t, slices.IsSorted(names))
+	want := map[string]policy.Policy{"kuaishou": policy.Kuaishou(), "douyin": policy.Douyin(), "taobao": policy.Taobao()}
+	for _, n := range names {
+		p, err := policy.Preset(n)
+		require.NoError(t, err, n)
+		assert.Equal(t, want[n], p, n)
+		assert.NoError(t, p.Validate(), n)
+	}
+	names[0] = "changed"
+	assert.Equal(t, "douyin", policy.PresetNames()[0], "PresetNames returns a copy")
+
+	for _, n := range []string{"", "Kuaishou", "DOUYIN", " taobao", "taobao ", "qianniu", "feige"} {
+		p, err := policy.Preset(n)
+		require.Error(t, err, "%q", n)
+		assert.ErrorIs(t, err, policy.ErrUnknownPreset)
+		assert.Contains(t, err.Error(), "douyin, kuaishou, taobao")
+		assert.Equal(t, policy.Policy{}, p)
+	}
 }
 
 func offset(loc *time.Location) int {
