@@ -3,6 +3,7 @@ package dispatch
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kefu-dev/kefu/agent"
 )
@@ -28,22 +29,33 @@ type AgentConfig struct {
 // Errors: ErrEmptyAgentID, ErrDuplicateAgent, ErrInvalidStatus,
 // ErrCapacityOutOfRange, ErrCapacityMode, ErrUnknownGroup.
 func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpAddAgent, Agent: id, AgentConfig: cfg})
+}
+
+func (e *Engine) doAddAgent(now time.Time, id string, cfg AgentConfig) error {
 	if cfg.Status == 0 {
 		cfg.Status = agent.Online
 	}
 	if !cfg.Status.Valid() {
-		return e.fail(fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(cfg.Status)))
+		return fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(cfg.Status))
 	}
 	if err := e.pol.Capacity.Check(cfg.Capacity); err != nil {
-		return e.fail(fmt.Errorf("add agent %q: %w", id, err))
+		if cfg.Capacity == (agent.Capacity{}) {
+			// The zero Capacity is Unlimited, which some platforms do not
+			// offer (Douyin): say where it came from.
+			return fmt.Errorf("add agent %q: AgentConfig.Capacity is zero, which means unlimited: %w (set a limit, e.g. agent.Limit(20))", id, fromAgent(err))
+		}
+		return fmt.Errorf("add agent %q: %w", id, fromAgent(err))
 	}
 	if cfg.Group != "" && !e.pol.HasGroup(cfg.Group) {
-		return e.fail(fmt.Errorf("%w: %q", ErrUnknownGroup, cfg.Group))
+		return fmt.Errorf("%w: %q", ErrUnknownGroup, cfg.Group)
+	}
+	if !utf8.ValidString(id) {
+		return fmt.Errorf("%w: agent %q", ErrInvalidID, id)
 	}
 	a, err := e.roster.Add(id, cfg.Capacity, now)
 	if err != nil {
-		return e.fail(err)
+		return fromAgent(err)
 	}
 	e.desks[a] = newDesk()
 	if cfg.Group != "" {
@@ -57,7 +69,7 @@ func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, e
 	}
 	e.warnCapacity(a, now)
 	e.fill(a, now)
-	return e.out, nil
+	return nil
 }
 
 // RemoveAgent removes an agent with no session in reception.
@@ -65,15 +77,22 @@ func (e *Engine) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, e
 // Errors: ErrUnknownAgent, ErrAgentBusy (transfer or close its sessions
 // first).
 func (e *Engine) RemoveAgent(now time.Time, id string) ([]Event, error) {
-	e.begin(now)
+	return e.apply(now, &Op{Kind: OpRemoveAgent, Agent: id})
+}
+
+func (e *Engine) doRemoveAgent(now time.Time, id string) error {
 	a, ok := e.roster.Get(id)
 	if err := e.roster.Remove(id); err != nil {
-		return e.fail(err)
+		return fromAgent(err)
 	}
 	if ok {
-		delete(e.desks, a) // its history goes with it
+		h := &e.deskOf(a).history // its history goes with it
+		for i := range h.Len() {
+			e.unindexClosed(*h.at(i))
+		}
+		delete(e.desks, a)
 	}
-	return e.out, nil
+	return nil
 }
 
 // Login gives the agent back the status it had when it logged out (S2); an
@@ -81,14 +100,17 @@ func (e *Engine) RemoveAgent(now time.Time, id string) ([]Event, error) {
 //
 // Errors: ErrUnknownAgent.
 func (e *Engine) Login(now time.Time, id string) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpLogin, Agent: id})
+}
+
+func (e *Engine) doLogin(now time.Time, id string) error {
 	a, err := e.agent(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	e.roster.Login(a)
 	e.fill(a, now)
-	return e.out, nil
+	return nil
 }
 
 // Logout takes the agent offline and remembers its status for the next
@@ -98,13 +120,16 @@ func (e *Engine) Login(now time.Time, id string) ([]Event, error) {
 //
 // Errors: ErrUnknownAgent.
 func (e *Engine) Logout(now time.Time, id string) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpLogout, Agent: id})
+}
+
+func (e *Engine) doLogout(now time.Time, id string) error {
 	a, err := e.agent(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	e.goOffline(a, now)
-	return e.out, nil
+	return nil
 }
 
 // goOffline is Logout's effect, shared with SetStatus(Offline).
@@ -138,21 +163,24 @@ func (e *Engine) goOffline(a *agent.Agent, now time.Time) {
 //
 // Errors: ErrUnknownAgent, ErrInvalidStatus.
 func (e *Engine) SetStatus(now time.Time, id string, s agent.Status) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpSetStatus, Agent: id, Status: s})
+}
+
+func (e *Engine) doSetStatus(now time.Time, id string, s agent.Status) error {
 	a, err := e.agent(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if !s.Valid() {
-		return e.fail(fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(s)))
+		return fmt.Errorf("%w: %d", ErrInvalidStatus, uint8(s))
 	}
 	if s == agent.Offline {
 		e.goOffline(a, now)
-		return e.out, nil
+		return nil
 	}
 	_ = e.roster.SetStatus(a, s) // valid
 	e.fill(a, now)
-	return e.out, nil
+	return nil
 }
 
 // SetCapacity sets the agent's max reception (C1, C2, C3). Lowering it below
@@ -162,18 +190,21 @@ func (e *Engine) SetStatus(now time.Time, id string, s agent.Status) ([]Event, e
 //
 // Errors: ErrUnknownAgent, ErrCapacityOutOfRange, ErrCapacityMode.
 func (e *Engine) SetCapacity(now time.Time, id string, c agent.Capacity) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpSetCapacity, Agent: id, Capacity: c})
+}
+
+func (e *Engine) doSetCapacity(now time.Time, id string, c agent.Capacity) error {
 	a, err := e.agent(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if err := e.pol.Capacity.Check(c); err != nil {
-		return e.fail(fmt.Errorf("set capacity of %q: %w", id, err))
+		return fmt.Errorf("set capacity of %q: %w", id, fromAgent(err))
 	}
 	e.roster.SetCapacity(a, c)
 	e.warnCapacity(a, now)
 	e.fill(a, now)
-	return e.out, nil
+	return nil
 }
 
 func (e *Engine) agent(id string) (*agent.Agent, error) {

@@ -43,7 +43,7 @@ func TestBadInput_EveryOperationAndQuery(t *testing.T) {
 		{op: follow(""), err: ErrUnknownSession},
 		{op: teamLevel(policy.TeamLevel(255)), err: ErrInvalidTeamLevel},
 		{at: -time.Hour, op: advance()}, // the past is the latest time seen
-		{op: arriveWith(Arrival{Session: "s", Entry: Entry(99), Crowds: []Membership{{}, {Crowd: "x"}}}),
+		{op: arriveWith(Arrival{Session: "s", Entry: EntryPoint(99), Crowds: []Membership{{}, {Crowd: "x"}}}),
 			want: []string{"offline s"}}, // unknown entry and crowds are ordinary
 	})
 	e, err := New(policy.Policy{})
@@ -73,7 +73,7 @@ func TestBadInput_EveryOperationAndQuery(t *testing.T) {
 		Event{}.String()} {
 		assert.NotEmpty(t, s)
 	}
-	assert.False(t, Entry(99).Lit())
+	assert.False(t, EntryPoint(99).Lit())
 	var r Shops
 	_, err = r.Get("")
 	assert.ErrorIs(t, err, ErrUnknownShop)

@@ -193,12 +193,12 @@ func BenchmarkHistoryArchive(b *testing.B) {
 			}
 			rec := func(i int) closed { return closed{session: "s", lastMsg: int64(i + 1), seq: uint64(i + 1)} }
 			for i := 0; i < limit*n; i++ {
-				ds[i%n].archive(rec(i), limit)
+				ds[i%n].history.add(rec(i), limit)
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				ds[(i*7919)%n].archive(rec(limit*n+i), limit)
+				ds[(i*7919)%n].history.add(rec(limit*n+i), limit)
 			}
 			b.StopTimer()
 			if err := ds[0].history.verify(limit); err != nil || ds[0].history.Len() != limit {

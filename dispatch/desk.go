@@ -92,6 +92,9 @@ func (r CloseReason) String() string {
 type Closed struct {
 	Session string
 	Buyer   string
+	// Agent is the agent whose history holds it; set by Engine.Closed
+	// (History lists one agent's).
+	Agent string
 	// Arrived is when the buyer first asked (or the agent started it).
 	Arrived time.Time
 	// LastMessage orders the history, newest first.
@@ -118,8 +121,51 @@ func (d *desk) remove(s *session) {
 	}
 }
 
-// archive records a closed session, dropping the oldest beyond limit.
-func (d *desk) archive(c closed, limit int) { d.history.add(c, limit) }
+// archive records a session a closed in a's history, dropping the oldest
+// beyond the policy's limit, and keeps the index of closed ids in step.
+func (e *Engine) archive(a *agent.Agent, c closed) {
+	e.closedIdx[c.session] = closedRef{a, c.seq}
+	if old, ok := e.deskOf(a).history.add(c, e.eff.HistoryLimit); ok {
+		e.unindexClosed(old)
+	}
+}
+
+// closedRef finds a closed session in its agent's history: the agent, and
+// the session's sequence (an id may be reused after a close).
+type closedRef struct {
+	a   *agent.Agent
+	seq uint64
+}
+
+// unindexClosed forgets c in the index of closed ids, unless the id now
+// names a later closed session.
+func (e *Engine) unindexClosed(c closed) {
+	if r, ok := e.closedIdx[c.session]; ok && r.seq == c.seq {
+		delete(e.closedIdx, c.session)
+	}
+}
+
+// Closed returns a closed session that is still in its agent's history
+// (at most Policy.HistoryLimit per agent are kept), so that a buyer who
+// polls a session that just closed learns how it ended. If the id was
+// reused by a later session and that one closed too, it is that one;
+// Session finds an open session of the id. Cost O(h) for an agent's
+// history of h records. Left and expired sessions are not kept.
+func (e *Engine) Closed(id string) (Closed, bool) {
+	r, ok := e.closedIdx[id]
+	if !ok {
+		return Closed{}, false
+	}
+	h := &e.deskOf(r.a).history
+	for i := h.Len() - 1; i >= 0; i-- {
+		if c := h.at(i); c.seq == r.seq {
+			out := e.record(*c)
+			out.Agent = r.a.ID()
+			return out, true
+		}
+	}
+	return Closed{}, false // unreachable while Verify holds
+}
 
 func (e *Engine) deskOf(a *agent.Agent) *desk { return e.desks[a] }
 

@@ -196,14 +196,17 @@ type Engine struct {
 	// the engine does not keep it, a map write per assignment saved.
 	trackRecent bool
 	desks       map[*agent.Agent]*desk // each agent's current list and history (L4)
+	closedIdx   map[string]closedRef   // closed session id → where its history keeps it
 	bot         int                    // sessions held by the bot
 
 	level   policy.TeamLevel // P2
 	crowds  map[string]bool  // priority crowd id → member crowd (P1, P6)
 	prompts cooldowns        // P8
 
-	out   []Event
-	carry bool // out holds timer events of a rejected operation
+	out       []Event
+	carry     bool   // out holds timer events of a rejected operation
+	evSeq     uint64 // the Seq of the latest event (Event.Seq)
+	observers []observer
 
 	// Recycled sessions, so that the dispatch path does not allocate in
 	// steady state. (Closed records live by value in the histories.)
@@ -238,36 +241,38 @@ func (e *Engine) freeSession(s *session) {
 // The error wraps policy.ErrInvalid and names the field.
 func New(p policy.Policy, opts ...Option) (*Engine, error) {
 	if err := p.Validate(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
-	eff := p.WithDefaults()
 	e := &Engine{
-		pol:         p,
-		eff:         eff,
-		log:         zap.NewNop(),
-		roster:      agent.NewRoster(),
-		sessions:    make(map[string]*session),
-		loc:         time.UTC,
-		outreach:    make(map[*session]outreach),
-		poolOf:      make(map[string]*pools),
-		timers:      btree.NewG(32, lessDeadline),
-		recent:      newContacts(int64(eff.RecentContactTTL)),
-		trackRecent: p.Strategy == policy.RecentContact || (p.NoQueue && len(p.Crowds) > 0),
-		desks:       make(map[*agent.Agent]*desk),
-		level:       p.TeamLevel,
-		crowds:      make(map[string]bool),
-		prompts:     newCooldowns(),
+		log:       zap.NewNop(),
+		roster:    agent.NewRoster(),
+		sessions:  make(map[string]*session),
+		loc:       time.UTC,
+		outreach:  make(map[*session]outreach),
+		poolOf:    make(map[string]*pools),
+		timers:    btree.NewG(32, lessDeadline),
+		recent:    newContacts(int64(p.WithDefaults().RecentContactTTL)),
+		desks:     make(map[*agent.Agent]*desk),
+		closedIdx: make(map[string]closedRef),
+		level:     p.TeamLevel,
+		crowds:    make(map[string]bool),
+		prompts:   newCooldowns(),
 	}
 	for _, g := range append([]string{""}, groupIDs(p)...) {
 		x := &pools{id: uint16(len(e.pools)), group: g, queue: queue.New(), offline: queue.New()}
 		e.pools = append(e.pools, x)
 		e.poolOf[g] = x
 	}
-	for _, c := range p.Crowds {
-		e.crowds[c.ID] = c.Member
-	}
+	e.setPolicy(p)
 	for _, o := range opts {
 		o.apply(e)
+	}
+	names := make(map[string]bool, len(e.observers))
+	for _, o := range e.observers {
+		if o.name == "" || names[o.name] {
+			return nil, fmt.Errorf("%w: observer name %q is empty or taken", ErrInvalid, o.name)
+		}
+		names[o.name] = true
 	}
 	return e, nil
 }
@@ -309,7 +314,12 @@ func (e *Engine) fail(err error) ([]Event, error) {
 	return nil, err
 }
 
-func (e *Engine) emit(ev Event) { e.out = append(e.out, ev) }
+// emit adds an event to the operation's result, numbered (Event.Seq).
+func (e *Engine) emit(ev Event) {
+	e.evSeq++
+	ev.Seq = e.evSeq
+	e.out = append(e.out, ev)
+}
 
 func (e *Engine) sessionEvent(k Kind, s *session, at time.Time) Event {
 	ev := Event{Kind: k, At: at, Session: s.entry.ID, Buyer: s.buyer, Flags: s.flags, Arrived: e.time(s.entry.Arrived)}
@@ -320,10 +330,12 @@ func (e *Engine) sessionEvent(k Kind, s *session, at time.Time) Event {
 }
 
 // Advance fires every timer due by now, in deadline order, and returns
-// what they caused. Cost O(k log n) for k timers due. It never fails.
+// what they caused. Cost O(k log n) for k timers due. It never fails, and
+// Policy.MaxClockStep does not bound it: the host drives it from its own
+// clock.
 func (e *Engine) Advance(now time.Time) []Event {
-	e.begin(now)
-	return e.out
+	evs, _ := e.apply(now, &Op{Kind: OpAdvance})
+	return evs
 }
 
 // fire handles every timer whose deadline is at or before now, in

@@ -168,6 +168,11 @@ func (w Warning) TextZH() string {
 // on it: shows the session in the agent's list, tells the buyer they are
 // queued, shows the warning. Metrics consume the same events.
 type Event struct {
+	// Seq numbers the shop's events from 1, without gaps, across calls
+	// and across Snapshot and Restore: a consumer that receives events at
+	// least once drops those it has seen (see Engine.Apply for the order
+	// inside one call).
+	Seq  uint64
 	Kind Kind
 	// At is when it happened: the operation's time, or for a timer the
 	// deadline at which it fell due.

@@ -108,7 +108,7 @@ func ExampleEngine_SetCapacity() {
 		fmt.Println(ev.Warning.Code(), "—", ev.Warning.TextZH())
 	}
 	// Output:
-	// set capacity of "wang": agent: capacity out of range: 300 not in 1..200
+	// set capacity of "wang": dispatch: capacity out of range: 300 not in 1..200
 	// capacity-low — 客服接待人数过低,可能会导致用户无法进入
 }
 

@@ -173,6 +173,9 @@ type ledger struct {
 	// operation then suspends: FuzzOperations found that false alarm.)
 	online map[string]bool
 	caps   map[string]agent.Capacity
+	// seq is the Seq of the latest event replayed: events are numbered
+	// from 1 without gaps (Event.Seq).
+	seq uint64
 }
 
 // before records the agents online, and the caps, before a step.
@@ -196,6 +199,10 @@ func newLedger() *ledger {
 // must leave its agent online and within its cap at that very moment
 // (C1, C4): the cap in force before the operation or after it.
 func (l *ledger) apply(e *Engine, ev Event) error {
+	if ev.Seq != l.seq+1 && !l.replay {
+		return fmt.Errorf("event %s numbered %d after %d: a gap or a repeat", brief(ev), ev.Seq, l.seq)
+	}
+	l.seq = ev.Seq
 	if ev.Kind == EventMessage || ev.Kind == EventWarning || ev.Kind == EventPrompt {
 		return nil // moves nothing
 	}

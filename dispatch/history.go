@@ -53,8 +53,8 @@ func (h *history) at(i int) *closed {
 func (h *history) shown(i int) closed { return *h.at(h.n - 1 - i) }
 
 // add records c, keeping at most limit (>= 1) records: the oldest beyond
-// it is dropped, which may be c itself.
-func (h *history) add(c closed, limit int) {
+// it is dropped, which may be c itself, and returned.
+func (h *history) add(c closed, limit int) (dropped closed, ok bool) {
 	// j: the number of records older than c. Usually all of them: one
 	// look at the tail, the record the ring wrote last, settles it.
 	lo, hi := 0, h.n
@@ -72,14 +72,9 @@ func (h *history) add(c closed, limit int) {
 	j := lo
 	if h.n >= limit {
 		if j == 0 {
-			return // older than every record kept: it is the one dropped
+			return c, true // older than every record kept: it is the one dropped
 		}
-		*h.at(0) = closed{}
-		h.head++
-		if h.head == len(h.buf) {
-			h.head = 0
-		}
-		h.n--
+		dropped, ok = h.dropOldest(), true
 		j--
 	}
 	if h.n == len(h.buf) {
@@ -90,6 +85,19 @@ func (h *history) add(c closed, limit int) {
 	}
 	*h.at(j) = c
 	h.n++
+	return dropped, ok
+}
+
+// dropOldest removes and returns the oldest record; n > 0.
+func (h *history) dropOldest() closed {
+	c := *h.at(0)
+	*h.at(0) = closed{}
+	h.head++
+	if h.head == len(h.buf) {
+		h.head = 0
+	}
+	h.n--
+	return c
 }
 
 // grow makes room for one more record, up to limit, with the records in

@@ -61,30 +61,33 @@ type Message struct {
 // Errors: ErrUnknownSession, ErrInvalidSender, ErrUnknownAgent,
 // ErrAgentOffline, ErrNotYourSession, ErrBuyerUnreachable, ErrDMLimit.
 func (e *Engine) Message(now time.Time, m Message) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpMessage, Message: m})
+}
+
+func (e *Engine) doMessage(now time.Time, m Message) error {
 	s, err := e.session(m.Session)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if m.From < FromBuyer || m.From > FromSystem {
-		return e.fail(fmt.Errorf("%w: %d", ErrInvalidSender, uint8(m.From)))
+		return fmt.Errorf("%w: %d", ErrInvalidSender, uint8(m.From))
 	}
 	if m.From != FromBuyer && m.Unreachable {
-		return e.fail(fmt.Errorf("%w: session %q", ErrBuyerUnreachable, m.Session))
+		return fmt.Errorf("%w: session %q", ErrBuyerUnreachable, m.Session)
 	}
 	if m.From == FromAgent {
 		a, err := e.agent(m.Agent)
 		if err != nil {
-			return e.fail(err)
+			return err
 		}
 		if a.Status() == agent.Offline {
-			return e.fail(fmt.Errorf("%w: %q cannot send", ErrAgentOffline, m.Agent))
+			return fmt.Errorf("%w: %q cannot send", ErrAgentOffline, m.Agent)
 		}
 		if s.agent != a {
-			return e.fail(fmt.Errorf("%w: %q writing in %q", ErrNotYourSession, m.Agent, m.Session))
+			return fmt.Errorf("%w: %q writing in %q", ErrNotYourSession, m.Agent, m.Session)
 		}
 		if o := e.outreach[s]; e.pol.DMLimit > 0 && o.stranger && int(o.dmSent) >= e.pol.DMLimit {
-			return e.fail(fmt.Errorf("%w: %d sent to a buyer who has not followed or replied", ErrDMLimit, o.dmSent))
+			return fmt.Errorf("%w: %d sent to a buyer who has not followed or replied", ErrDMLimit, o.dmSent)
 		}
 	}
 	e.update(s, func() {
@@ -116,7 +119,7 @@ func (e *Engine) Message(now time.Time, m Message) ([]Event, error) {
 	ev := e.sessionEvent(EventMessage, s, now)
 	ev.Sender = m.From
 	e.emit(ev)
-	return e.out, nil
+	return nil
 }
 
 // MarkRead records that the agent read the session: its unread count
@@ -124,13 +127,16 @@ func (e *Engine) Message(now time.Time, m Message) ([]Event, error) {
 //
 // Errors: ErrUnknownSession.
 func (e *Engine) MarkRead(now time.Time, id string) ([]Event, error) {
-	e.begin(now)
+	return e.apply(now, &Op{Kind: OpMarkRead, Session: id})
+}
+
+func (e *Engine) doMarkRead(now time.Time, id string) error {
 	s, err := e.session(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	s.unread = 0
-	return e.out, nil
+	return nil
 }
 
 // Follow records that the buyer followed the shop: the L6 limit no longer
@@ -138,16 +144,19 @@ func (e *Engine) MarkRead(now time.Time, id string) ([]Event, error) {
 //
 // Errors: ErrUnknownSession.
 func (e *Engine) Follow(now time.Time, id string) ([]Event, error) {
-	e.begin(now)
+	return e.apply(now, &Op{Kind: OpFollow, Session: id})
+}
+
+func (e *Engine) doFollow(now time.Time, id string) error {
 	s, err := e.session(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if o, ok := e.outreach[s]; ok {
 		o.stranger = false
 		e.outreach[s] = o
 	}
-	return e.out, nil
+	return nil
 }
 
 // update changes a session's list key under f, keeping its agent's list

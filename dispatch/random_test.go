@@ -192,7 +192,7 @@ func actionFromBytes(b0, b1, b2 byte) action {
 		}
 	case 0, 1, 2:
 		a.kind = actArrive
-		a.arrival = Arrival{Session: sessID, Buyer: buyer, Priority: int(b0 % 3), Entry: Entry(b2 % 5)} // 4: an unknown entry
+		a.arrival = Arrival{Session: sessID, Buyer: buyer, Priority: int(b0 % 3), Entry: EntryPoint(b2 % 5)} // 4: an unknown entry
 		switch b0 % 7 {
 		case 1:
 			a.arrival.Crowds = []Membership{{"vip", t0.Add(-48 * time.Hour)}}

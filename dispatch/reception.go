@@ -7,13 +7,13 @@ import (
 	"github.com/kefu-dev/kefu/policy"
 )
 
-// Entry is where a buyer started asking (P7).
-type Entry uint8
+// EntryPoint is where a buyer started asking (P7).
+type EntryPoint uint8
 
 const (
 	// EntryMessageBox: the message list (消息盒子). Priority applies but no
 	// prompt is shown. The zero value.
-	EntryMessageBox Entry = iota
+	EntryMessageBox EntryPoint = iota
 	// EntryProduct: the avatar on a product page (lit, 亮灯).
 	EntryProduct
 	// EntryOrder: the avatar on an order page (lit).
@@ -24,7 +24,7 @@ const (
 
 // Lit reports whether the entry is a lit avatar (亮灯分流), the only kind
 // that shows the priority prompt (P7).
-func (en Entry) Lit() bool { return en >= EntryProduct && en <= EntryShopHome }
+func (en EntryPoint) Lit() bool { return en >= EntryProduct && en <= EntryShopHome }
 
 // Membership is a buyer's membership of a crowd, from the time it began.
 type Membership struct {
@@ -37,10 +37,13 @@ type Membership struct {
 // Prompt is what the buyer sees when priority reception succeeds (P6).
 type Prompt struct {
 	// Key is a stable id: "member/skip-queue", "priority/skip-bot", …
-	Key string
+	Key string `json:"key"`
 	// Title and Text in English; TitleZH and TextZH are the platform's
 	// exact wording (003).
-	Title, Text, TitleZH, TextZH string
+	Title   string `json:"title"`
+	Text    string `json:"text"`
+	TitleZH string `json:"titleZH"`
+	TextZH  string `json:"textZH"`
 }
 
 var (
@@ -170,17 +173,20 @@ func (e *Engine) toBot(s *session, now time.Time) {
 //
 // Errors: ErrUnknownSession, ErrNotWithBot.
 func (e *Engine) Handover(now time.Time, id string) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpHandover, Session: id})
+}
+
+func (e *Engine) doHandover(now time.Time, id string) error {
 	s, err := e.session(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if s.place != PlaceBot {
-		return e.fail(fmt.Errorf("%w: %q is %s", ErrNotWithBot, id, e.where(s)))
+		return fmt.Errorf("%w: %q is %s", ErrNotWithBot, id, e.where(s))
 	}
 	e.unpark(s)
 	e.route(s, CauseHandover, now)
-	return e.out, nil
+	return nil
 }
 
 // SetTeamLevel records the shop's team level, as the platform re-rates it
@@ -189,12 +195,15 @@ func (e *Engine) Handover(now time.Time, id string) ([]Event, error) {
 //
 // Errors: ErrInvalidTeamLevel.
 func (e *Engine) SetTeamLevel(now time.Time, l policy.TeamLevel) ([]Event, error) {
-	e.begin(now)
+	return e.apply(now, &Op{Kind: OpSetTeamLevel, TeamLevel: l})
+}
+
+func (e *Engine) doSetTeamLevel(now time.Time, l policy.TeamLevel) error {
 	if l > policy.LevelGold {
-		return e.fail(fmt.Errorf("%w: %d", ErrInvalidTeamLevel, uint8(l)))
+		return fmt.Errorf("%w: %d", ErrInvalidTeamLevel, uint8(l))
 	}
 	e.level = l
-	return e.out, nil
+	return nil
 }
 
 // TeamLevel returns the shop's current team level (P2).

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/policy"
@@ -23,7 +24,7 @@ type Arrival struct {
 	Priority int
 	// Entry is where the buyer clicked to ask (P7): only lit entries
 	// (product, order, shop home page) show the priority prompt.
-	Entry Entry
+	Entry EntryPoint
 	// Crowds are the buyer's crowd memberships with the time each began:
 	// for priority reception (P1, P4: effective from the next local day)
 	// and group routing (R2).
@@ -31,6 +32,30 @@ type Arrival struct {
 	// Exclusive is the buyer's exclusive agent (专属客服), if any: tried
 	// first unless crowd priority hit (P10).
 	Exclusive string
+}
+
+// checkIDs refuses ids that are not valid UTF-8 (ErrInvalidID).
+func (a *Arrival) checkIDs() error {
+	if err := checkIDs("session", a.Session, "buyer", a.Buyer, "exclusive agent", a.Exclusive); err != nil {
+		return err
+	}
+	for _, m := range a.Crowds {
+		if !utf8.ValidString(m.Crowd) {
+			return fmt.Errorf("%w: crowd %q", ErrInvalidID, m.Crowd)
+		}
+	}
+	return nil
+}
+
+// checkIDs takes pairs of (what, id) and refuses the first id that is not
+// valid UTF-8.
+func checkIDs(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if !utf8.ValidString(pairs[i+1]) {
+			return fmt.Errorf("%w: %s %q", ErrInvalidID, pairs[i], pairs[i+1])
+		}
+	}
+	return nil
 }
 
 // PriorityBand is added to the priority of a priority-crowd buyer who
@@ -57,15 +82,21 @@ const PriorityBand = 1 << 30
 //
 // Errors: ErrEmptySessionID, ErrDuplicateSession, ErrInvalidPriority.
 func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpArrive, Arrival: a})
+}
+
+func (e *Engine) doArrive(now time.Time, a Arrival) error {
 	if a.Session == "" {
-		return e.fail(ErrEmptySessionID)
+		return ErrEmptySessionID
+	}
+	if err := a.checkIDs(); err != nil {
+		return err
 	}
 	if _, dup := e.sessions[a.Session]; dup {
-		return e.fail(fmt.Errorf("%w: %q", ErrDuplicateSession, a.Session))
+		return fmt.Errorf("%w: %q", ErrDuplicateSession, a.Session)
 	}
 	if a.Priority >= PriorityBand || a.Priority <= -PriorityBand {
-		return e.fail(fmt.Errorf("%w: %d", ErrInvalidPriority, a.Priority))
+		return fmt.Errorf("%w: %d", ErrInvalidPriority, a.Priority)
 	}
 	e.seq++
 	s := e.newSession()
@@ -87,7 +118,7 @@ func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
 	}
 	e.sessions[a.Session] = s
 	e.reception(s, &a, now)
-	return e.out, nil
+	return nil
 }
 
 // reception is the arrival path of rule sections P, O, B and R, in that
@@ -406,13 +437,12 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 		e.freeSession(s)
 		return
 	}
-	d := e.deskOf(s.agent)
 	c := closed{session: s.entry.ID, buyer: s.buyer, arrived: s.entry.Arrived, lastMsg: s.lastMsg,
 		at: ns(at), seq: s.entry.Seq, reason: r, flags: s.flags}
 	a := s.agent
 	e.roster.Hold(a) // the freed place and the session pulled into it: one index update
 	e.release(s, at)
-	d.archive(c, e.eff.HistoryLimit)
+	e.archive(a, c)
 	e.emit(ev)
 	e.debug("closed", s)
 	e.freeSession(s)
@@ -428,13 +458,16 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 //
 // Errors: ErrUnknownSession.
 func (e *Engine) Close(now time.Time, id string) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpClose, Session: id})
+}
+
+func (e *Engine) doClose(now time.Time, id string) error {
 	s, err := e.session(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	e.closeSession(s, now, CloseManual)
-	return e.out, nil
+	return nil
 }
 
 // Leave removes a buyer who gave up waiting from the queue or offline pool
@@ -442,20 +475,23 @@ func (e *Engine) Close(now time.Time, id string) ([]Event, error) {
 //
 // Errors: ErrUnknownSession, ErrNotWaiting.
 func (e *Engine) Leave(now time.Time, id string) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpLeave, Session: id})
+}
+
+func (e *Engine) doLeave(now time.Time, id string) error {
 	s, err := e.session(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if s.place != PlaceQueue && s.place != PlaceOffline {
-		return e.fail(fmt.Errorf("%w: %q is %s", ErrNotWaiting, id, e.where(s)))
+		return fmt.Errorf("%w: %q is %s", ErrNotWaiting, id, e.where(s))
 	}
 	ev := e.sessionEvent(EventLeft, s, now)
 	e.unpark(s)
 	delete(e.sessions, id)
 	e.emit(ev)
 	e.freeSession(s)
-	return e.out, nil
+	return nil
 }
 
 // Assign is a manual assignment of a waiting session, or one held by the
@@ -465,21 +501,24 @@ func (e *Engine) Leave(now time.Time, id string) ([]Event, error) {
 // Errors: ErrUnknownSession, ErrNotWaiting, ErrUnknownAgent,
 // ErrAgentOffline.
 func (e *Engine) Assign(now time.Time, id, agentID string) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpAssign, Session: id, Agent: agentID})
+}
+
+func (e *Engine) doAssign(now time.Time, id, agentID string) error {
 	s, err := e.session(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if s.place == PlaceAgent {
-		return e.fail(fmt.Errorf("%w: %q is %s; use Transfer", ErrNotWaiting, id, e.where(s)))
+		return fmt.Errorf("%w: %q is %s; use Transfer", ErrNotWaiting, id, e.where(s))
 	}
 	a, err := e.target(agentID)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	e.unpark(s)
 	e.assign(s, a, CauseManual, now)
-	return e.out, nil
+	return nil
 }
 
 // Transfer moves a session in reception to another agent (R3). The target
@@ -490,20 +529,23 @@ func (e *Engine) Assign(now time.Time, id, agentID string) ([]Event, error) {
 // Errors: ErrUnknownSession, ErrNotInReception, ErrUnknownAgent,
 // ErrAgentOffline, ErrSameAgent.
 func (e *Engine) Transfer(now time.Time, id, to string) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpTransfer, Session: id, Agent: to})
+}
+
+func (e *Engine) doTransfer(now time.Time, id, to string) error {
 	s, err := e.session(id)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if s.place != PlaceAgent {
-		return e.fail(fmt.Errorf("%w: %q is %s", ErrNotInReception, id, e.where(s)))
+		return fmt.Errorf("%w: %q is %s", ErrNotInReception, id, e.where(s))
 	}
 	b, err := e.target(to)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	if b == s.agent {
-		return e.fail(fmt.Errorf("%w: %q, %q", ErrSameAgent, id, to))
+		return fmt.Errorf("%w: %q, %q", ErrSameAgent, id, to)
 	}
 	from := s.agent
 	e.roster.Hold(from)
@@ -517,7 +559,7 @@ func (e *Engine) Transfer(now time.Time, id, to string) ([]Event, error) {
 	e.fillRoom(from, now)
 	e.roster.Settle(from)
 	e.noQueue(now)
-	return e.out, nil
+	return nil
 }
 
 // target returns an agent that may receive a manual assignment or a
@@ -562,16 +604,22 @@ type Outbound struct {
 // Errors: ErrEmptySessionID, ErrDuplicateSession, ErrUnknownAgent,
 // ErrAgentOffline (an offline agent cannot send, S4).
 func (e *Engine) Start(now time.Time, o Outbound) ([]Event, error) {
-	now = e.begin(now)
+	return e.apply(now, &Op{Kind: OpStart, Outbound: o})
+}
+
+func (e *Engine) doStart(now time.Time, o Outbound) error {
 	if o.Session == "" {
-		return e.fail(ErrEmptySessionID)
+		return ErrEmptySessionID
+	}
+	if err := checkIDs("session", o.Session, "buyer", o.Buyer); err != nil {
+		return err
 	}
 	if _, dup := e.sessions[o.Session]; dup {
-		return e.fail(fmt.Errorf("%w: %q", ErrDuplicateSession, o.Session))
+		return fmt.Errorf("%w: %q", ErrDuplicateSession, o.Session)
 	}
 	a, err := e.target(o.Agent)
 	if err != nil {
-		return e.fail(err)
+		return err
 	}
 	e.seq++
 	s := e.newSession()
@@ -586,7 +634,7 @@ func (e *Engine) Start(now time.Time, o Outbound) ([]Event, error) {
 	}
 	e.sessions[o.Session] = s
 	e.assign(s, a, CauseStarted, now)
-	return e.out, nil
+	return nil
 }
 
 // where describes a session's place for error messages.

@@ -1,7 +1,7 @@
 package dispatch
 
 import (
-	"errors"
+	"container/heap"
 	"fmt"
 	"slices"
 	"sync"
@@ -14,26 +14,46 @@ import (
 // Errors of [Shops].
 var (
 	// ErrUnknownShop: no shop has this id.
-	ErrUnknownShop = errors.New("dispatch: unknown shop")
+	// Class ErrNotFound.
+	ErrUnknownShop = newError(ErrNotFound, "dispatch: unknown shop")
 	// ErrDuplicateShop: a shop with this id is already open.
-	ErrDuplicateShop = errors.New("dispatch: duplicate shop")
+	// Class ErrConflict.
+	ErrDuplicateShop = newError(ErrConflict, "dispatch: duplicate shop")
+	// ErrShopClosed: the *Shop was detached (Shop.Detach), for a move to
+	// another process or an eviction; nothing was applied. Find the shop
+	// again (Shops.Get) and retry there. Class ErrConflict.
+	ErrShopClosed = newError(ErrConflict, "dispatch: shop is closed (detached to move or evict it)")
 )
 
 // Shop is one shop's [Engine] made safe for concurrent use: each call
-// takes the shop's own mutex, runs the engine operation, copies its events
-// and releases the mutex before returning them. No host code runs while
-// the mutex is held. The returned slices belong to the caller.
+// takes the shop's own mutex, runs the engine operation (and the engine's
+// observers, in event order), copies its events and releases the mutex
+// before returning them. No other host code runs while the mutex is
+// held. The returned slices belong to the caller.
 //
-// Create it with [NewShop]; the zero value is not usable.
+// A shop that moves to another process is first detached ([Shop.Detach]):
+// from then on every call returns ErrShopClosed, so no call made on the
+// old *Shop after its snapshot is lost without an error.
+//
+// Create it with [NewShop], [RestoreShop] or [Shops.Open]; the zero value
+// is not usable.
 type Shop struct {
-	mu  sync.Mutex
-	e   *Engine
-	ops uint64 // operations applied, in the order the mutex admitted them
+	mu     sync.Mutex
+	e      *Engine
+	ops    uint64 // operations applied, in the order the mutex admitted them
+	closed bool   // Detach: every call returns ErrShopClosed
+
+	// The Shops it is registered in, for its deadline heap: noted is the
+	// deadline (ns) the heap holds for it, 0 for none.
+	reg   *Shops
+	id    string
+	noted int64
+
 	// Shops created one after another sit side by side in memory; without
 	// the pad two of them share a cache line, and every Lock of one slows
 	// the other (false sharing). A line is 64 bytes on amd64/arm64, and
 	// their prefetchers fetch lines in pairs: 128.
-	_ [128 - 24]byte
+	_ [128 - 64]byte
 }
 
 // NewShop returns a goroutine-safe engine for one shop with policy p.
@@ -45,16 +65,31 @@ func NewShop(p policy.Policy, opts ...Option) (*Shop, error) {
 	return &Shop{e: e}, nil
 }
 
+// after ends a call under the mutex: it counts the call and tells the
+// registry's deadline heap if the shop's earliest timer moved earlier.
+func (s *Shop) after() {
+	s.ops++
+	if s.reg == nil {
+		return
+	}
+	if t, ok := s.e.timers.Min(); ok && (s.noted == 0 || t.at < s.noted) {
+		s.noted = t.at
+		s.reg.note(t.at, s)
+	}
+}
+
 // call runs one engine operation under the shop's mutex and returns a copy
 // of its events and its number in the shop's order of operations.
 func (s *Shop) call(f func(e *Engine) ([]Event, error)) ([]Event, uint64, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, s.ops, ErrShopClosed
+	}
 	evs, err := f(s.e)
 	out := slices.Clone(evs)
-	s.ops++
-	n := s.ops
-	s.mu.Unlock()
-	return out, n, err
+	s.after()
+	return out, s.ops, err
 }
 
 func (s *Shop) do(f func(e *Engine) ([]Event, error)) ([]Event, error) {
@@ -62,32 +97,81 @@ func (s *Shop) do(f func(e *Engine) ([]Event, error)) ([]Event, error) {
 	return evs, err
 }
 
+// Apply is Engine.Apply under the shop's mutex.
+func (s *Shop) Apply(now time.Time, op Op) ([]Event, error) {
+	return s.do(func(e *Engine) ([]Event, error) { return e.apply(now, &op) })
+}
+
 // Exec runs op, one engine operation, under the shop's mutex and appends
 // its events to dst, which the caller owns: a host that reuses dst (dst[:0]
 // of the last result) does not allocate, where the other methods copy the
 // events into a new slice on every call, garbage the collector shared by
 // all goroutines must then reclaim. op must only call the operation and
-// return what it returned.
+// return what it returned. The mutex is released even if op panics.
 //
 //	buf, err = shop.Exec(buf[:0], func(e *dispatch.Engine) ([]dispatch.Event, error) {
 //		return e.Arrive(now, dispatch.Arrival{Session: id, Buyer: buyer})
 //	})
 func (s *Shop) Exec(dst []Event, op func(e *Engine) ([]Event, error)) ([]Event, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return dst, ErrShopClosed
+	}
 	evs, err := op(s.e)
 	dst = append(dst, evs...)
-	s.ops++
-	s.mu.Unlock()
+	s.after()
 	return dst, err
 }
 
 // Read runs f with the shop's mutex held, for queries (Engine.Session,
 // List, Agents, …). f must not keep the engine nor call its operations
-// from another goroutine; it should only read and return.
-func (s *Shop) Read(f func(e *Engine)) {
+// from another goroutine; it should only read and return. On a detached
+// shop f is not called and Read returns ErrShopClosed.
+func (s *Shop) Read(f func(e *Engine)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return ErrShopClosed
+	}
 	f(s.e)
+	return nil
+}
+
+// NextDeadline is Engine.NextDeadline under the shop's mutex (false on a
+// detached shop).
+func (s *Shop) NextDeadline() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return time.Time{}, false
+	}
+	return s.e.NextDeadline()
+}
+
+// Detach snapshots the shop (Engine.Snapshot, its observers included) and
+// closes it, in one step under its mutex: every later call on this *Shop
+// returns ErrShopClosed (Advance returns nothing), so a call that raced
+// with the move fails instead of being lost. This is how a shop moves:
+//
+//	data, err := shop.Detach()         // on the old process
+//	shops.Remove(id)
+//	moved, err := dispatch.RestoreShop(p, data, opts...) // on the new one
+//	err = shops.Adopt(id, moved)
+//
+// If the snapshot fails, the shop stays open and the error is returned.
+func (s *Shop) Detach() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrShopClosed
+	}
+	data, err := s.e.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	s.closed = true
+	return data, nil
 }
 
 // AddAgent is Engine.AddAgent under the shop's mutex.
@@ -175,16 +259,25 @@ func (s *Shop) SetTeamLevel(now time.Time, l policy.TeamLevel) ([]Event, error) 
 	return s.do(func(e *Engine) ([]Event, error) { return e.SetTeamLevel(now, l) })
 }
 
-// Advance is Engine.Advance under the shop's mutex.
+// Advance is Engine.Advance under the shop's mutex. On a detached shop it
+// does nothing and returns nil.
 func (s *Shop) Advance(now time.Time) []Event {
 	evs, _ := s.do(func(e *Engine) ([]Event, error) { return e.Advance(now), nil })
 	return evs
+}
+
+// SetPolicy is Engine.SetPolicy under the shop's mutex.
+func (s *Shop) SetPolicy(now time.Time, p policy.Policy) ([]Event, error) {
+	return s.do(func(e *Engine) ([]Event, error) { return e.SetPolicy(now, p) })
 }
 
 // Verify is Engine.Verify under the shop's mutex.
 func (s *Shop) Verify() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return ErrShopClosed
+	}
 	return s.e.Verify()
 }
 
@@ -196,16 +289,30 @@ func (s *Shop) Verify() error {
 // The zero value is an empty, usable registry.
 type Shops struct {
 	m sync.Map // id → *Shop
+
+	// The deadline heap (NextDeadline, AdvanceDue): an entry per shop
+	// whose earliest timer moved earlier than the heap knew; entries a
+	// shop has since overtaken are skipped when they come up. Its mutex is
+	// the one lock shops share, taken only when a shop's earliest
+	// deadline moves earlier, never while a shop's mutex waits on it.
+	dmu sync.Mutex
+	due []dueShop
+}
+
+type dueShop struct {
+	at int64
+	s  *Shop
 }
 
 // Open creates a shop with policy p.
 //
-// Errors: ErrDuplicateShop, or the policy's validation error.
+// Errors: ErrDuplicateShop, or the policy's error (ErrInvalidPolicy).
 func (r *Shops) Open(id string, p policy.Policy, opts ...Option) (*Shop, error) {
 	s, err := NewShop(p, opts...)
 	if err != nil {
 		return nil, err
 	}
+	s.reg, s.id = r, id
 	if _, loaded := r.m.LoadOrStore(id, s); loaded {
 		return nil, fmt.Errorf("%w: %q", ErrDuplicateShop, id)
 	}
@@ -228,9 +335,14 @@ func (r *Shops) Get(id string) (*Shop, error) {
 //
 // Errors: ErrUnknownShop.
 func (r *Shops) Remove(id string) error {
-	if _, ok := r.m.LoadAndDelete(id); !ok {
+	v, ok := r.m.LoadAndDelete(id)
+	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownShop, id)
 	}
+	s := v.(*Shop)
+	s.mu.Lock()
+	s.reg, s.noted = nil, 0
+	s.mu.Unlock()
 	return nil
 }
 
@@ -240,10 +352,15 @@ func (r *Shops) Range(f func(id string, s *Shop) bool) {
 	r.m.Range(func(k, v any) bool { return f(k.(string), v.(*Shop)) })
 }
 
-// Snapshot is Engine.Snapshot under the shop's mutex.
+// Snapshot is Engine.Snapshot under the shop's mutex: the engine and its
+// observers at the same point of the event stream. The shop stays open;
+// to move it, use Detach.
 func (s *Shop) Snapshot() ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrShopClosed
+	}
 	return s.e.Snapshot()
 }
 
@@ -261,8 +378,87 @@ func RestoreShop(p policy.Policy, data []byte, opts ...Option) (*Shop, error) {
 //
 // Errors: ErrDuplicateShop.
 func (r *Shops) Adopt(id string, s *Shop) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reg != nil {
+		return fmt.Errorf("%w: %q is registered already", ErrDuplicateShop, id)
+	}
 	if _, loaded := r.m.LoadOrStore(id, s); loaded {
 		return fmt.Errorf("%w: %q", ErrDuplicateShop, id)
 	}
+	s.reg, s.id, s.noted = r, id, 0
+	s.after()
+	s.ops-- // after counts a call; adopting is none
 	return nil
+}
+
+// note records that shop s's earliest deadline is now at (ns).
+func (r *Shops) note(at int64, s *Shop) {
+	r.dmu.Lock()
+	heap.Push((*dueHeap)(&r.due), dueShop{at, s})
+	r.dmu.Unlock()
+}
+
+// NextDeadline returns a time at or before the earliest pending timer of
+// every shop in the registry, and false when no shop has one: a host
+// sleeps until then and calls AdvanceDue, with one timer for all its
+// shops instead of a ticker calling Advance on each. It may be earlier
+// than any real deadline (a timer cancelled since); AdvanceDue then finds
+// nothing to do. O(1).
+func (r *Shops) NextDeadline() (time.Time, bool) {
+	r.dmu.Lock()
+	defer r.dmu.Unlock()
+	if len(r.due) == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, r.due[0].at), true
+}
+
+// AdvanceDue calls Advance(now) on every registered shop whose earliest
+// timer is due by now, and f with the shop's id and the events, for each
+// such shop that had any. It returns how many shops it advanced. Shops
+// with nothing due are not touched: O((k + s) log h) for k shops due and
+// s stale heap entries, whatever the number of shops. f runs with no lock
+// held.
+func (r *Shops) AdvanceDue(now time.Time, f func(id string, evs []Event)) int {
+	n := 0
+	for {
+		r.dmu.Lock()
+		if len(r.due) == 0 || r.due[0].at > now.UnixNano() {
+			r.dmu.Unlock()
+			return n
+		}
+		x := heap.Pop((*dueHeap)(&r.due)).(dueShop)
+		r.dmu.Unlock()
+		s := x.s
+		s.mu.Lock()
+		if s.reg != r || s.closed || s.noted != x.at { // removed, detached or overtaken
+			s.mu.Unlock()
+			continue
+		}
+		s.noted = 0
+		evs := slices.Clone(s.e.Advance(now))
+		s.after()
+		id := s.id
+		s.mu.Unlock()
+		n++
+		if len(evs) > 0 && f != nil {
+			f(id, evs)
+		}
+	}
+}
+
+// dueHeap is a min-heap of shops by deadline (container/heap).
+type dueHeap []dueShop
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].at < h[j].at }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(dueShop)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	old[len(old)-1] = dueShop{}
+	*h = old[:len(old)-1]
+	return x
 }

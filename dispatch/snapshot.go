@@ -3,6 +3,7 @@ package dispatch
 import (
 	"bytes"
 	"cmp"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,90 +22,171 @@ import (
 var (
 	// ErrCorruptSnapshot: the bytes are not a whole, consistent snapshot
 	// (truncated, altered, or not one at all), or do not fit the policy.
-	ErrCorruptSnapshot = errors.New("dispatch: corrupt snapshot")
+	// Class ErrInvalid.
+	ErrCorruptSnapshot = newError(ErrInvalid, "dispatch: corrupt snapshot")
 	// ErrSnapshotVersion: the snapshot was written by a format version
 	// this library does not read.
-	ErrSnapshotVersion = errors.New("dispatch: unsupported snapshot version")
+	// Class ErrInvalid.
+	ErrSnapshotVersion = newError(ErrInvalid, "dispatch: unsupported snapshot version")
 )
 
-// SnapshotVersion is the format version Snapshot writes.
-const SnapshotVersion = 1
+// SnapshotVersion is the format version Snapshot writes. Restore reads
+// it and version 1 (written before snapshots carried the policy, event
+// numbers and observers; times then lost the seconds of a UTC offset).
+const SnapshotVersion = 2
 
 const snapshotMagic = "kefu-snapshot"
 
 // The snapshot body: everything that is state, nothing that is derived.
 // Loads, offline counts, the bot count, timers and all indexes are rebuilt
-// from it; Verify then checks the result.
+// from it; Verify then checks the result. Enums are numbers (as version 1
+// wrote them); times are RFC 3339 with the offset's seconds when it has
+// any (formatTime), "" for none.
 type snapshot struct {
-	Now      time.Time         `json:"now"`
-	Seq      uint64            `json:"seq"`
-	Level    policy.TeamLevel  `json:"level"`
-	Agents   []snapAgent       `json:"agents"`
-	Sessions []snapSession     `json:"sessions"`
-	Recent   map[string]string `json:"recent,omitempty"` // buyer → recent-contact agent (R1)
+	Now      stime          `json:"now"`
+	Seq      uint64         `json:"seq"`
+	EventSeq uint64         `json:"eventSeq,omitempty"` // v2: the latest Event.Seq
+	Policy   *policy.Policy `json:"policy,omitempty"`   // v2
+	Level    uint8          `json:"level"`
+	Agents   []snapAgent    `json:"agents"`
+	Sessions []snapSession  `json:"sessions"`
+	// Recent: buyer → recent-contact agent (R1).
+	Recent map[string]string `json:"recent,omitempty"`
 	// RecentAt: when each contact in Recent was made; a contact missing
 	// here (a snapshot written before kefu kept it) counts from Now.
-	RecentAt map[string]time.Time `json:"recentAt,omitempty"`
-	Prompts  []snapPrompt         `json:"prompts,omitempty"`
-	Cursors  map[string]string    `json:"cursors,omitempty"`
-	Pending  []Event              `json:"pending,omitempty"`
+	RecentAt  map[string]stime  `json:"recentAt,omitempty"`
+	Prompts   []snapPrompt      `json:"prompts,omitempty"`
+	Cursors   map[string]string `json:"cursors,omitempty"`
+	Pending   []snapEvent       `json:"pending,omitempty"`
+	Observers map[string][]byte `json:"observers,omitempty"` // v2: name → MarshalBinary
 }
 
 type snapAgent struct {
 	ID       string       `json:"id"`
 	Group    string       `json:"group,omitempty"`
-	Status   agent.Status `json:"status"`
-	Resume   agent.Status `json:"resume"`
+	Status   uint8        `json:"status"`
+	Resume   uint8        `json:"resume"`
 	Capacity string       `json:"capacity"` // "unlimited", "suspended" or the limit
-	Idle     time.Time    `json:"idle"`
-	History  []Closed     `json:"history,omitempty"`
+	Idle     stime        `json:"idle"`
+	History  []snapClosed `json:"history,omitempty"`
 	Seqs     []uint64     `json:"seqs,omitempty"` // History[i]'s sequence
 }
 
+// snapClosed is a Closed record with version 1's field names.
+type snapClosed struct {
+	Session     string
+	Buyer       string
+	Arrived     stime
+	LastMessage stime
+	At          stime
+	Reason      uint8
+	Flags       uint8
+}
+
 type snapSession struct {
-	ID         string    `json:"id"`
-	Buyer      string    `json:"buyer,omitempty"`
-	Group      string    `json:"group,omitempty"`
-	Priority   int       `json:"priority,omitempty"`
-	Arrived    time.Time `json:"arrived"`
-	Seq        uint64    `json:"seq"`
-	Place      Place     `json:"place"`
-	Agent      string    `json:"agent,omitempty"`
-	Flags      Flags     `json:"flags,omitempty"`
-	LastFrom   Sender    `json:"lastFrom,omitempty"`
-	LastMsg    time.Time `json:"lastMsg"`
-	WaitSince  time.Time `json:"waitSince"`
-	Unread     int       `json:"unread,omitempty"`
-	Entered    time.Time `json:"entered"`
-	FirstReply time.Time `json:"firstReply"`
-	Stranger   bool      `json:"stranger,omitempty"`
-	DMSent     int       `json:"dmSent,omitempty"`
+	ID         string `json:"id"`
+	Buyer      string `json:"buyer,omitempty"`
+	Group      string `json:"group,omitempty"`
+	Priority   int    `json:"priority,omitempty"`
+	Arrived    stime  `json:"arrived"`
+	Seq        uint64 `json:"seq"`
+	Place      uint8  `json:"place"`
+	Agent      string `json:"agent,omitempty"`
+	Flags      uint8  `json:"flags,omitempty"`
+	LastFrom   uint8  `json:"lastFrom,omitempty"`
+	LastMsg    stime  `json:"lastMsg"`
+	WaitSince  stime  `json:"waitSince"`
+	Unread     int    `json:"unread,omitempty"`
+	Entered    stime  `json:"entered"`
+	FirstReply stime  `json:"firstReply"`
+	Stranger   bool   `json:"stranger,omitempty"`
+	DMSent     int    `json:"dmSent,omitempty"`
 }
 
 type snapPrompt struct {
-	Buyer string    `json:"buyer"`
-	At    time.Time `json:"at"`
+	Buyer string `json:"buyer"`
+	At    stime  `json:"at"`
+}
+
+// snapEvent is an Event held by a rejected call, with version 1's field
+// names (Seq is new in version 2).
+type snapEvent struct {
+	Seq     uint64 `json:",omitempty"`
+	Kind    uint8
+	At      stime
+	Session string
+	Buyer   string
+	Agent   string
+	From    string
+	Cause   uint8
+	Flags   uint8
+	Arrived stime
+	Warning uint8
+	Sender  uint8
+	Reason  uint8
+	Prompt  Prompt
+}
+
+func toSnapEvent(ev Event) snapEvent {
+	return snapEvent{Seq: ev.Seq, Kind: uint8(ev.Kind), At: stime(ev.At), Session: ev.Session, Buyer: ev.Buyer,
+		Agent: ev.Agent, From: ev.From, Cause: uint8(ev.Cause), Flags: uint8(ev.Flags), Arrived: stime(ev.Arrived),
+		Warning: uint8(ev.Warning), Sender: uint8(ev.Sender), Reason: uint8(ev.Reason), Prompt: ev.Prompt}
+}
+
+func (x snapEvent) event() Event {
+	return Event{Seq: x.Seq, Kind: Kind(x.Kind), At: time.Time(x.At), Session: x.Session, Buyer: x.Buyer,
+		Agent: x.Agent, From: x.From, Cause: Cause(x.Cause), Flags: Flags(x.Flags), Arrived: time.Time(x.Arrived),
+		Warning: Warning(x.Warning), Sender: Sender(x.Sender), Reason: CloseReason(x.Reason), Prompt: x.Prompt}
+}
+
+// stime is a time in a snapshot: formatTime's form, which keeps the
+// seconds of a UTC offset (time.Time's JSON drops them); it reads
+// version 1's RFC 3339 too.
+type stime time.Time
+
+func (t stime) MarshalJSON() ([]byte, error) {
+	return json.Marshal(formatTime(time.Time(t)))
+}
+
+func (t *stime) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	x, err := parseTime(s)
+	if err != nil {
+		return err
+	}
+	if x.IsZero() {
+		x = time.Time{} // version 1 wrote the zero time in UTC
+	}
+	*t = stime(x)
+	return nil
 }
 
 // Snapshot returns the engine's whole state as bytes: a header line with
-// the format version and a CRC-32 of the body, then the body (JSON). The
-// policy is not in it: it is the host's configuration, passed again to
-// Restore. Cost O(n + w).
+// the format version and a CRC-32 of the body (Frame), then the body
+// (JSON): the state, the policy, the number of the latest event, and the
+// state of every observer that implements encoding.BinaryMarshaler, under
+// its name. Cost O(n + w).
 func (e *Engine) Snapshot() ([]byte, error) {
-	s := snapshot{Now: e.now, Seq: e.seq, Level: e.level, Cursors: map[string]string{}}
+	pol := e.pol
+	s := snapshot{Now: stime(e.now), Seq: e.seq, EventSeq: e.evSeq, Policy: &pol, Level: uint8(e.level),
+		Cursors: map[string]string{}}
 	if len(e.recent.by) > 0 {
-		s.Recent, s.RecentAt = map[string]string{}, map[string]time.Time{}
+		s.Recent, s.RecentAt = map[string]string{}, map[string]stime{}
 		for x := range e.recent.all {
-			s.Recent[x.buyer], s.RecentAt[x.buyer] = x.agent, e.time(x.at)
+			s.Recent[x.buyer], s.RecentAt[x.buyer] = x.agent, stime(e.time(x.at))
 		}
 	}
 	for a := range e.roster.All() {
-		sa := snapAgent{ID: a.ID(), Group: a.Group(), Status: a.Status(), Resume: a.Resume(),
-			Capacity: a.Capacity().String(), Idle: a.IdleSince()}
+		sa := snapAgent{ID: a.ID(), Group: a.Group(), Status: uint8(a.Status()), Resume: uint8(a.Resume()),
+			Capacity: a.Capacity().String(), Idle: stime(a.IdleSince())}
 		h := &e.deskOf(a).history
 		for i := range h.Len() {
 			c := h.shown(i)
-			sa.History = append(sa.History, e.record(c))
+			sa.History = append(sa.History, snapClosed{Session: c.session, Buyer: c.buyer, Arrived: stime(e.time(c.arrived)),
+				LastMessage: stime(e.time(c.lastMsg)), At: stime(e.time(c.at)), Reason: uint8(c.reason), Flags: uint8(c.flags)})
 			sa.Seqs = append(sa.Seqs, c.seq)
 		}
 		s.Agents = append(s.Agents, sa)
@@ -117,9 +199,10 @@ func (e *Engine) Snapshot() ([]byte, error) {
 	for _, x := range e.sessions {
 		o := e.outreach[x]
 		ss := snapSession{ID: x.entry.ID, Buyer: x.buyer, Group: e.groupOf(x), Priority: x.entry.Priority,
-			Arrived: e.time(x.entry.Arrived), Seq: x.entry.Seq, Place: x.place, Flags: x.flags, LastFrom: x.lastFrom,
-			LastMsg: e.time(x.lastMsg), WaitSince: e.time(x.waitSince), Unread: int(x.unread), Entered: e.time(x.entered),
-			FirstReply: e.time(o.firstReply), Stranger: o.stranger, DMSent: int(o.dmSent)}
+			Arrived: stime(e.time(x.entry.Arrived)), Seq: x.entry.Seq, Place: uint8(x.place), Flags: uint8(x.flags),
+			LastFrom: uint8(x.lastFrom), LastMsg: stime(e.time(x.lastMsg)), WaitSince: stime(e.time(x.waitSince)),
+			Unread: int(x.unread), Entered: stime(e.time(x.entered)), FirstReply: stime(e.time(o.firstReply)),
+			Stranger: o.stranger, DMSent: int(o.dmSent)}
 		if x.agent != nil {
 			ss.Agent = x.agent.ID()
 		}
@@ -127,17 +210,30 @@ func (e *Engine) Snapshot() ([]byte, error) {
 	}
 	slices.SortFunc(s.Sessions, func(a, b snapSession) int { return cmpUint(a.Seq, b.Seq) })
 	for _, p := range e.prompts.order[e.prompts.head:] {
-		s.Prompts = append(s.Prompts, snapPrompt{p.buyer, p.at})
+		s.Prompts = append(s.Prompts, snapPrompt{p.buyer, stime(p.at)})
 	}
 	if e.carry {
-		s.Pending = slices.Clone(e.out)
+		for _, ev := range e.out {
+			s.Pending = append(s.Pending, toSnapEvent(ev))
+		}
+	}
+	for _, o := range e.observers {
+		if m, ok := o.o.(encoding.BinaryMarshaler); ok {
+			b, err := m.MarshalBinary()
+			if err != nil {
+				return nil, fmt.Errorf("dispatch: snapshot of observer %q: %w", o.name, err)
+			}
+			if s.Observers == nil {
+				s.Observers = map[string][]byte{}
+			}
+			s.Observers[o.name] = b
+		}
 	}
 	body, err := json.Marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("dispatch: snapshot: %w", err)
 	}
-	head := fmt.Sprintf("%s %d %08x\n", snapshotMagic, SnapshotVersion, crc32.ChecksumIEEE(body))
-	return append([]byte(head), body...), nil
+	return Frame(snapshotMagic, SnapshotVersion, body), nil
 }
 
 // stamp converts a time read from a snapshot: the zero time is 0 (none);
@@ -163,16 +259,83 @@ func cmpUint(a, b uint64) int {
 }
 
 // Restore builds an engine from a snapshot taken by [Engine.Snapshot] and
-// the shop's policy (the same one, or a compatible one: the snapshot must
-// fit its groups and capacity bounds). The restored engine behaves exactly
-// as the original would have from that point on. Corrupt, truncated or
-// inconsistent bytes return an error wrapping ErrCorruptSnapshot (or
-// ErrSnapshotVersion), never a panic and never a half-built engine.
+// the shop's policy. The restored engine behaves exactly as the original
+// would have from that point on, and numbers its events on from the
+// snapshot's (Event.Seq). Corrupt, truncated or inconsistent bytes return
+// an error wrapping ErrCorruptSnapshot (or ErrSnapshotVersion), never a
+// panic and never a half-built engine.
 //
-// Times come back with their instants and UTC offsets; time.Location
-// names are not kept, which changes no decision (the engine compares
-// instants and uses the policy's Location for days and windows).
+// The snapshot carries the policy it was taken under (version 2): p must
+// be equal to it (policy.Policy.Equal), or Restore returns
+// ErrPolicyMismatch; read it with [SnapshotPolicy], and change it after
+// the restore with SetPolicy, an op like any other, so that a replay of
+// the log sees the change at its place. A version 1 snapshot has no
+// policy: p is taken as it is, and the snapshot must fit its groups and
+// capacity bounds.
+//
+// Observers given with WithObserver that implement
+// encoding.BinaryUnmarshaler are loaded from their state in the snapshot,
+// by name; one with no state there is an error (ErrCorruptSnapshot).
+// Other observers start empty.
+//
+// Times come back with their instants and UTC offsets (seconds
+// included); time.Location names are not kept, which changes no decision
+// (the engine compares instants and uses the policy's zone for days and
+// windows).
 func Restore(p policy.Policy, data []byte, opts ...Option) (*Engine, error) {
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
+	}
+	s, err := decodeSnapshot(data)
+	if err != nil {
+		return nil, err
+	}
+	if s.Policy != nil && !s.Policy.Equal(p) {
+		return nil, fmt.Errorf("%w: the snapshot's policy is %s", ErrPolicyMismatch, truncate(mustJSON(s.Policy)))
+	}
+	e, err := New(p, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.load(s); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
+	}
+	if err := e.Verify(); err != nil {
+		return nil, fmt.Errorf("%w: restored state is inconsistent: %v", ErrCorruptSnapshot, err)
+	}
+	for _, o := range e.observers {
+		u, ok := o.o.(encoding.BinaryUnmarshaler)
+		if !ok {
+			continue
+		}
+		b, ok := s.Observers[o.name]
+		if !ok {
+			return nil, fmt.Errorf("%w: no state for observer %q", ErrCorruptSnapshot, o.name)
+		}
+		if err := u.UnmarshalBinary(b); err != nil {
+			return nil, fmt.Errorf("%w: observer %q: %w", ErrCorruptSnapshot, o.name, err)
+		}
+	}
+	return e, nil
+}
+
+// SnapshotPolicy returns the policy a snapshot was taken under, for
+// Restore; ok is false for a version 1 snapshot, which has none.
+func SnapshotPolicy(data []byte) (p policy.Policy, ok bool, err error) {
+	s, err := decodeSnapshot(data)
+	if err != nil || s.Policy == nil {
+		return policy.Policy{}, false, err
+	}
+	return *s.Policy, true, nil
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+// decodeSnapshot checks the frame and decodes the body.
+func decodeSnapshot(data []byte) (*snapshot, error) {
 	body, err := snapshotBody(data)
 	if err != nil {
 		return nil, err
@@ -186,38 +349,51 @@ func Restore(p policy.Policy, data []byte, opts ...Option) (*Engine, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("%w: data after the body", ErrCorruptSnapshot)
 	}
-	e, err := New(p, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.load(&s); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
-	}
-	if err := e.Verify(); err != nil {
-		return nil, fmt.Errorf("%w: restored state is inconsistent: %v", ErrCorruptSnapshot, err)
-	}
-	return e, nil
+	return &s, nil
 }
 
 // snapshotBody checks the header line and the checksum.
 func snapshotBody(data []byte) ([]byte, error) {
-	line, body, ok := bytes.Cut(data, []byte("\n"))
-	if !ok {
-		return nil, fmt.Errorf("%w: no header line", ErrCorruptSnapshot)
+	version, body, err := Unframe(snapshotMagic, data)
+	if version != 0 && version != 1 && version != SnapshotVersion { // another format: its checksum may be too
+		return nil, fmt.Errorf("%w: version %d, this library reads 1 and %d", ErrSnapshotVersion, version, SnapshotVersion)
 	}
-	var magic string
-	var version int
-	var sum uint32
-	if n, err := fmt.Sscanf(string(line), "%s %d %x", &magic, &version, &sum); err != nil || n != 3 || magic != snapshotMagic {
-		return nil, fmt.Errorf("%w: bad header %q", ErrCorruptSnapshot, truncate(line))
-	}
-	if version != SnapshotVersion {
-		return nil, fmt.Errorf("%w: version %d, this library reads %d", ErrSnapshotVersion, version, SnapshotVersion)
-	}
-	if got := crc32.ChecksumIEEE(body); got != sum {
-		return nil, fmt.Errorf("%w: checksum %08x, header says %08x (truncated or altered)", ErrCorruptSnapshot, got, sum)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
 	}
 	return body, nil
+}
+
+// Frame wraps body in kefu's framing for persisted state: a header line
+// "<magic> <version> <CRC-32 of body, 8 hex digits>\n", then body. The
+// engine's snapshots and the metrics recorder's use it; so may a host's
+// own records. magic must be one word (no spaces or newlines).
+func Frame(magic string, version int, body []byte) []byte {
+	head := fmt.Sprintf("%s %d %08x\n", magic, version, crc32.ChecksumIEEE(body))
+	return append([]byte(head), body...)
+}
+
+// Unframe checks a header written by Frame with this magic and the body's
+// checksum, and returns the version and the body. Its error says what is
+// wrong and wraps no sentinel: the caller wraps it with its own (as
+// Restore does with ErrCorruptSnapshot) and checks the version. The
+// version is returned whenever the header line parses, even with a
+// checksum error, so that a caller can tell a format it does not read
+// (whose checksum may differ) from a corrupt one.
+func Unframe(magic string, data []byte) (version int, body []byte, err error) {
+	line, body, ok := bytes.Cut(data, []byte("\n"))
+	if !ok {
+		return 0, nil, errors.New("no header line")
+	}
+	var got string
+	var sum uint32
+	if n, err := fmt.Sscanf(string(line), "%s %d %x", &got, &version, &sum); err != nil || n != 3 || got != magic {
+		return 0, nil, fmt.Errorf("bad header %q", truncate(line))
+	}
+	if c := crc32.ChecksumIEEE(body); c != sum {
+		return version, nil, fmt.Errorf("checksum %08x, header says %08x (truncated or altered)", c, sum)
+	}
+	return version, body, nil
 }
 
 func truncate(b []byte) string {
@@ -244,13 +420,14 @@ func parseCapacity(s string) (agent.Capacity, error) {
 // load fills a new engine from a decoded snapshot, checking every value
 // before it is used.
 func (e *Engine) load(s *snapshot) error {
-	if s.Level > policy.LevelGold {
+	if policy.TeamLevel(s.Level) > policy.LevelGold {
 		return fmt.Errorf("team level %d", s.Level)
 	}
-	if _, err := stamp(s.Now); err != nil {
+	now := time.Time(s.Now)
+	if _, err := stamp(now); err != nil {
 		return fmt.Errorf("clock: %v", err)
 	}
-	e.now, e.loc, e.seq, e.level = s.Now, s.Now.Location(), s.Seq, s.Level
+	e.now, e.loc, e.seq, e.level = now, now.Location(), s.Seq, policy.TeamLevel(s.Level)
 	for _, sa := range s.Agents {
 		c, err := parseCapacity(sa.Capacity)
 		if err != nil {
@@ -259,8 +436,9 @@ func (e *Engine) load(s *snapshot) error {
 		if err := e.pol.Capacity.Check(c); err != nil {
 			return fmt.Errorf("agent %q: %v", sa.ID, err)
 		}
-		if !sa.Status.Valid() || !sa.Resume.Valid() || sa.Resume == agent.Offline ||
-			(sa.Status != agent.Offline && sa.Status != sa.Resume) {
+		status, resume := agent.Status(sa.Status), agent.Status(sa.Resume)
+		if !status.Valid() || !resume.Valid() || resume == agent.Offline ||
+			(status != agent.Offline && status != resume) {
 			return fmt.Errorf("agent %q: status %d, resume %d", sa.ID, sa.Status, sa.Resume)
 		}
 		if sa.Group != "" && !e.pol.HasGroup(sa.Group) {
@@ -269,7 +447,7 @@ func (e *Engine) load(s *snapshot) error {
 		if len(sa.Seqs) != len(sa.History) || len(sa.History) > e.eff.HistoryLimit {
 			return fmt.Errorf("agent %q: %d closed sessions, %d sequences", sa.ID, len(sa.History), len(sa.Seqs))
 		}
-		a, err := e.roster.Add(sa.ID, c, sa.Idle)
+		a, err := e.roster.Add(sa.ID, c, time.Time(sa.Idle))
 		if err != nil {
 			return err
 		}
@@ -278,22 +456,25 @@ func (e *Engine) load(s *snapshot) error {
 		if sa.Group != "" {
 			e.roster.SetGroup(a, sa.Group)
 		}
-		if sa.Status == agent.Offline {
-			_ = e.roster.SetStatus(a, sa.Resume)
+		if status == agent.Offline {
+			_ = e.roster.SetStatus(a, resume)
 			e.roster.Logout(a)
 		} else {
-			_ = e.roster.SetStatus(a, sa.Status)
+			_ = e.roster.SetStatus(a, status)
 		}
 		for i, h := range sa.History {
-			c := closed{session: h.Session, buyer: h.Buyer, seq: sa.Seqs[i], reason: h.Reason, flags: h.Flags}
-			var errs [3]error
-			c.arrived, errs[0] = stamp(h.Arrived)
-			c.lastMsg, errs[1] = stamp(h.LastMessage)
-			c.at, errs[2] = stamp(h.At)
+			c := closed{session: h.Session, buyer: h.Buyer, seq: sa.Seqs[i], reason: CloseReason(h.Reason), flags: Flags(h.Flags)}
+			var errs [4]error
+			c.arrived, errs[0] = stamp(time.Time(h.Arrived))
+			c.lastMsg, errs[1] = stamp(time.Time(h.LastMessage))
+			c.at, errs[2] = stamp(time.Time(h.At))
+			if c.reason < CloseManual || c.reason > CloseBotIdle || c.flags > FlagOffline|FlagTransferred|FlagStarted {
+				errs[3] = fmt.Errorf("reason %d, flags %d", c.reason, c.flags)
+			}
 			if err := errors.Join(errs[:]...); err != nil {
 				return fmt.Errorf("agent %q: closed session %q: %v", sa.ID, h.Session, err)
 			}
-			d.history.add(c, e.eff.HistoryLimit)
+			e.archive(a, c)
 		}
 		if err := d.history.verify(len(sa.History)); err != nil { // a duplicate, or one dropped
 			return fmt.Errorf("agent %q: %v", sa.ID, err)
@@ -313,18 +494,39 @@ func (e *Engine) load(s *snapshot) error {
 	}
 	var last time.Time
 	for _, p := range s.Prompts {
-		if p.At.Before(last) {
+		at := time.Time(p.At)
+		if at.Before(last) {
 			return errors.New("prompt cool-downs out of order")
 		}
 		if _, dup := e.prompts.last[p.Buyer]; dup {
 			return fmt.Errorf("buyer %q prompted twice", p.Buyer)
 		}
-		last = p.At
-		e.prompts.last[p.Buyer] = p.At
-		e.prompts.order = append(e.prompts.order, prompted{p.Buyer, p.At})
+		last = at
+		e.prompts.last[p.Buyer] = at
+		e.prompts.order = append(e.prompts.order, prompted{p.Buyer, at})
+	}
+	// Held events keep their numbers, the last of them the latest; a
+	// version 1 snapshot numbered none, and its engine numbers from 1.
+	e.evSeq = s.EventSeq
+	first := e.evSeq - uint64(len(s.Pending)) + 1
+	if e.evSeq == 0 {
+		first, e.evSeq = 1, uint64(len(s.Pending))
 	}
 	if len(s.Pending) > 0 {
-		e.out, e.carry = append(e.out[:0], s.Pending...), true
+		e.out, e.carry = e.out[:0], true
+		for i, x := range s.Pending {
+			ev := x.event()
+			switch {
+			case x.Seq == 0 && s.EventSeq == 0:
+				ev.Seq = first + uint64(i)
+			case x.Seq != first+uint64(i) || s.EventSeq < uint64(len(s.Pending)):
+				return fmt.Errorf("held event #%d numbered %d, want %d", i, x.Seq, first+uint64(i))
+			}
+			if ev.Kind == 0 || int(ev.Kind) >= len(kindNames) {
+				return fmt.Errorf("held event #%d of kind %d", i, ev.Kind)
+			}
+			e.out = append(e.out, ev)
+		}
 	}
 	return nil
 }
@@ -343,14 +545,14 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	if ss.Group != "" && !e.pol.HasGroup(ss.Group) {
 		return fmt.Errorf("unknown group %q", ss.Group)
 	}
-	if ss.LastFrom > FromSystem || ss.Flags > FlagOffline|FlagTransferred|FlagStarted ||
+	if Sender(ss.LastFrom) > FromSystem || Flags(ss.Flags) > FlagOffline|FlagTransferred|FlagStarted ||
 		ss.Unread < 0 || ss.Unread > math.MaxUint32 || ss.DMSent < 0 || ss.DMSent > math.MaxUint32 {
 		return errors.New("field out of range")
 	}
 	var t [5]int64
-	for i, v := range [...]time.Time{ss.Arrived, ss.LastMsg, ss.WaitSince, ss.Entered, ss.FirstReply} {
+	for i, v := range [...]stime{ss.Arrived, ss.LastMsg, ss.WaitSince, ss.Entered, ss.FirstReply} {
 		var err error
-		if t[i], err = stamp(v); err != nil {
+		if t[i], err = stamp(time.Time(v)); err != nil {
 			return err
 		}
 	}
@@ -362,14 +564,14 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	}
 	x := &session{
 		entry: queue.Entry{ID: ss.ID, Priority: ss.Priority, Arrived: t[0], Seq: ss.Seq},
-		buyer: ss.Buyer, group: e.poolOf[ss.Group].id, flags: ss.Flags,
-		lastFrom: ss.LastFrom, lastMsg: t[1], waitSince: t[2], unread: uint32(ss.Unread), entered: t[3],
+		buyer: ss.Buyer, group: e.poolOf[ss.Group].id, flags: Flags(ss.Flags),
+		lastFrom: Sender(ss.LastFrom), lastMsg: t[1], waitSince: t[2], unread: uint32(ss.Unread), entered: t[3],
 	}
 	if o := (outreach{firstReply: t[4], stranger: ss.Stranger, dmSent: uint32(ss.DMSent)}); o != (outreach{}) {
 		e.outreach[x] = o
 	}
 	pools := e.poolFor(x)
-	switch ss.Place {
+	switch Place(ss.Place) {
 	case PlaceAgent:
 		a, ok := e.roster.Get(ss.Agent)
 		if !ok {
@@ -394,8 +596,8 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	default:
 		return fmt.Errorf("place %d", ss.Place)
 	}
-	if ss.Place != PlaceAgent && ss.Agent != "" {
-		return fmt.Errorf("in the %s but held by %q", ss.Place, ss.Agent)
+	if Place(ss.Place) != PlaceAgent && ss.Agent != "" {
+		return fmt.Errorf("in the %s but held by %q", Place(ss.Place), ss.Agent)
 	}
 	e.sessions[ss.ID] = x
 	e.rearm(x)
@@ -411,12 +613,13 @@ func (e *Engine) loadRecent(s *snapshot) error {
 	}
 	all := make([]made, 0, len(s.Recent))
 	for buyer, id := range s.Recent {
-		at, ok := s.RecentAt[buyer]
+		st, ok := s.RecentAt[buyer]
 		if !ok {
-			at = s.Now
+			st = s.Now
 		}
+		at := time.Time(st)
 		n, err := stamp(at)
-		if err != nil || at.After(s.Now) {
+		if err != nil || at.After(time.Time(s.Now)) {
 			return fmt.Errorf("recent contact of %q: time %v (snapshot at %v)", buyer, at, s.Now)
 		}
 		all = append(all, made{buyer, id, n})
@@ -432,6 +635,6 @@ func (e *Engine) loadRecent(s *snapshot) error {
 	for _, m := range all {
 		e.recent.set(m.buyer, m.agent, m.at)
 	}
-	e.recent.forget(ns(s.Now))
+	e.recent.forget(ns(time.Time(s.Now)))
 	return nil
 }

@@ -115,7 +115,7 @@ func TestRestore_CorruptOrTruncated(t *testing.T) {
 		require.Nil(t, e)
 		assert.True(t, errorsIsAny(err, ErrCorruptSnapshot, ErrSnapshotVersion), "flip at %d: %v", j, err)
 	}
-	_, err = Restore(p, []byte("kefu-snapshot 2 00000000\n{}"))
+	_, err = Restore(p, []byte("kefu-snapshot 3 00000000\n{}"))
 	assert.ErrorIs(t, err, ErrSnapshotVersion)
 	_, err = Restore(policy.Policy{Strategy: 9}, data)
 	assert.ErrorIs(t, err, policy.ErrInvalid)
@@ -149,7 +149,7 @@ func TestRestore_InconsistentContent(t *testing.T) {
 	}{
 		{"session held by an unknown agent", func(s *snapshot) {
 			for i := range s.Sessions {
-				s.Sessions[i].Place, s.Sessions[i].Agent = PlaceAgent, "ghost"
+				s.Sessions[i].Place, s.Sessions[i].Agent = uint8(PlaceAgent), "ghost"
 			}
 		}},
 		{"duplicate session", func(s *snapshot) { s.Sessions = append(s.Sessions, s.Sessions[0]) }},
@@ -158,29 +158,29 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		{"unknown group", func(s *snapshot) { s.Agents[0].Group = "nowhere" }},
 		{"capacity outside the bounds", func(s *snapshot) { s.Agents[0].Capacity = "-4" }},
 		{"capacity not a number", func(s *snapshot) { s.Agents[0].Capacity = "lots" }},
-		{"offline resume", func(s *snapshot) { s.Agents[0].Resume = agent.Offline }},
+		{"offline resume", func(s *snapshot) { s.Agents[0].Resume = uint8(agent.Offline) }},
 		{"duplicate agent", func(s *snapshot) { s.Agents = append(s.Agents, s.Agents[0]) }},
 		{"team level", func(s *snapshot) { s.Level = 40 }},
 		{"negative unread", func(s *snapshot) { s.Sessions[0].Unread = -1 }},
 		{"closed session before 1970", func(s *snapshot) {
-			s.Agents[0].History = append(s.Agents[0].History, Closed{Session: "old", At: time.Unix(-1, 0)})
+			s.Agents[0].History = append(s.Agents[0].History, snapClosed{Session: "old", At: stime(time.Unix(-1, 0))})
 			s.Agents[0].Seqs = append(s.Agents[0].Seqs, 1<<40)
 		}},
 		{"recent contact after the snapshot", func(s *snapshot) {
 			s.Recent = map[string]string{"alice": s.Agents[0].ID}
-			s.RecentAt = map[string]time.Time{"alice": s.Now.Add(time.Second)}
+			s.RecentAt = map[string]stime{"alice": stime(time.Time(s.Now).Add(time.Second))}
 		}},
 		{"recent contact time without an agent", func(s *snapshot) {
-			s.Recent, s.RecentAt = nil, map[string]time.Time{"alice": s.Now}
+			s.Recent, s.RecentAt = nil, map[string]stime{"alice": s.Now}
 		}},
 		{"recent contact before 1970", func(s *snapshot) {
 			s.Recent = map[string]string{"alice": s.Agents[0].ID}
-			s.RecentAt = map[string]time.Time{"alice": time.Unix(-5, 0)}
+			s.RecentAt = map[string]stime{"alice": stime(time.Unix(-5, 0))}
 		}},
 		{"waiting while an agent has room", func(s *snapshot) {
-			s.Sessions[0].Place, s.Sessions[0].Agent = PlaceQueue, ""
+			s.Sessions[0].Place, s.Sessions[0].Agent = uint8(PlaceQueue), ""
 			for i := range s.Agents {
-				s.Agents[i].Capacity, s.Agents[i].Status, s.Agents[i].Resume = "unlimited", agent.Online, agent.Online
+				s.Agents[i].Capacity, s.Agents[i].Status, s.Agents[i].Resume = "unlimited", uint8(agent.Online), uint8(agent.Online)
 			}
 		}},
 	}
@@ -198,10 +198,19 @@ func TestRestore_InconsistentContent(t *testing.T) {
 			require.Nil(t, e)
 		})
 	}
-	// A policy the snapshot does not fit: without the groups its agents use.
+	// A policy other than the snapshot's: refused by name, not as corrupt.
 	q := p
 	q.Groups, q.GroupFallback = nil, false
 	_, err = Restore(q, data)
+	assert.ErrorIs(t, err, ErrPolicyMismatch)
+	assert.NotErrorIs(t, err, ErrCorruptSnapshot)
+	// A version 1 snapshot (no policy inside) the policy does not fit.
+	var s snapshot
+	require.NoError(t, json.Unmarshal(body, &s))
+	s.Policy, s.EventSeq = nil, 0
+	v1, err := json.Marshal(s)
+	require.NoError(t, err)
+	_, err = Restore(q, Frame(snapshotMagic, 1, v1))
 	assert.ErrorIs(t, err, ErrCorruptSnapshot)
 }
 
@@ -249,9 +258,9 @@ func TestSnapshot_R1_RecentContactsKeepTheirAge(t *testing.T) {
 	var s snapshot
 	require.NoError(t, json.Unmarshal(body, &s))
 	require.Equal(t, map[string]string{"alice": "a"}, s.Recent)
-	require.Equal(t, at, s.RecentAt["alice"])
+	require.True(t, at.Equal(time.Time(s.RecentAt["alice"])))
 	s.RecentAt = nil
-	s.Now = at.Add(30 * time.Minute)
+	s.Now = stime(at.Add(30 * time.Minute))
 	old, err := json.Marshal(s)
 	require.NoError(t, err)
 	r, err := Restore(p, resign(old))

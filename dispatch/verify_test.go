@@ -138,8 +138,10 @@ func TestLedger_C1_AutoAssignmentOverTheCap(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.AddAgent(t0, "a", AgentConfig{Capacity: agent.Limit(1)})
 	require.NoError(t, err)
+	var seq uint64
 	assigned := func(s string) Event {
-		return Event{Kind: EventAssigned, Session: s, Agent: "a", Cause: CauseFreed, At: t0}
+		seq++
+		return Event{Seq: seq, Kind: EventAssigned, Session: s, Agent: "a", Cause: CauseFreed, At: t0}
 	}
 
 	l := newLedger()
@@ -147,7 +149,7 @@ func TestLedger_C1_AutoAssignmentOverTheCap(t *testing.T) {
 	require.NoError(t, l.apply(e, assigned("s1")))
 	assert.ErrorContains(t, l.apply(e, assigned("s2")), "over its cap")
 
-	l = newLedger()
+	l, seq = newLedger(), 0
 	l.before(e) // cap 1 before the step
 	_, err = e.SetCapacity(t0, "a", agent.Suspended())
 	require.NoError(t, err)

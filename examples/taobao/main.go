@@ -40,7 +40,7 @@ var names = map[string]string{"hua": "阿花", "qiang": "阿强"}
 // who returns an agent as "阿花 (hua)".
 func who(id string) string { return fmt.Sprintf("%s (%s)", names[id], id) }
 
-var entries = map[dispatch.Entry]string{
+var entries = map[dispatch.EntryPoint]string{
 	dispatch.EntryProduct:    "a product page (商品详情页, lit)",
 	dispatch.EntryOrder:      "an order page (订单详情页, lit)",
 	dispatch.EntryShopHome:   "the shop home page (店铺首页, lit)",
@@ -146,7 +146,7 @@ func (s *scene) describe(ev dispatch.Event) string {
 
 // ask is a buyer's new session from an entry, tagged with the buyer's
 // crowds as the host knows them; it returns the session id.
-func (s *scene) ask(d time.Duration, buyer, kind string, entry dispatch.Entry) string {
+func (s *scene) ask(d time.Duration, buyer, kind string, entry dispatch.EntryPoint) string {
 	s.n++
 	id := fmt.Sprintf("s%d", s.n)
 	s.step(d, "buyer %s (%s) asks from %s (session %s)", buyer, kind, entries[entry], id)

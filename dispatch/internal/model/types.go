@@ -88,7 +88,7 @@ const (
 	PlaceBot
 )
 
-// Entry is where a buyer started asking (dispatch.Entry).
+// Entry is where a buyer started asking (dispatch.EntryPoint).
 type Entry uint8
 
 const (
