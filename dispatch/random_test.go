@@ -95,46 +95,50 @@ func (a action) String() string {
 	return "advance"
 }
 
-// do runs the action on the engine. Advance never fails.
-func (a action) do(e *Engine, now time.Time) ([]Event, error) {
+// op returns the action as the engine's Op.
+func (a action) op() Op {
 	switch a.kind {
 	case actArrive:
-		return e.Arrive(now, a.arrival)
+		return Op{Kind: OpArrive, Arrival: a.arrival}
 	case actClose:
-		return e.Close(now, a.session)
+		return Op{Kind: OpClose, Session: a.session}
 	case actLeave:
-		return e.Leave(now, a.session)
+		return Op{Kind: OpLeave, Session: a.session}
 	case actAssign:
-		return e.Assign(now, a.session, a.agent)
+		return Op{Kind: OpAssign, Session: a.session, Agent: a.agent}
 	case actTransfer:
-		return e.Transfer(now, a.session, a.agent)
+		return Op{Kind: OpTransfer, Session: a.session, Agent: a.agent}
 	case actAddAgent:
-		return e.AddAgent(now, a.agent, AgentConfig{Capacity: a.capacity, Status: a.status, Group: a.group})
+		return Op{Kind: OpAddAgent, Agent: a.agent, AgentConfig: AgentConfig{Capacity: a.capacity, Status: a.status, Group: a.group}}
 	case actRemoveAgent:
-		return e.RemoveAgent(now, a.agent)
+		return Op{Kind: OpRemoveAgent, Agent: a.agent}
 	case actLogin:
-		return e.Login(now, a.agent)
+		return Op{Kind: OpLogin, Agent: a.agent}
 	case actLogout:
-		return e.Logout(now, a.agent)
+		return Op{Kind: OpLogout, Agent: a.agent}
 	case actSetStatus:
-		return e.SetStatus(now, a.agent, a.status)
+		return Op{Kind: OpSetStatus, Agent: a.agent, Status: a.status}
 	case actSetCapacity:
-		return e.SetCapacity(now, a.agent, a.capacity)
+		return Op{Kind: OpSetCapacity, Agent: a.agent, Capacity: a.capacity}
 	case actMessage:
-		return e.Message(now, a.message)
+		return Op{Kind: OpMessage, Message: a.message}
 	case actStart:
-		return e.Start(now, a.outbound)
+		return Op{Kind: OpStart, Outbound: a.outbound}
 	case actMarkRead:
-		return e.MarkRead(now, a.session)
+		return Op{Kind: OpMarkRead, Session: a.session}
 	case actFollow:
-		return e.Follow(now, a.session)
+		return Op{Kind: OpFollow, Session: a.session}
 	case actHandover:
-		return e.Handover(now, a.session)
+		return Op{Kind: OpHandover, Session: a.session}
 	case actTeamLevel:
-		return e.SetTeamLevel(now, a.level)
+		return Op{Kind: OpSetTeamLevel, TeamLevel: a.level}
 	}
-	return e.Advance(now), nil
+	return Op{Kind: OpAdvance}
 }
+
+// do runs the action on the engine through Apply, the path every typed
+// method takes (the step-table tests call the typed methods).
+func (a action) do(e *Engine, now time.Time) ([]Event, error) { return e.Apply(now, a.op()) }
 
 // opFromBytes decodes three bytes into one operation on the engine; see
 // actionFromBytes.
@@ -281,12 +285,23 @@ func playBytes(p policy.Policy, data []byte) error {
 	return nil
 }
 
+// knownError reports whether err wraps one of the package's sentinels and
+// exactly one error class.
 func knownError(err error) bool {
+	classes := 0
+	for _, c := range []error{ErrNotFound, ErrConflict, ErrInvalid} {
+		if errors.Is(err, c) {
+			classes++
+		}
+	}
+	if classes != 1 {
+		return false
+	}
 	for _, s := range []error{ErrUnknownSession, ErrDuplicateSession, ErrEmptySessionID, ErrNotWaiting,
 		ErrNotInReception, ErrAgentOffline, ErrSameAgent, ErrUnknownAgent, ErrDuplicateAgent, ErrEmptyAgentID,
 		ErrAgentBusy, ErrInvalidStatus, ErrCapacityOutOfRange, ErrCapacityMode, ErrNotYourSession,
 		ErrBuyerUnreachable, ErrDMLimit, ErrInvalidSender, ErrInvalidPage, ErrNotWithBot, ErrInvalidTeamLevel,
-		ErrInvalidPriority, ErrUnknownGroup} {
+		ErrInvalidPriority, ErrUnknownGroup, ErrInvalidID} {
 		if errors.Is(err, s) {
 			return true
 		}
