@@ -26,6 +26,9 @@ var (
 	ErrInvalidStatus = errors.New("agent: invalid status")
 	// ErrAgentBusy: the agent still has sessions in reception.
 	ErrAgentBusy = errors.New("agent: agent has sessions in reception")
+	// ErrInvalidCapacity: text that is not a capacity's text encoding
+	// ([Capacity.UnmarshalText]), or a limit below 1, which has none.
+	ErrInvalidCapacity = errors.New("agent: invalid capacity")
 )
 
 type mode uint8
@@ -108,6 +111,54 @@ func (c Capacity) String() string {
 		return "suspended"
 	}
 	return strconv.Itoa(c.limit)
+}
+
+// MarshalText implements encoding.TextMarshaler with the text of String:
+// "unlimited", "suspended", or the limit in decimal ("20"). A limit below
+// 1 (Limit(0) or a negative n, which no Bounds accepts; a limit of 0 is
+// spelled Suspended()) is an error wrapping ErrInvalidCapacity.
+func (c Capacity) MarshalText() ([]byte, error) {
+	switch c.mode {
+	case modeUnlimited, modeSuspended:
+		return []byte(c.String()), nil
+	case modeLimit:
+		if c.limit >= 1 {
+			return strconv.AppendInt(nil, int64(c.limit), 10), nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", ErrInvalidCapacity, c)
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts exactly
+// what MarshalText writes, so that decoding and encoding again gives the
+// same bytes: "unlimited", "suspended", or a limit of at least 1 in
+// decimal digits with no sign, no leading zero and no spaces ("20", not
+// "+20", "020" or " 20"). Other text, a limit of 0 and one beyond an int
+// are errors wrapping ErrInvalidCapacity and leave c unchanged. It does
+// not check a platform's bounds; [Bounds.Check] does.
+func (c *Capacity) UnmarshalText(text []byte) error {
+	switch string(text) {
+	case "unlimited":
+		*c = Unlimited()
+		return nil
+	case "suspended":
+		*c = Suspended()
+		return nil
+	}
+	if len(text) == 0 || text[0] < '1' || text[0] > '9' {
+		return fmt.Errorf("%w: %q", ErrInvalidCapacity, text)
+	}
+	for _, b := range text[1:] {
+		if b < '0' || b > '9' {
+			return fmt.Errorf("%w: %q", ErrInvalidCapacity, text)
+		}
+	}
+	n, err := strconv.Atoi(string(text))
+	if err != nil { // only digits, so out of range
+		return fmt.Errorf("%w: %q out of range", ErrInvalidCapacity, text)
+	}
+	*c = Limit(n)
+	return nil
 }
 
 // Bounds is what a platform accepts as a capacity setting (C2, C3). It is a

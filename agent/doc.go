@@ -19,6 +19,17 @@
 //     Douyin at most 200 with a warning below 5), not hard-wired: see
 //     [KuaishouBounds] and [DouyinBounds].
 //
+// # Encoding
+//
+// [Status] and [Capacity] are encoding.TextMarshaler and
+// encoding.TextUnmarshaler, so they appear by name in JSON, YAML and
+// flags: a status as "online", "break" or "offline"; a capacity as
+// "unlimited", "suspended" or its limit in decimal ("20"). Decoding accepts
+// exactly the text encoding writes ("20", never "+20", "020" or " 20"),
+// so decoding and encoding again gives the same bytes. Other text is an
+// error wrapping [ErrInvalidStatus] or [ErrInvalidCapacity]; so is
+// encoding an invalid status or a limit below 1.
+//
 // # Usage
 //
 //	b := agent.KuaishouBounds()
