@@ -44,17 +44,28 @@ const (
 	RecentContact
 )
 
-// String returns the strategy's name.
+// strategyNames are the strategies' text names, indexed by Strategy.
+var strategyNames = [...]string{LeastSaturated: "least-saturated", RoundRobin: "round-robin", RecentContact: "recent-contact"}
+
+// String returns the strategy's name, or "Strategy(n)" for an unknown
+// value.
 func (s Strategy) String() string {
-	switch s {
-	case LeastSaturated:
-		return "least-saturated"
-	case RoundRobin:
-		return "round-robin"
-	case RecentContact:
-		return "recent-contact"
+	if int(s) < len(strategyNames) {
+		return strategyNames[s]
 	}
 	return fmt.Sprintf("Strategy(%d)", uint8(s))
+}
+
+// MarshalText implements encoding.TextMarshaler: "least-saturated",
+// "round-robin" or "recent-contact". An unknown strategy is an error
+// wrapping ErrInvalid.
+func (s Strategy) MarshalText() ([]byte, error) { return marshalName(strategyNames[:], s, "strategy") }
+
+// UnmarshalText implements encoding.TextUnmarshaler: it accepts exactly
+// the names MarshalText writes. Other text is an error wrapping
+// ErrInvalid and leaves s unchanged.
+func (s *Strategy) UnmarshalText(text []byte) error {
+	return unmarshalName(strategyNames[:], s, text, "strategy")
 }
 
 // Policy is one shop's dispatch rules. The zero value is a valid policy:

@@ -38,19 +38,27 @@ const (
 	LevelGold
 )
 
-// String returns the level's name.
+// levelNames are the team levels' text names, indexed by TeamLevel.
+var levelNames = [...]string{LevelNone: "none", LevelBronze: "bronze", LevelSilver: "silver", LevelGold: "gold"}
+
+// String returns the level's name, or "TeamLevel(n)" for an unknown
+// value.
 func (l TeamLevel) String() string {
-	switch l {
-	case LevelNone:
-		return "none"
-	case LevelBronze:
-		return "bronze"
-	case LevelSilver:
-		return "silver"
-	case LevelGold:
-		return "gold"
+	if int(l) < len(levelNames) {
+		return levelNames[l]
 	}
 	return fmt.Sprintf("TeamLevel(%d)", uint8(l))
+}
+
+// MarshalText implements encoding.TextMarshaler: "none", "bronze",
+// "silver" or "gold". An unknown level is an error wrapping ErrInvalid.
+func (l TeamLevel) MarshalText() ([]byte, error) { return marshalName(levelNames[:], l, "team level") }
+
+// UnmarshalText implements encoding.TextUnmarshaler: it accepts exactly
+// the names MarshalText writes. Other text is an error wrapping
+// ErrInvalid and leaves l unchanged.
+func (l *TeamLevel) UnmarshalText(text []byte) error {
+	return unmarshalName(levelNames[:], l, text, "team level")
 }
 
 // Qualifies reports whether priority crowds take effect at this level
@@ -86,6 +94,32 @@ const (
 	// OfflineToBot: the bot takes them.
 	OfflineToBot
 )
+
+// diversionNames are the diversions' text names, indexed by
+// OfflineDiversion.
+var diversionNames = [...]string{OfflinePool: "pool", OfflineToBot: "bot"}
+
+// String returns "pool", "bot", or "OfflineDiversion(n)" for an unknown
+// value.
+func (d OfflineDiversion) String() string {
+	if int(d) < len(diversionNames) {
+		return diversionNames[d]
+	}
+	return fmt.Sprintf("OfflineDiversion(%d)", uint8(d))
+}
+
+// MarshalText implements encoding.TextMarshaler: "pool" or "bot". An
+// unknown diversion is an error wrapping ErrInvalid.
+func (d OfflineDiversion) MarshalText() ([]byte, error) {
+	return marshalName(diversionNames[:], d, "offline diversion")
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler: it accepts exactly
+// the names MarshalText writes. Other text is an error wrapping
+// ErrInvalid and leaves d unchanged.
+func (d *OfflineDiversion) UnmarshalText(text []byte) error {
+	return unmarshalName(diversionNames[:], d, text, "offline diversion")
+}
 
 // BotShare returns the share of new sessions the bot takes at t (B1, B2):
 // the share of the window containing t in the shop's time zone (Location,
