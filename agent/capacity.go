@@ -114,28 +114,26 @@ func (c Capacity) String() string {
 }
 
 // MarshalText implements encoding.TextMarshaler with the text of String:
-// "unlimited", "suspended", or the limit in decimal ("20"). A limit below
-// 1 (Limit(0) or a negative n, which no Bounds accepts; a limit of 0 is
-// spelled Suspended()) is an error wrapping ErrInvalidCapacity.
+// "unlimited", "suspended", or the limit in decimal ("20"; also "0" or
+// "-3", which no Bounds accepts).
 func (c Capacity) MarshalText() ([]byte, error) {
 	switch c.mode {
 	case modeUnlimited, modeSuspended:
 		return []byte(c.String()), nil
 	case modeLimit:
-		if c.limit >= 1 {
-			return strconv.AppendInt(nil, int64(c.limit), 10), nil
-		}
+		return strconv.AppendInt(nil, int64(c.limit), 10), nil
 	}
 	return nil, fmt.Errorf("%w: %s", ErrInvalidCapacity, c)
 }
 
 // UnmarshalText implements encoding.TextUnmarshaler. It accepts exactly
 // what MarshalText writes, so that decoding and encoding again gives the
-// same bytes: "unlimited", "suspended", or a limit of at least 1 in
-// decimal digits with no sign, no leading zero and no spaces ("20", not
-// "+20", "020" or " 20"). Other text, a limit of 0 and one beyond an int
-// are errors wrapping ErrInvalidCapacity and leave c unchanged. It does
-// not check a platform's bounds; [Bounds.Check] does.
+// same bytes: "unlimited", "suspended", or a limit in canonical decimal
+// (strconv.Itoa's form: "20", "0", "-3"; not "+20", "020", "-0" or " 20").
+// Any limit is encodable, including those no platform accepts, so that a
+// rejected operation can be logged and replayed; [Bounds.Check] judges
+// them. Other text, and a limit beyond an int, are errors wrapping
+// ErrInvalidCapacity and leave c unchanged.
 func (c *Capacity) UnmarshalText(text []byte) error {
 	switch string(text) {
 	case "unlimited":
@@ -145,17 +143,9 @@ func (c *Capacity) UnmarshalText(text []byte) error {
 		*c = Suspended()
 		return nil
 	}
-	if len(text) == 0 || text[0] < '1' || text[0] > '9' {
-		return fmt.Errorf("%w: %q", ErrInvalidCapacity, text)
-	}
-	for _, b := range text[1:] {
-		if b < '0' || b > '9' {
-			return fmt.Errorf("%w: %q", ErrInvalidCapacity, text)
-		}
-	}
 	n, err := strconv.Atoi(string(text))
-	if err != nil { // only digits, so out of range
-		return fmt.Errorf("%w: %q out of range", ErrInvalidCapacity, text)
+	if err != nil || strconv.Itoa(n) != string(text) {
+		return fmt.Errorf("%w: %q", ErrInvalidCapacity, text)
 	}
 	*c = Limit(n)
 	return nil

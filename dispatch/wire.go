@@ -2,9 +2,11 @@ package dispatch
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -186,28 +188,76 @@ func (f *Flags) UnmarshalText(b []byte) error {
 
 // wireOp is an Op on the wire: one flat object, the fields its kind uses.
 type wireOp struct {
-	V           int               `json:"v,omitempty"`
-	Op          OpKind            `json:"op"`
-	Session     string            `json:"session,omitempty"`
-	Agent       string            `json:"agent,omitempty"`
-	Buyer       string            `json:"buyer,omitempty"`
-	Status      *agent.Status     `json:"status,omitempty"`
-	Capacity    *agent.Capacity   `json:"capacity,omitempty"`
-	Group       string            `json:"group,omitempty"`
-	Priority    int               `json:"priority,omitempty"`
-	Entry       EntryPoint        `json:"entry,omitempty"`
-	Crowds      []wireMembership  `json:"crowds,omitempty"`
-	Exclusive   string            `json:"exclusive,omitempty"`
-	Stranger    bool              `json:"stranger,omitempty"`
-	From        Sender            `json:"from,omitempty"`
-	Unreachable bool              `json:"unreachable,omitempty"`
-	Level       *policy.TeamLevel `json:"level,omitempty"`
-	Policy      *policy.Policy    `json:"policy,omitempty"`
+	V           int              `json:"v,omitempty"`
+	Op          OpKind           `json:"op"`
+	Session     string           `json:"session,omitempty"`
+	Agent       string           `json:"agent,omitempty"`
+	Buyer       string           `json:"buyer,omitempty"`
+	Status      *wStatus         `json:"status,omitempty"`
+	Capacity    *agent.Capacity  `json:"capacity,omitempty"`
+	Group       string           `json:"group,omitempty"`
+	Priority    int              `json:"priority,omitempty"`
+	Entry       wEntry           `json:"entry,omitempty"`
+	Crowds      []wireMembership `json:"crowds,omitempty"`
+	Exclusive   string           `json:"exclusive,omitempty"`
+	Stranger    bool             `json:"stranger,omitempty"`
+	From        wSender          `json:"from,omitempty"`
+	Unreachable bool             `json:"unreachable,omitempty"`
+	Level       *wLevel          `json:"level,omitempty"`
+	Policy      *policy.Policy   `json:"policy,omitempty"`
 }
 
 type wireMembership struct {
 	Crowd string `json:"crowd"`
 	Since string `json:"since,omitempty"`
+}
+
+// The enums of an op on the wire: by name when the value has one, else
+// by number, so that every op a caller can build, the ones the engine
+// refuses included, is logged and replayed without loss.
+type (
+	wStatus agent.Status
+	wEntry  EntryPoint
+	wSender Sender
+	wLevel  policy.TeamLevel
+)
+
+func (v wStatus) MarshalJSON() ([]byte, error) { return enumJSON(agent.Status(v), uint8(v)) }
+func (v wEntry) MarshalJSON() ([]byte, error)  { return enumJSON(EntryPoint(v), uint8(v)) }
+func (v wSender) MarshalJSON() ([]byte, error) { return enumJSON(Sender(v), uint8(v)) }
+func (v wLevel) MarshalJSON() ([]byte, error)  { return enumJSON(policy.TeamLevel(v), uint8(v)) }
+func (v *wStatus) UnmarshalJSON(b []byte) error {
+	return enumFromJSON(b, (*agent.Status)(v), (*uint8)(v))
+}
+func (v *wEntry) UnmarshalJSON(b []byte) error  { return enumFromJSON(b, (*EntryPoint)(v), (*uint8)(v)) }
+func (v *wSender) UnmarshalJSON(b []byte) error { return enumFromJSON(b, (*Sender)(v), (*uint8)(v)) }
+func (v *wLevel) UnmarshalJSON(b []byte) error {
+	return enumFromJSON(b, (*policy.TeamLevel)(v), (*uint8)(v))
+}
+
+func enumJSON(m encoding.TextMarshaler, n uint8) ([]byte, error) {
+	if b, err := m.MarshalText(); err == nil {
+		return json.Marshal(string(b))
+	}
+	return strconv.AppendUint(nil, uint64(n), 10), nil
+}
+
+// enumFromJSON reads a name into u, or a number into n (canonical form is
+// left to the re-encoding check).
+func enumFromJSON(b []byte, u encoding.TextUnmarshaler, n *uint8) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		return u.UnmarshalText([]byte(s))
+	}
+	x, err := strconv.ParseUint(string(b), 10, 8)
+	if err != nil {
+		return fmt.Errorf("%w: enum %s", ErrInvalidOp, b)
+	}
+	*n = uint8(x)
+	return nil
 }
 
 // toWire returns the wire form of op, from the fields its kind reads.
@@ -218,20 +268,20 @@ func (op *Op) toWire() (wireOp, error) {
 		w.Agent, w.Group = op.Agent, op.AgentConfig.Group
 		c := op.AgentConfig.Capacity
 		w.Capacity = &c
-		if st := op.AgentConfig.Status; st != 0 {
+		if st := wStatus(op.AgentConfig.Status); st != 0 {
 			w.Status = &st
 		}
 	case OpRemoveAgent, OpLogin, OpLogout:
 		w.Agent = op.Agent
 	case OpSetStatus:
-		st := op.Status
+		st := wStatus(op.Status)
 		w.Agent, w.Status = op.Agent, &st
 	case OpSetCapacity:
 		c := op.Capacity
 		w.Agent, w.Capacity = op.Agent, &c
 	case OpArrive:
 		a := &op.Arrival
-		w.Session, w.Buyer, w.Priority, w.Entry, w.Exclusive = a.Session, a.Buyer, a.Priority, a.Entry, a.Exclusive
+		w.Session, w.Buyer, w.Priority, w.Entry, w.Exclusive = a.Session, a.Buyer, a.Priority, wEntry(a.Entry), a.Exclusive
 		for _, m := range a.Crowds {
 			w.Crowds = append(w.Crowds, wireMembership{m.Crowd, formatTime(m.Since)})
 		}
@@ -240,13 +290,13 @@ func (op *Op) toWire() (wireOp, error) {
 		w.Session, w.Buyer, w.Agent, w.Stranger = o.Session, o.Buyer, o.Agent, o.Stranger
 	case OpMessage:
 		m := &op.Message
-		w.Session, w.From, w.Agent, w.Unreachable = m.Session, m.From, m.Agent, m.Unreachable
+		w.Session, w.From, w.Agent, w.Unreachable = m.Session, wSender(m.From), m.Agent, m.Unreachable
 	case OpMarkRead, OpFollow, OpClose, OpLeave, OpHandover:
 		w.Session = op.Session
 	case OpAssign, OpTransfer:
 		w.Session, w.Agent = op.Session, op.Agent
 	case OpSetTeamLevel:
-		l := op.TeamLevel
+		l := wLevel(op.TeamLevel)
 		w.Level = &l
 	case OpAdvance:
 	case OpSetPolicy:
@@ -274,19 +324,19 @@ func (w *wireOp) fromWire() (Op, error) {
 		op.Agent = w.Agent
 		op.AgentConfig = AgentConfig{Capacity: deref(w.Capacity), Group: w.Group}
 		if w.Status != nil {
-			op.AgentConfig.Status = *w.Status
+			op.AgentConfig.Status = agent.Status(*w.Status)
 		}
 	case OpRemoveAgent, OpLogin, OpLogout:
 		op.Agent = w.Agent
 	case OpSetStatus:
 		op.Agent = w.Agent
 		if w.Status != nil {
-			op.Status = *w.Status
+			op.Status = agent.Status(*w.Status)
 		}
 	case OpSetCapacity:
 		op.Agent, op.Capacity = w.Agent, deref(w.Capacity)
 	case OpArrive:
-		op.Arrival = Arrival{Session: w.Session, Buyer: w.Buyer, Priority: w.Priority, Entry: w.Entry, Exclusive: w.Exclusive}
+		op.Arrival = Arrival{Session: w.Session, Buyer: w.Buyer, Priority: w.Priority, Entry: EntryPoint(w.Entry), Exclusive: w.Exclusive}
 		for _, m := range w.Crowds {
 			t, err := parseTime(m.Since)
 			if err != nil {
@@ -297,14 +347,14 @@ func (w *wireOp) fromWire() (Op, error) {
 	case OpStart:
 		op.Outbound = Outbound{Session: w.Session, Buyer: w.Buyer, Agent: w.Agent, Stranger: w.Stranger}
 	case OpMessage:
-		op.Message = Message{Session: w.Session, From: w.From, Agent: w.Agent, Unreachable: w.Unreachable}
+		op.Message = Message{Session: w.Session, From: Sender(w.From), Agent: w.Agent, Unreachable: w.Unreachable}
 	case OpMarkRead, OpFollow, OpClose, OpLeave, OpHandover:
 		op.Session = w.Session
 	case OpAssign, OpTransfer:
 		op.Session, op.Agent = w.Session, w.Agent
 	case OpSetTeamLevel:
 		if w.Level != nil {
-			op.TeamLevel = *w.Level
+			op.TeamLevel = policy.TeamLevel(*w.Level)
 		}
 	case OpAdvance:
 	case OpSetPolicy:
