@@ -1,6 +1,7 @@
 package dispatch_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -229,4 +230,112 @@ func ExampleShop_Exec() {
 	// Output:
 	// 09:00:00 assigned s1 -> wang (arrival)
 	// 09:00:00 queued s2
+}
+
+// Operations are data: a host logs each Op with its time (here as JSON
+// lines, the wire format), and replays the log on a new engine, which
+// returns the same events, numbered the same (Event.Seq), and ends in the
+// same state. A rejected op is logged and replayed like any other.
+func ExampleEngine_Apply() {
+	p := policy.Kuaishou()
+	eng, _ := dispatch.New(p)
+	type record struct {
+		At time.Time   `json:"at"`
+		Op dispatch.Op `json:"op"`
+	}
+	var log []string
+	apply := func(at time.Time, op dispatch.Op) {
+		b, _ := json.Marshal(record{at, op}) // append to the log first ...
+		log = append(log, string(b))
+		evs, err := eng.Apply(at, op) // ... then apply
+		for _, ev := range evs {
+			fmt.Println(ev.Seq, ev)
+		}
+		if err != nil {
+			fmt.Println("refused:", err)
+		}
+	}
+	apply(t0, dispatch.Op{Kind: dispatch.OpAddAgent, Agent: "wang", AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(1)}})
+	apply(t0, dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "s1", Buyer: "b1"}})
+	apply(t0, dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "s2", Buyer: "b2"}})
+	apply(t0.Add(time.Minute), dispatch.Op{Kind: dispatch.OpClose, Session: "nope"})
+	apply(t0.Add(2*time.Minute), dispatch.Op{Kind: dispatch.OpClose, Session: "s1"})
+	fmt.Println(log[1])
+
+	// After a crash: a new engine, the log replayed.
+	again, _ := dispatch.New(p)
+	for _, line := range log {
+		var r record
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			panic(err)
+		}
+		again.Apply(r.At, r.Op)
+	}
+	a, b := mustSnapshot(eng), mustSnapshot(again)
+	fmt.Println("same state:", string(a) == string(b))
+	// Output:
+	// 1 09:00:00 assigned s1 -> wang (arrival)
+	// 2 09:00:00 queued s2
+	// refused: dispatch: unknown session: "nope"
+	// 3 09:02:00 closed s1 at wang
+	// 4 09:02:00 assigned s2 -> wang (freed)
+	// {"at":"2026-11-11T09:00:00Z","op":{"op":"arrive","session":"s1","buyer":"b1"}}
+	// same state: true
+}
+
+func mustSnapshot(e *dispatch.Engine) []byte {
+	b, err := e.Snapshot()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// counter is an Observer: it sees every event of every op, in order,
+// before the op returns.
+type counter map[dispatch.Kind]int
+
+func (c counter) Observe(ev dispatch.Event) { c[ev.Kind]++ }
+
+// An observer (the metrics recorder is one) is registered by name and
+// called by the engine under the shop's lock, so it can never miss an
+// event or see one out of order.
+func ExampleWithObserver() {
+	seen := counter{}
+	shop, _ := dispatch.NewShop(policy.Kuaishou(), dispatch.WithObserver("counter", seen))
+	shop.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	shop.Arrive(t0, dispatch.Arrival{Session: "s1"})
+	shop.Arrive(t0, dispatch.Arrival{Session: "s2"})
+	shop.Close(t0.Add(time.Minute), "s1")
+	fmt.Println(seen[dispatch.EventAssigned], "assigned,", seen[dispatch.EventQueued], "queued,",
+		seen[dispatch.EventClosed], "closed")
+	// Output:
+	// 2 assigned, 1 queued, 1 closed
+}
+
+// One timer for many shops: the registry knows the earliest deadline of
+// all of them, and AdvanceDue advances only the shops with a timer due.
+func ExampleShops_AdvanceDue() {
+	var shops dispatch.Shops
+	for _, id := range []string{"shop-a", "shop-b"} {
+		s, _ := shops.Open(id, policy.Kuaishou()) // auto-close after 20 minutes of buyer silence (L2)
+		s.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(5)})
+	}
+	a, _ := shops.Get("shop-a")
+	a.Arrive(t0, dispatch.Arrival{Session: "s1"})
+	a.Message(t0.Add(time.Minute), dispatch.Message{Session: "s1", From: dispatch.FromAgent, Agent: "wang"})
+
+	next, _ := shops.NextDeadline()
+	fmt.Println("sleep until", next.UTC().Format("15:04"))
+	n := shops.AdvanceDue(next, func(id string, evs []dispatch.Event) {
+		for _, ev := range evs {
+			fmt.Println(id, ev)
+		}
+	})
+	_, more := shops.NextDeadline()
+	fmt.Println(n, "shop advanced; more deadlines:", more)
+	// Output:
+	// sleep until 09:21
+	// shop-a 09:21:00 closed s1 at wang (buyer-idle)
+	// 1 shop advanced; more deadlines: false
 }

@@ -45,15 +45,16 @@ type Shop struct {
 
 	// The Shops it is registered in, for its deadline heap: noted is the
 	// deadline (ns) the heap holds for it, 0 for none.
-	reg   *Shops
-	id    string
-	noted int64
+	reg     *Shops
+	id      string
+	noted   int64
+	journal Journal // the registry's, when it has one
 
 	// Shops created one after another sit side by side in memory; without
 	// the pad two of them share a cache line, and every Lock of one slows
 	// the other (false sharing). A line is 64 bytes on amd64/arm64, and
 	// their prefetchers fetch lines in pairs: 128.
-	_ [128 - 64]byte
+	_ [128 - 80]byte
 }
 
 // NewShop returns a goroutine-safe engine for one shop with policy p.
@@ -92,14 +93,44 @@ func (s *Shop) call(f func(e *Engine) ([]Event, error)) ([]Event, uint64, error)
 	return out, s.ops, err
 }
 
-func (s *Shop) do(f func(e *Engine) ([]Event, error)) ([]Event, error) {
-	evs, _, err := s.call(f)
-	return evs, err
+// Apply is Engine.Apply under the shop's mutex, after the shop's Journal
+// (if it has one) has made op durable: the journal's order is the order
+// the shop applies ops in. If the journal fails, op is not applied and
+// the error (wrapping the journal's) is returned. Every typed method of
+// Shop (Arrive, Close, …, Advance) is Apply.
+func (s *Shop) Apply(now time.Time, op Op) ([]Event, error) {
+	return s.ApplyTo(nil, now, op)
 }
 
-// Apply is Engine.Apply under the shop's mutex.
-func (s *Shop) Apply(now time.Time, op Op) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.apply(now, &op) })
+// ApplyTo is Apply appending the events to dst, which the caller owns: a
+// host that reuses dst (dst[:0] of the last result) does not allocate.
+func (s *Shop) ApplyTo(dst []Event, now time.Time, op Op) ([]Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return dst, ErrShopClosed
+	}
+	if s.journal != nil {
+		if err := s.journal.Append(s.id, now, op); err != nil {
+			return dst, fmt.Errorf("dispatch: journal of shop %q: %w", s.id, err)
+		}
+	}
+	evs, err := s.e.apply(now, &op)
+	dst = append(dst, evs...)
+	s.after()
+	return dst, err
+}
+
+// Journal makes a shop's ops durable before they take effect (DESIGN
+// properties 8 and 9): a Shop in a registry whose Journal is set calls
+// Append under the shop's mutex before it applies each op (Shop.Apply and
+// every typed method, and the Advance of Shops.AdvanceDue), so the
+// journal holds every op, accepted or rejected, in the order applied, and
+// replaying it on the shop's last snapshot (Restore, then Apply of each
+// op after the snapshot) rebuilds the shop exactly. Append must not call
+// the shop. Shop.Exec runs a function, not an op, and bypasses it.
+type Journal interface {
+	Append(shop string, at time.Time, op Op) error
 }
 
 // Exec runs op, one engine operation, under the shop's mutex and appends
@@ -176,99 +207,99 @@ func (s *Shop) Detach() ([]byte, error) {
 
 // AddAgent is Engine.AddAgent under the shop's mutex.
 func (s *Shop) AddAgent(now time.Time, id string, cfg AgentConfig) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.AddAgent(now, id, cfg) })
+	return s.Apply(now, Op{Kind: OpAddAgent, Agent: id, AgentConfig: cfg})
 }
 
 // RemoveAgent is Engine.RemoveAgent under the shop's mutex.
 func (s *Shop) RemoveAgent(now time.Time, id string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.RemoveAgent(now, id) })
+	return s.Apply(now, Op{Kind: OpRemoveAgent, Agent: id})
 }
 
 // Login is Engine.Login under the shop's mutex.
 func (s *Shop) Login(now time.Time, id string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Login(now, id) })
+	return s.Apply(now, Op{Kind: OpLogin, Agent: id})
 }
 
 // Logout is Engine.Logout under the shop's mutex.
 func (s *Shop) Logout(now time.Time, id string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Logout(now, id) })
+	return s.Apply(now, Op{Kind: OpLogout, Agent: id})
 }
 
 // SetStatus is Engine.SetStatus under the shop's mutex.
 func (s *Shop) SetStatus(now time.Time, id string, st agent.Status) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.SetStatus(now, id, st) })
+	return s.Apply(now, Op{Kind: OpSetStatus, Agent: id, Status: st})
 }
 
 // SetCapacity is Engine.SetCapacity under the shop's mutex.
 func (s *Shop) SetCapacity(now time.Time, id string, c agent.Capacity) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.SetCapacity(now, id, c) })
+	return s.Apply(now, Op{Kind: OpSetCapacity, Agent: id, Capacity: c})
 }
 
 // Arrive is Engine.Arrive under the shop's mutex.
 func (s *Shop) Arrive(now time.Time, a Arrival) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Arrive(now, a) })
+	return s.Apply(now, Op{Kind: OpArrive, Arrival: a})
 }
 
 // Start is Engine.Start under the shop's mutex.
 func (s *Shop) Start(now time.Time, o Outbound) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Start(now, o) })
+	return s.Apply(now, Op{Kind: OpStart, Outbound: o})
 }
 
 // Message is Engine.Message under the shop's mutex.
 func (s *Shop) Message(now time.Time, m Message) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Message(now, m) })
+	return s.Apply(now, Op{Kind: OpMessage, Message: m})
 }
 
 // MarkRead is Engine.MarkRead under the shop's mutex.
 func (s *Shop) MarkRead(now time.Time, id string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.MarkRead(now, id) })
+	return s.Apply(now, Op{Kind: OpMarkRead, Session: id})
 }
 
 // Follow is Engine.Follow under the shop's mutex.
 func (s *Shop) Follow(now time.Time, id string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Follow(now, id) })
+	return s.Apply(now, Op{Kind: OpFollow, Session: id})
 }
 
 // Close is Engine.Close under the shop's mutex.
 func (s *Shop) Close(now time.Time, id string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Close(now, id) })
+	return s.Apply(now, Op{Kind: OpClose, Session: id})
 }
 
 // Leave is Engine.Leave under the shop's mutex.
 func (s *Shop) Leave(now time.Time, id string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Leave(now, id) })
+	return s.Apply(now, Op{Kind: OpLeave, Session: id})
 }
 
 // Assign is Engine.Assign under the shop's mutex.
 func (s *Shop) Assign(now time.Time, id, agentID string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Assign(now, id, agentID) })
+	return s.Apply(now, Op{Kind: OpAssign, Session: id, Agent: agentID})
 }
 
 // Transfer is Engine.Transfer under the shop's mutex.
 func (s *Shop) Transfer(now time.Time, id, to string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Transfer(now, id, to) })
+	return s.Apply(now, Op{Kind: OpTransfer, Session: id, Agent: to})
 }
 
 // Handover is Engine.Handover under the shop's mutex.
 func (s *Shop) Handover(now time.Time, id string) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.Handover(now, id) })
+	return s.Apply(now, Op{Kind: OpHandover, Session: id})
 }
 
 // SetTeamLevel is Engine.SetTeamLevel under the shop's mutex.
 func (s *Shop) SetTeamLevel(now time.Time, l policy.TeamLevel) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.SetTeamLevel(now, l) })
+	return s.Apply(now, Op{Kind: OpSetTeamLevel, TeamLevel: l})
 }
 
 // Advance is Engine.Advance under the shop's mutex. On a detached shop it
 // does nothing and returns nil.
 func (s *Shop) Advance(now time.Time) []Event {
-	evs, _ := s.do(func(e *Engine) ([]Event, error) { return e.Advance(now), nil })
+	evs, _ := s.Apply(now, Op{Kind: OpAdvance})
 	return evs
 }
 
 // SetPolicy is Engine.SetPolicy under the shop's mutex.
 func (s *Shop) SetPolicy(now time.Time, p policy.Policy) ([]Event, error) {
-	return s.do(func(e *Engine) ([]Event, error) { return e.SetPolicy(now, p) })
+	return s.Apply(now, Op{Kind: OpSetPolicy, Policy: &p})
 }
 
 // Verify is Engine.Verify under the shop's mutex.
@@ -288,6 +319,11 @@ func (s *Shop) Verify() error {
 //
 // The zero value is an empty, usable registry.
 type Shops struct {
+	// Journal, if set, makes every op of every shop opened or adopted
+	// afterwards durable before it is applied (see Journal). Set it before
+	// the first Open.
+	Journal Journal
+
 	m sync.Map // id → *Shop
 
 	// The deadline heap (NextDeadline, AdvanceDue): an entry per shop
@@ -312,7 +348,7 @@ func (r *Shops) Open(id string, p policy.Policy, opts ...Option) (*Shop, error) 
 	if err != nil {
 		return nil, err
 	}
-	s.reg, s.id = r, id
+	s.reg, s.id, s.journal = r, id, r.Journal
 	if _, loaded := r.m.LoadOrStore(id, s); loaded {
 		return nil, fmt.Errorf("%w: %q", ErrDuplicateShop, id)
 	}
@@ -341,7 +377,7 @@ func (r *Shops) Remove(id string) error {
 	}
 	s := v.(*Shop)
 	s.mu.Lock()
-	s.reg, s.noted = nil, 0
+	s.reg, s.noted, s.journal = nil, 0, nil
 	s.mu.Unlock()
 	return nil
 }
@@ -386,7 +422,7 @@ func (r *Shops) Adopt(id string, s *Shop) error {
 	if _, loaded := r.m.LoadOrStore(id, s); loaded {
 		return fmt.Errorf("%w: %q", ErrDuplicateShop, id)
 	}
-	s.reg, s.id, s.noted = r, id, 0
+	s.reg, s.id, s.noted, s.journal = r, id, 0, r.Journal
 	s.after()
 	s.ops-- // after counts a call; adopting is none
 	return nil
@@ -416,7 +452,9 @@ func (r *Shops) NextDeadline() (time.Time, bool) {
 
 // AdvanceDue calls Advance(now) on every registered shop whose earliest
 // timer is due by now, and f with the shop's id and the events, for each
-// such shop that had any. It returns how many shops it advanced. Shops
+// such shop that had any. It returns how many shops it advanced. With a
+// Journal, each Advance is appended first; if that fails, AdvanceDue
+// stops and the shop stays due, to be tried again at the next call. Shops
 // with nothing due are not touched: O((k + s) log h) for k shops due and
 // s stale heap entries, whatever the number of shops. f runs with no lock
 // held.
@@ -435,6 +473,13 @@ func (r *Shops) AdvanceDue(now time.Time, f func(id string, evs []Event)) int {
 		if s.reg != r || s.closed || s.noted != x.at { // removed, detached or overtaken
 			s.mu.Unlock()
 			continue
+		}
+		if s.journal != nil {
+			if err := s.journal.Append(s.id, now, Op{Kind: OpAdvance}); err != nil {
+				s.mu.Unlock()
+				r.note(x.at, s) // still due: tried again at the next AdvanceDue
+				return n
+			}
 		}
 		s.noted = 0
 		evs := slices.Clone(s.e.Advance(now))

@@ -111,10 +111,10 @@ func TestWire_EventsGolden(t *testing.T) {
 		require.NoError(t, err)
 		all = append(all, evs...)
 	}
-	do(e.Arrive(at(0), Arrival{Session: "o1", Buyer: "b0"}))                                  // offline
-	do(e.AddAgent(at(1), "wang", AgentConfig{Capacity: agent.Limit(1)}))                      // warning, assigned (freed, offline flag)
+	do(e.Arrive(at(0), Arrival{Session: "o1", Buyer: "b0"}))                                   // offline
+	do(e.AddAgent(at(1), "wang", AgentConfig{Capacity: agent.Limit(1)}))                       // warning, assigned (freed, offline flag)
 	do(e.AddAgent(at(1), "li", AgentConfig{Capacity: agent.Unlimited(), Status: agent.Break})) // nothing
-	do(e.Arrive(at(2), Arrival{Session: "s1", Buyer: "b1"}))                                  // queued
+	do(e.Arrive(at(2), Arrival{Session: "s1", Buyer: "b1"}))                                   // queued
 	do(e.Arrive(at(2), Arrival{Session: "s2", Buyer: "b2", Entry: EntryProduct,
 		Crowds: []Membership{{Crowd: "member", Since: at(0).Add(-48 * time.Hour)}}})) // priority + prompt
 	do(e.Message(at(3), Message{Session: "o1", From: FromAgent, Agent: "wang"}))
@@ -123,14 +123,14 @@ func TestWire_EventsGolden(t *testing.T) {
 	do(e.Message(at(4), Message{Session: "o1", From: FromSystem}))
 	do(e.Start(at(5), Outbound{Session: "s3", Buyer: "b3", Agent: "li"}))
 	do(e.Close(at(6), "s3"))
-	do(e.Logout(at(7), "li"))              // unlimited-offline warning
-	do(e.Login(at(8), "li"))               // back on break
+	do(e.Logout(at(7), "li"))                                // unlimited-offline warning
+	do(e.Login(at(8), "li"))                                 // back on break
 	do(e.Arrive(at(8), Arrival{Session: "s6", Buyer: "b6"})) // queued: wang is full, li on break
 	do(e.Assign(at(8), "s6", "li"))                          // manual
 	do(e.SetStatus(at(9), "li", agent.Online))
-	do(e.Arrive(at(9), Arrival{Session: "s4", Buyer: "b4"}))                   // arrival
+	do(e.Arrive(at(9), Arrival{Session: "s4", Buyer: "b4"}))                  // arrival
 	do(e.Arrive(at(9), Arrival{Session: "s5", Buyer: "b5", Exclusive: "li"})) // exclusive
-	all = append(all, e.Advance(at(40))...)                                    // agent-idle and buyer-idle closes
+	all = append(all, e.Advance(at(40))...)                                   // agent-idle and buyer-idle closes
 	night := func(h, m int) time.Time { return time.Date(2026, 11, 12, h, m, 0, 0, cst) }
 	do(e.Arrive(night(0, 10), Arrival{Session: "bot1", Buyer: "b9"})) // bot
 	do(e.Message(night(0, 10), Message{Session: "bot1", From: FromBot}))
