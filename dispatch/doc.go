@@ -109,37 +109,76 @@
 // assignment, transfer, Start and no-queue mode may). [Engine.Verify]
 // checks all of this; the package's tests call it after every step.
 //
+// # Operations as data
+//
+// Every state-changing call is also a value, [Op], and [Engine.Apply]
+// runs it through the same code as the typed method it stands for (the
+// typed methods are Apply). An Op has a stable wire format (MarshalJSON,
+// pinned by golden files; see WireVersion), so a host logs each op with
+// its time, and replays the log on the shop's last snapshot after a
+// crash or a move: the same ops at the same times give the same events,
+// numbered the same ([Event.Seq], gap-free per shop, across snapshots),
+// and the same state, byte for byte. A rejected op moves the clock and
+// fires due timers before it is checked, so it is logged and replayed like
+// any other (see Engine.Apply for the rule, and Policy.MaxClockStep for
+// the one refusal that changes nothing at all). The policy itself is
+// changed by an op, [Engine.SetPolicy].
+//
 // # Errors
 //
 // Bad input returns an error wrapping one of the package's sentinel errors
-// (ErrUnknownSession, ErrAgentOffline, …), never a panic, and leaves the
-// engine unchanged.
+// (ErrUnknownSession, ErrAgentOffline, …), never a panic. Each sentinel
+// belongs to one class, [ErrNotFound], [ErrConflict] or [ErrInvalid], so
+// a transport maps every error in three lines (404, 409, 400); the
+// sentinels of package agent and policy that the engine passes on are
+// matched too (errors.Is(err, agent.ErrUnknownAgent)).
+//
+// # Observers
+//
+// An [Observer] registered with [WithObserver] sees every event of every
+// op, in order, before the op returns (under the Shop's mutex, for a
+// Shop): metrics.Recorder is one. An observer that implements
+// encoding.BinaryMarshaler and BinaryUnmarshaler travels inside the
+// engine's snapshot, so the engine and its observers are always saved at
+// the same point of the event stream.
+//
+// # Running in a service
+//
+// A host keeps one [Shops] registry. Each shop's ops go through
+// [Shop.Apply] (or the typed methods, which are Apply), which appends the
+// op to the registry's [Journal] under the shop's mutex and then applies
+// it, so the journal's order is the shop's order; the observers run under
+// the same mutex, and the events come back with their Seq for the
+// subscribers, who drop duplicates after a crash. One timer serves every
+// shop: sleep until [Shops.NextDeadline], then call [Shops.AdvanceDue].
+// To move a shop, [Shop.Detach] snapshots and closes it in one step
+// (later calls on it return ErrShopClosed), and [RestoreShop] and
+// [Shops.Adopt] take it on elsewhere.
 //
 // # Concurrency
 //
 // An Engine is not safe for concurrent use. Shops are independent: [Shop]
-// wraps one engine with its own mutex (and returns copies of the events,
-// running no host code under the lock), and [Shops] holds many of them in
-// a sync.Map, so finding a shop takes no lock and different shops never
-// wait for each other.
+// wraps one engine with its own mutex (and returns copies of the events;
+// only the shop's journal and observers run under the lock), and [Shops]
+// holds many of them in a sync.Map, so finding a shop takes no lock and
+// different shops never wait for each other (the registry's deadline heap
+// has a mutex of its own, taken only when a shop's earliest deadline moves
+// earlier).
 //
 // # Snapshots
 //
 // [Engine.Snapshot] writes the engine's whole state: a header line
-// ("kefu-snapshot", the format version, a CRC-32 of the body) and a JSON
-// body with only what cannot be derived — agents with statuses, the status
-// to restore at login, capacities, groups and idle times; open sessions
-// with their place, sequence, arrival and lifecycle; histories; recent
-// contacts; round-robin cursors; prompt cool-downs; the team level; timer
-// events a rejected call has not delivered yet. [Restore] rebuilds loads,
-// indexes, pools and timers from it and runs [Engine.Verify]; any
-// truncated, altered or inconsistent input returns ErrCorruptSnapshot (or
-// ErrSnapshotVersion) and no engine. The policy is configuration, not
-// state: the host passes it to Restore again.
-//
-// Because the engine is deterministic, a host makes a shop durable with a
-// snapshot now and then plus a log of the operations it applied since:
-// restore the snapshot, replay the log, and the engine is where it was,
-// having returned the same events. To move a shop to another process,
-// snapshot it, [RestoreShop] there and [Shops.Adopt] it.
+// ([Frame]: "kefu-snapshot", the format version, a CRC-32 of the body) and
+// a JSON body with only what cannot be derived — the policy; agents with
+// statuses, the status to restore at login, capacities, groups and idle
+// times; open sessions with their place, sequence, arrival and lifecycle;
+// histories; recent contacts; round-robin cursors; prompt cool-downs; the
+// team level; the number of the latest event; timer events a rejected
+// call has not delivered yet; and the observers' states. Times keep their
+// UTC offsets to the second. [Restore] rebuilds loads, indexes, pools and
+// timers from it and runs [Engine.Verify]; any truncated, altered or
+// inconsistent input returns ErrCorruptSnapshot (or ErrSnapshotVersion)
+// and no engine; a policy other than the snapshot's returns
+// ErrPolicyMismatch ([SnapshotPolicy] reads it). Version 1 snapshots,
+// which had no policy inside, still restore.
 package dispatch

@@ -206,6 +206,7 @@ type Engine struct {
 	out       []Event
 	carry     bool   // out holds timer events of a rejected operation
 	evSeq     uint64 // the Seq of the latest event (Event.Seq)
+	ops       uint64 // ops applied (Ops)
 	observers []observer
 
 	// Recycled sessions, so that the dispatch path does not allocate in

@@ -150,6 +150,7 @@ func (op Op) String() string {
 func (e *Engine) Apply(now time.Time, op Op) ([]Event, error) { return e.apply(now, &op) }
 
 func (e *Engine) apply(now time.Time, op *Op) ([]Event, error) {
+	e.ops++
 	if err := e.checkStep(now, op.Kind); err != nil {
 		return nil, err
 	}
@@ -207,6 +208,12 @@ func (e *Engine) apply(now time.Time, op *Op) ([]Event, error) {
 	}
 	return e.out, nil
 }
+
+// Ops returns the number of ops the engine has applied, accepted or
+// rejected (every call of Apply, which every typed method is), counted
+// across Snapshot and Restore. A host that numbers a shop's logged ops
+// from 1 replays, after a Restore, exactly those numbered above Ops().
+func (e *Engine) Ops() uint64 { return e.ops }
 
 // checkStep is the MaxClockStep guard: it runs before anything else, so a
 // refused op changes nothing, not even the clock.

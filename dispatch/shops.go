@@ -111,7 +111,7 @@ func (s *Shop) ApplyTo(dst []Event, now time.Time, op Op) ([]Event, error) {
 		return dst, ErrShopClosed
 	}
 	if s.journal != nil {
-		if err := s.journal.Append(s.id, now, op); err != nil {
+		if err := s.journal.Append(s.id, s.e.ops+1, now, op); err != nil {
 			return dst, fmt.Errorf("dispatch: journal of shop %q: %w", s.id, err)
 		}
 	}
@@ -126,11 +126,13 @@ func (s *Shop) ApplyTo(dst []Event, now time.Time, op Op) ([]Event, error) {
 // Append under the shop's mutex before it applies each op (Shop.Apply and
 // every typed method, and the Advance of Shops.AdvanceDue), so the
 // journal holds every op, accepted or rejected, in the order applied, and
-// replaying it on the shop's last snapshot (Restore, then Apply of each
-// op after the snapshot) rebuilds the shop exactly. Append must not call
-// the shop. Shop.Exec runs a function, not an op, and bypasses it.
+// replaying it on the shop's last snapshot rebuilds the shop exactly:
+// Restore, then Apply each op numbered above the restored Engine.Ops().
+// n is the op's number in the shop, from 1 (Engine.Ops() once it is
+// applied). Append must not call the shop. Shop.Exec runs a function, not
+// an op, and bypasses the journal.
 type Journal interface {
-	Append(shop string, at time.Time, op Op) error
+	Append(shop string, n uint64, at time.Time, op Op) error
 }
 
 // Exec runs op, one engine operation, under the shop's mutex and appends
@@ -475,7 +477,7 @@ func (r *Shops) AdvanceDue(now time.Time, f func(id string, evs []Event)) int {
 			continue
 		}
 		if s.journal != nil {
-			if err := s.journal.Append(s.id, now, Op{Kind: OpAdvance}); err != nil {
+			if err := s.journal.Append(s.id, s.e.ops+1, now, Op{Kind: OpAdvance}); err != nil {
 				s.mu.Unlock()
 				r.note(x.at, s) // still due: tried again at the next AdvanceDue
 				return n

@@ -46,6 +46,7 @@ type snapshot struct {
 	Now      stime          `json:"now"`
 	Seq      uint64         `json:"seq"`
 	EventSeq uint64         `json:"eventSeq,omitempty"` // v2: the latest Event.Seq
+	Ops      uint64         `json:"ops,omitempty"`      // v2: ops applied
 	Policy   *policy.Policy `json:"policy,omitempty"`   // v2
 	Level    uint8          `json:"level"`
 	Agents   []snapAgent    `json:"agents"`
@@ -171,7 +172,7 @@ func (t *stime) UnmarshalJSON(b []byte) error {
 // its name. Cost O(n + w).
 func (e *Engine) Snapshot() ([]byte, error) {
 	pol := e.pol
-	s := snapshot{Now: stime(e.now), Seq: e.seq, EventSeq: e.evSeq, Policy: &pol, Level: uint8(e.level),
+	s := snapshot{Now: stime(e.now), Seq: e.seq, EventSeq: e.evSeq, Ops: e.ops, Policy: &pol, Level: uint8(e.level),
 		Cursors: map[string]string{}}
 	if len(e.recent.by) > 0 {
 		s.Recent, s.RecentAt = map[string]string{}, map[string]stime{}
@@ -427,7 +428,7 @@ func (e *Engine) load(s *snapshot) error {
 	if _, err := stamp(now); err != nil {
 		return fmt.Errorf("clock: %v", err)
 	}
-	e.now, e.loc, e.seq, e.level = now, now.Location(), s.Seq, policy.TeamLevel(s.Level)
+	e.now, e.loc, e.seq, e.level, e.ops = now, now.Location(), s.Seq, policy.TeamLevel(s.Level), s.Ops
 	for _, sa := range s.Agents {
 		c, err := parseCapacity(sa.Capacity)
 		if err != nil {
