@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -99,4 +100,27 @@ func ExampleTaobao() {
 	// Output:
 	// <nil> true
 	// policy: invalid Crowds: more than 10 priority crowds: 11
+}
+
+// A policy is data: it encodes to stable JSON (see "Encoding" in the
+// package doc) and decodes, validated, to an Equal policy.
+func ExamplePolicy_MarshalJSON() {
+	p := policy.Kuaishou()
+	p.BotWindows = []policy.Window{{Start: 19 * time.Hour, End: 23 * time.Hour, Share: 0.6}} // B2
+	b, err := json.Marshal(p)
+	fmt.Println(string(b), err)
+
+	var q policy.Policy
+	err = json.Unmarshal(b, &q)
+	fmt.Println(err, q.Equal(p), q.Location, q.BotWindows[0].End)
+
+	err = json.Unmarshal([]byte(`{"strategy":"fastest"}`), &q)
+	fmt.Println(err)
+	err = json.Unmarshal([]byte(`{"offlineValidity":"-1h"}`), &q)
+	fmt.Println(err, errors.Is(err, policy.ErrInvalid))
+	// Output:
+	// {"capacity":{"min":1,"max":500},"buyerIdleClose":"20m0s","offlineBatch":20,"location":"CST","zoneOffset":28800,"botWindows":[{"start":"19h0m0s","end":"23h0m0s","share":0.6}]} <nil>
+	// <nil> true CST 23h0m0s
+	// policy: invalid Strategy: unknown name "fastest"
+	// policy: invalid OfflineValidity: negative duration -1h0m0s true
 }
