@@ -252,7 +252,10 @@ func (w *policyJSON) policy() (Policy, error) {
 	for i, win := range w.BotWindows {
 		f := fmt.Sprintf("BotWindows[%d]", i)
 		v := Window{Share: win.Share}
-		if err := errors.Join(durationValue(&v.Start, win.Start, f+".Start"), durationValue(&v.End, win.End, f+".End")); err != nil {
+		if err := durationValue(&v.Start, win.Start, f+".Start"); err != nil {
+			return Policy{}, err
+		}
+		if err := durationValue(&v.End, win.End, f+".End"); err != nil {
 			return Policy{}, err
 		}
 		p.BotWindows = append(p.BotWindows, v)
