@@ -3,8 +3,8 @@ package dispatch
 import (
 	"bytes"
 	"errors"
-	"regexp"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"

@@ -149,7 +149,7 @@ func TestReplay_SnapshotRestoreReplayIsExact(t *testing.T) {
 					require.NoError(t, err)
 					if string(b) != want {
 						t.Fatalf("seed %d, restored at step %d: snapshot at step %d differs:\n%s\nwant\n%s", seed, cut, i,
-							firstDiff(string(b), want), firstDiff(want, string(b)))
+							firstDiff(stateOf(b), stateOf([]byte(want))), firstDiff(stateOf([]byte(want)), stateOf(b)))
 					}
 				}
 				total++

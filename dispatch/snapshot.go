@@ -174,11 +174,17 @@ func (e *Engine) Snapshot() ([]byte, error) {
 	pol := e.pol
 	s := snapshot{Now: stime(e.now), Seq: e.seq, EventSeq: e.evSeq, Ops: e.ops, Policy: &pol, Level: uint8(e.level),
 		Cursors: map[string]string{}}
-	if len(e.recent.by) > 0 {
-		s.Recent, s.RecentAt = map[string]string{}, map[string]stime{}
-		for x := range e.recent.all {
-			s.Recent[x.buyer], s.RecentAt[x.buyer] = x.agent, stime(e.time(x.at))
+	for x := range e.recent.all {
+		// Contacts expired by now are forgotten lazily (at the next
+		// assignment); a snapshot leaves them out, as Restore would drop
+		// them: the bytes depend on the state, not on when it was swept.
+		if ns(e.now)-x.at >= e.recent.ttl {
+			continue
 		}
+		if s.Recent == nil {
+			s.Recent, s.RecentAt = map[string]string{}, map[string]stime{}
+		}
+		s.Recent[x.buyer], s.RecentAt[x.buyer] = x.agent, stime(e.time(x.at))
 	}
 	for a := range e.roster.All() {
 		sa := snapAgent{ID: a.ID(), Group: a.Group(), Status: uint8(a.Status()), Resume: uint8(a.Resume()),
