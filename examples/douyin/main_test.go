@@ -26,10 +26,10 @@ func TestCapacityBounds(t *testing.T) { // C3
 		"warning for 小美 (mei): max reception is too low; buyers may be unable to reach an agent (客服接待人数过低,可能会导致用户无法进入)",
 	}, block(t, out, "logs in with max reception 4"))
 	assert.Empty(t, block(t, out, "logs in with max reception 20"), "5 or more: no warning")
-	assert.Equal(t, []string{`rejected: set capacity of "jie": agent: capacity out of range: 201 not in 1..200`},
+	assert.Equal(t, []string{`rejected: set capacity of "jie": dispatch: capacity out of range: 201 not in 1..200`},
 		block(t, out, "tries max reception 201"))
 	assert.Equal(t, []string{
-		`rejected: set capacity of "jie": agent: capacity mode not allowed: unlimited`,
+		`rejected: set capacity of "jie": dispatch: capacity mode not allowed: unlimited`,
 		"not clamped: 小杰 (jie) keeps max reception 20",
 	}, block(t, out, "tries no limit at all"))
 }

@@ -28,7 +28,7 @@ func TestKuaishouPresetWithOneOverride(t *testing.T) { // C2, L2, O5
 
 func TestCapacityOutOfRangeIsRejected(t *testing.T) { // C2
 	assert.Equal(t, []string{
-		`rejected: set capacity of "li": agent: capacity out of range: 501 not in 1..500`,
+		`rejected: set capacity of "li": dispatch: capacity out of range: 501 not in 1..500`,
 		`not clamped: 小李 (li) keeps max reception 2`,
 	}, block(t, output(t), "tries max reception 501"))
 }
