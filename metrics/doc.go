@@ -38,12 +38,28 @@
 //	fmt.Print(rec.Dashboard(now))      // panel, reply rates, hourly report
 //	rec.Forget(today.AddDays(-62))     // bound memory
 //
-// To survive a restart, persist the recorder with its engine: snapshot
-// both at the same point of the event stream (after feeding the recorder
-// every event of the engine's last call, before the next call), store
-// the two together, and restore both with the same configuration. A
-// recorder snapshotted earlier or later than its engine would count the
-// events in between twice or never:
+// Or let the engine feed it: a Recorder is a dispatch.Observer. Register
+// it when creating the engine and do not Feed it as well (every event
+// would count twice); call rec.Advance(now) after the engine's Advance
+// as above. The engine's snapshot then holds the recorder's state
+// ([Recorder.MarshalBinary]), and dispatch.Restore loads it into a new
+// recorder made with the same time zone and options
+// ([Recorder.UnmarshalBinary]), so the two are saved and restored at the
+// same point of the event stream by construction:
+//
+//	rec, err := metrics.New(loc)
+//	eng, err := dispatch.New(pol, dispatch.WithObserver("metrics", rec))
+//	...
+//	data, err := eng.Snapshot() // the engine and rec
+//	fresh, err := metrics.New(loc)
+//	eng, err = dispatch.Restore(pol, data, dispatch.WithObserver("metrics", fresh))
+//
+// A recorder fed by hand survives a restart the same way if it is
+// persisted with its engine: snapshot both at the same point of the event
+// stream (after feeding the recorder every event of the engine's last
+// call, before the next call), store the two together, and restore both
+// with the same configuration. A recorder snapshotted earlier or later
+// than its engine would count the events in between twice or never:
 //
 //	engData, err := eng.Snapshot()
 //	recData, err := rec.Snapshot()

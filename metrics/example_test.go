@@ -262,3 +262,64 @@ func ExampleRestore() {
 	// kefu-metrics-snapshot 1
 	// open: 2 wang: 100.0% (2/2)
 }
+
+// The recorder as the engine's observer (dispatch.WithObserver): the
+// engine feeds it every event, and its state travels inside the engine's
+// snapshot, so the two are always saved at the same point of the event
+// stream. A restart in the middle of the run: the restored recorder (a
+// new one, loaded by dispatch.Restore) counts the rest of the run exactly
+// as the recorder that never stopped.
+func ExampleRecorder_observer() {
+	china := time.FixedZone("CST", 8*3600)
+	t0 := time.Date(2026, 11, 11, 9, 0, 0, 0, china)
+	m := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	pol := policy.Policy{Capacity: agent.KuaishouBounds()}
+	reply := func(s string) dispatch.Message {
+		return dispatch.Message{Session: s, From: dispatch.FromAgent, Agent: "wang"}
+	}
+
+	rec, _ := metrics.New(china)
+	eng, _ := dispatch.New(pol, dispatch.WithObserver("metrics", rec))
+	eng.AddAgent(m(0), "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.Arrive(m(0), dispatch.Arrival{Session: "s1", Buyer: "b1"}) // -> wang
+	eng.Arrive(m(1), dispatch.Arrival{Session: "s2", Buyer: "b2"}) // queued
+	eng.Message(m(2), reply("s1"))
+
+	// A restart: one snapshot holds the engine and its recorder.
+	data, err := eng.Snapshot()
+	if err != nil {
+		fmt.Println(err)
+	}
+	fresh, _ := metrics.New(china) // the same time zone and options
+	restored, err := dispatch.Restore(pol, data, dispatch.WithObserver("metrics", fresh))
+	if err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println("restored, open:", fresh.Open())
+
+	// The rest of the run, on the original and on the restored pair.
+	for _, e := range []*dispatch.Engine{eng, restored} {
+		e.Close(m(6), "s1") // s2 -> wang, 5 minutes after it asked
+		e.Message(m(7), reply("s2"))
+		e.Arrive(m(8), dispatch.Arrival{Session: "s3", Buyer: "b3"}) // never answered
+		e.Advance(m(20))
+	}
+	rec.Advance(m(20)) // the window of s3 ran out with no event
+	fresh.Advance(m(20))
+
+	today := fresh.DateOf(t0)
+	fmt.Print(fresh.Replies(today, today))
+	fmt.Print(fresh.Hourly(today))
+	fmt.Println("as the original:", fresh.Replies(today, today).String() == rec.Replies(today, today).String() &&
+		fresh.Hourly(today).String() == rec.Hourly(today).String())
+	// Output:
+	// restored, open: 2
+	// replies 2026-11-11 (window 3m0s, hours all): shop reply 33.3% (1/3), first response 4m0s, response 4m0s
+	// agent   3-min reply  response  first responses  received
+	//  wang  100.0% (2/2)     1m30s                2         2
+	// hourly report 2026-11-11
+	//  hour  consult  human  bot  queued  left  max queue  3-min reply  first response
+	//    09        3      2    0       2     0          1  33.3% (1/3)            4m0s
+	// total        3      2    0       2     0          1  33.3% (1/3)            4m0s
+	// as the original: true
+}

@@ -80,6 +80,11 @@ func New(loc *time.Location, opts ...Option) (*Recorder, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
+	return newRecorder(loc, cfg), nil
+}
+
+// newRecorder returns an empty recorder with a checked configuration.
+func newRecorder(loc *time.Location, cfg config) *Recorder {
 	return &Recorder{
 		loc:      loc,
 		cfg:      cfg,
@@ -87,7 +92,7 @@ func New(loc *time.Location, opts ...Option) (*Recorder, error) {
 		agents:   make(map[string]*agentState),
 		days:     make(map[Date]*day),
 		sink:     newDay(Date{}),
-	}, nil
+	}
 }
 
 // Location returns the shop's time zone.
@@ -275,6 +280,11 @@ func (a *agentState) stats(d *day) *agentDay {
 	a.cday, a.cstats = d, s
 	return s
 }
+
+// A Recorder is an observer of its engine (dispatch.WithObserver): the
+// engine feeds it every event of every op, and saves and restores it with
+// its own snapshot ([Recorder.MarshalBinary], [Recorder.UnmarshalBinary]).
+var _ dispatch.Observer = (*Recorder)(nil)
 
 // Feed observes each event in order.
 func (r *Recorder) Feed(evs []dispatch.Event) {

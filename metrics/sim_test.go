@@ -45,25 +45,62 @@ type sim struct {
 	open []string // open sessions, in arrival order
 	pos  map[string]int
 	next int
+
+	observed bool // rec is the engine's observer: the engine feeds it
+	pol      policy.Policy
+	opts     []metrics.Option
 }
 
 func newSim(t *testing.T, seed uint64, p policy.Policy, opts ...metrics.Option) *sim {
-	eng, err := dispatch.New(p)
-	require.NoError(t, err)
+	return startSim(t, seed, p, false, opts)
+}
+
+// newObservedSim is newSim with the recorder registered as the engine's
+// observer (dispatch.WithObserver) instead of fed by the sim.
+func newObservedSim(t *testing.T, seed uint64, p policy.Policy, opts ...metrics.Option) *sim {
+	return startSim(t, seed, p, true, opts)
+}
+
+func startSim(t *testing.T, seed uint64, p policy.Policy, observed bool, opts []metrics.Option) *sim {
 	rec, err := metrics.New(cst, opts...)
 	require.NoError(t, err)
-	s := &sim{t: t, rnd: rand.New(rand.NewPCG(seed, 2026)), eng: eng, rec: rec, pos: map[string]int{}}
+	var eng *dispatch.Engine
+	if observed {
+		eng, err = dispatch.New(p, dispatch.WithObserver("metrics", rec))
+	} else {
+		eng, err = dispatch.New(p)
+	}
+	require.NoError(t, err)
+	s := &sim{t: t, rnd: rand.New(rand.NewPCG(seed, 2026)), eng: eng, rec: rec, pos: map[string]int{},
+		observed: observed, pol: p, opts: opts}
 	for _, sh := range shifts {
 		s.do(eng.AddAgent(at("00:00:00"), sh.id, dispatch.AgentConfig{Capacity: agent.Limit(sh.cap), Status: agent.Offline}))
 	}
 	return s
 }
 
+// restart snapshots the engine of an observed sim, with its recorder in
+// it, and goes on with the engine restored from those bytes and a new
+// recorder that dispatch.Restore loads.
+func (s *sim) restart() {
+	s.t.Helper()
+	require.True(s.t, s.observed)
+	data, err := s.eng.Snapshot()
+	require.NoError(s.t, err)
+	rec, err := metrics.New(cst, s.opts...)
+	require.NoError(s.t, err)
+	eng, err := dispatch.Restore(s.pol, data, dispatch.WithObserver("metrics", rec))
+	require.NoError(s.t, err)
+	s.eng, s.rec = eng, rec
+}
+
 // do feeds the events of one engine call to the recorder and the log.
 func (s *sim) do(evs []dispatch.Event, err error) {
 	s.t.Helper()
 	require.NoError(s.t, err)
-	s.rec.Feed(evs)
+	if !s.observed {
+		s.rec.Feed(evs)
+	}
 	for _, r := range s.twin {
 		r.Feed(evs)
 	}

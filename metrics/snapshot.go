@@ -3,6 +3,7 @@ package metrics
 import (
 	"bytes"
 	"cmp"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -310,29 +311,75 @@ func Restore(loc *time.Location, data []byte, opts ...Option) (*Recorder, error)
 	if err != nil {
 		return nil, err
 	}
+	if err := r.restore(data); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// restore loads a snapshot into r, a recorder as New returns it; on error
+// r is half-built and must be dropped.
+func (r *Recorder) restore(data []byte) error {
 	body, err := snapshotBody(data)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var s *snapshot
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&s); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
+		return fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the body", ErrCorruptSnapshot)
+		return fmt.Errorf("%w: data after the body", ErrCorruptSnapshot)
 	}
 	if s == nil {
-		return nil, fmt.Errorf("%w: null body", ErrCorruptSnapshot)
+		return fmt.Errorf("%w: null body", ErrCorruptSnapshot)
 	}
 	if err := r.load(s); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
+		return fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
 	}
 	if err := r.verify(); err != nil {
-		return nil, fmt.Errorf("%w: restored state is inconsistent: %v", ErrCorruptSnapshot, err)
+		return fmt.Errorf("%w: restored state is inconsistent: %v", ErrCorruptSnapshot, err)
 	}
-	return r, nil
+	return nil
+}
+
+// The engine saves and restores a Recorder registered with
+// dispatch.WithObserver through these two.
+var (
+	_ encoding.BinaryMarshaler   = (*Recorder)(nil)
+	_ encoding.BinaryUnmarshaler = (*Recorder)(nil)
+)
+
+// MarshalBinary returns the recorder's snapshot, the same bytes as
+// [Recorder.Snapshot]. With [Recorder.UnmarshalBinary] it lets a recorder
+// registered with dispatch.WithObserver travel inside its engine's
+// snapshot (Engine.Snapshot, dispatch.Restore), taken at the same point
+// of the event stream by construction.
+func (r *Recorder) MarshalBinary() ([]byte, error) { return r.Snapshot() }
+
+// UnmarshalBinary loads a snapshot taken by [Recorder.Snapshot] (or
+// MarshalBinary) into r, which must come from [New] with the shop's time
+// zone and the options the snapshot's recorder had, as for [Restore]:
+// r's whole state is replaced, its time zone and options are kept. On
+// error r is unchanged; the errors are Restore's ([ErrCorruptSnapshot],
+// [ErrSnapshotVersion]), and [ErrNilLocation] for a zero Recorder.
+//
+// dispatch.Restore calls it for a recorder given with dispatch.WithObserver:
+//
+//	fresh, err := metrics.New(loc, opts...)
+//	eng, err := dispatch.Restore(pol, data, dispatch.WithObserver("metrics", fresh))
+func (r *Recorder) UnmarshalBinary(data []byte) error {
+	if r.loc == nil {
+		return fmt.Errorf("%w: a Recorder not made by New", ErrNilLocation)
+	}
+	c := newRecorder(r.loc, r.cfg)
+	if err := c.restore(data); err != nil {
+		return err
+	}
+	*r = *c
+	return nil
 }
 
 // snapshotBody checks the header line and the checksum.
