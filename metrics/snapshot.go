@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"time"
+
+	"github.com/kefu-dev/kefu/dispatch"
 )
 
 // SnapshotVersion is the format version [Recorder.Snapshot] writes.
@@ -143,7 +145,9 @@ type snapWarning struct {
 var placeNames = [...]string{"", "bot", "queue", "offline", "agent"}
 
 // Snapshot returns the recorder's whole state as bytes: a header line
-// with the format version and a CRC-32 of the body, then the body (JSON):
+// with the format version and a CRC-32 of the body, then the body (JSON;
+// kefu's one framing of persisted state, dispatch.Frame, with the magic
+// "kefu-metrics-snapshot"):
 // the clock, the open sessions with their running reply windows, the
 // agents' live counts, the pool lengths and every kept day (hourly rows,
 // per-agent stats, ratings, warnings). The time zone and the options are
@@ -233,8 +237,7 @@ func (r *Recorder) Snapshot() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("metrics: snapshot: %w", err)
 	}
-	head := fmt.Sprintf("%s %d %08x\n", snapshotMagic, SnapshotVersion, crc32.ChecksumIEEE(body))
-	return append([]byte(head), body...), nil
+	return dispatch.Frame(snapshotMagic, SnapshotVersion, body), nil
 }
 
 // live reports whether a pending sample still counts: its session is
@@ -382,28 +385,52 @@ func (r *Recorder) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// snapshotBody checks the header line and the checksum.
+// snapshotBody checks the frame (dispatch.Unframe: the header line and
+// the checksum) and the version, and that the header is written as
+// dispatch.Frame writes it, so that one state has one byte string. A
+// header of another version is ErrSnapshotVersion even if the checksum
+// fails: another format may checksum otherwise.
 func snapshotBody(data []byte) ([]byte, error) {
-	line, body, ok := bytes.Cut(data, []byte("\n"))
-	if !ok {
-		return nil, fmt.Errorf("%w: no header line", ErrCorruptSnapshot)
+	version, body, err := dispatch.Unframe(snapshotMagic, data)
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	if version != SnapshotVersion && (version != 0 || err == nil || versionZero(line)) {
+		return nil, fmt.Errorf("%w: version %d, this library reads %d", ErrSnapshotVersion, version, SnapshotVersion)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
+	}
+	if !canonicalHeader(line, version) {
+		return nil, fmt.Errorf("%w: bad header %q", ErrCorruptSnapshot, truncate(line))
+	}
+	return body, nil
+}
+
+// versionZero reports whether line is a header of version 0, whose
+// checksum failed: Unframe returns version 0 for a line that is no header
+// too. (Only the error's class depends on it.)
+func versionZero(line []byte) bool {
 	var magic string
 	var version int
 	var sum uint32
-	if n, err := fmt.Sscanf(string(line), "%s %d %x", &magic, &version, &sum); err != nil || n != 3 || magic != snapshotMagic {
-		return nil, fmt.Errorf("%w: bad header %q", ErrCorruptSnapshot, truncate(line))
+	n, err := fmt.Sscanf(string(line), "%s %d %x", &magic, &version, &sum)
+	return err == nil && n == 3 && magic == snapshotMagic && version == 0
+}
+
+// canonicalHeader reports whether line (without its newline) is
+// "<magic> <version> <8 lowercase hex digits>", as dispatch.Frame writes
+// it: Unframe also takes other spellings of the same numbers.
+func canonicalHeader(line []byte, version int) bool {
+	prefix := snapshotMagic + " " + strconv.Itoa(version) + " "
+	sum, ok := bytes.CutPrefix(line, []byte(prefix))
+	if !ok || len(sum) != 8 {
+		return false
 	}
-	if version != SnapshotVersion {
-		return nil, fmt.Errorf("%w: version %d, this library reads %d", ErrSnapshotVersion, version, SnapshotVersion)
+	for _, c := range sum {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
 	}
-	if string(line) != fmt.Sprintf("%s %d %08x", snapshotMagic, version, sum) {
-		return nil, fmt.Errorf("%w: bad header %q", ErrCorruptSnapshot, truncate(line))
-	}
-	if got := crc32.ChecksumIEEE(body); got != sum {
-		return nil, fmt.Errorf("%w: checksum %08x, header says %08x (truncated or altered)", ErrCorruptSnapshot, got, sum)
-	}
-	return body, nil
+	return true
 }
 
 func truncate(b []byte) string {
