@@ -11,7 +11,10 @@ type classed struct {
 	class error
 }
 
+// Error returns the text, "metrics: …".
 func (e *classed) Error() string { return e.msg }
+
+// Unwrap returns the class, for errors.Is.
 func (e *classed) Unwrap() error { return e.class }
 
 func newError(class error, msg string) error { return &classed{msg: msg, class: class} }
