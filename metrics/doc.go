@@ -180,8 +180,12 @@
 // list, and the running reply windows in a ring buffer (their deadlines
 // come in time order). Per-session state is dropped when a session closes,
 // leaves or expires, so it is bounded by the open sessions. Day buckets
-// (24 hourly rows, per-agent stats, ratings, warnings) stay until
-// [Recorder.Forget]. Reports cost O(days × agents) or O(ratings); none is
+// (24 hourly rows, per-agent stats, ratings, warnings) exist only for
+// days with data and stay until [Recorder.Forget]. Buyers waiting through
+// days with no event give those days no bucket: the queue length carried
+// through them (M5's max queue) is one span per run of such days,
+// whatever its length, so a time far ahead (a host's bad clock) costs no
+// more than a near one. Reports cost O(days × agents) or O(ratings); none is
 // on the dispatch path. Event times are kept as integer nanoseconds. In
 // the package's benchmarks (100 agents; an arrive, a reply and a close per
 // op) the recorder costs under 100 ns per event, 15–20% of the engine's

@@ -33,3 +33,6 @@ func MutateForTest(r *Recorder, what string) {
 		panic("MutateForTest: " + what)
 	}
 }
+
+// DaysForTest returns the number of day buckets the recorder keeps.
+func DaysForTest(r *Recorder) int { return len(r.days) }

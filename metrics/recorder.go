@@ -43,6 +43,9 @@ type Recorder struct {
 
 	queueLen, offlineLen, botLen int
 	qEnd                         instant // end of the hour whose MaxQueue saw queueLen
+	// carried is the max queue (M5) of the hours of days that have no
+	// bucket: the queue waited through them with no event (see carry).
+	carried spans
 }
 
 // instant is a time as Unix nanoseconds: the recorder's arithmetic on
@@ -200,6 +203,15 @@ func (r *Recorder) locate(t instant) (*day, int, instant) {
 	if t >= r.cStart && t < r.cEnd {
 		return r.cDay, r.cHour, r.cEnd
 	}
+	date, h, start, end := r.hourAt(t)
+	d := r.dayAt(date, true)
+	r.cStart, r.cEnd, r.cDay, r.cHour = start, end, d, h
+	return d, h, end
+}
+
+// hourAt returns the local date and hour of t, and the bounds [start,
+// end) of that hour.
+func (r *Recorder) hourAt(t instant) (date Date, hour int, start, end instant) {
 	lt := r.timeOf(t)
 	y, m, dd := lt.Date()
 	h := lt.Hour()
@@ -209,7 +221,7 @@ func (r *Recorder) locate(t instant) (*day, int, instant) {
 	// picks one side of a repeated one.)
 	into := time.Duration(lt.Minute())*time.Minute + time.Duration(lt.Second())*time.Second +
 		time.Duration(lt.Nanosecond())
-	start, end := t-instant(into), t-instant(into)+instant(time.Hour)
+	start, end = t-instant(into), t-instant(into)+instant(time.Hour)
 	if zs, ze := lt.ZoneBounds(); !zs.IsZero() || !ze.IsZero() {
 		if d := zs.Sub(lt); !zs.IsZero() && d > -into {
 			start = t + instant(d)
@@ -224,9 +236,7 @@ func (r *Recorder) locate(t instant) (*day, int, instant) {
 	if end <= t { // wrapped: the hour ends after 2262
 		end = math.MaxInt64
 	}
-	d := r.dayAt(Date{y, m, dd}, true)
-	r.cStart, r.cEnd, r.cDay, r.cHour = start, end, d, h
-	return d, h, end
+	return Date{y, m, dd}, h, start, end
 }
 
 // dayAt returns the bucket of date d, creating it if create is set; nil
@@ -358,13 +368,8 @@ func (r *Recorder) advance(at instant, t time.Time) {
 		r.now, r.nowN = t, at
 	}
 	r.expire(at)
-	for r.queueLen > 0 && at >= r.qEnd {
-		d, h, end := r.locate(r.qEnd)
-		r.seeQueue(d, h)
-		if end <= r.qEnd { // the end of time (2262)
-			break
-		}
-		r.qEnd = end
+	if r.queueLen > 0 && at >= r.qEnd {
+		r.carry(at)
 	}
 }
 
@@ -758,6 +763,7 @@ func (r *Recorder) Forget(before Date) {
 			delete(r.days, d)
 		}
 	}
+	r.carried.forget(r.dayStart(before))
 	r.cStart, r.cEnd, r.cDay = 0, 0, nil
 	for _, a := range r.agents {
 		a.cday, a.cstats = nil, nil

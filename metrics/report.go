@@ -58,18 +58,20 @@ type Hourly struct {
 }
 
 // Hourly returns the hourly report of day d (M5). A day with no activity
-// (or forgotten) has zero rows.
+// (or forgotten) has zero rows; one the queue waited through with no
+// event has only the max queue length. Cost O(1), plus O(log spans) for
+// the max queue of hours passed with no event on days with no other data.
 func (r *Recorder) Hourly(d Date) Hourly {
 	out := Hourly{Date: d, Hours: make([]Hour, 24), Total: Hour{Hour: -1}}
-	x := r.dayAt(d, false)
-	if x == nil {
+	if x := r.dayAt(d, false); x != nil {
+		copy(out.Hours, x.hours[:])
+		out.Total = x.total
+	} else {
 		for h := range out.Hours {
 			out.Hours[h].Hour = h
 		}
-		return out
 	}
-	copy(out.Hours, x.hours[:])
-	out.Total = x.total
+	r.carriedInto(&out, d)
 	return out
 }
 

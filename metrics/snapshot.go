@@ -40,10 +40,17 @@ type snapshot struct {
 	Offline  int           `json:"offline,omitempty"`
 	Bot      int           `json:"bot,omitempty"`
 	QEnd     *time.Time    `json:"qEnd,omitempty"`
+	Carried  []snapSpan    `json:"carried,omitempty"` // max queue through days with no bucket
 	Agents   []snapAgent   `json:"agents,omitempty"`
 	Sessions []snapSession `json:"sessions,omitempty"`
 	Pending  []snapPending `json:"pending,omitempty"` // FIFO order
 	Days     []snapDay     `json:"days,omitempty"`
+}
+
+type snapSpan struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+	N    int       `json:"n"`
 }
 
 type snapAgent struct {
@@ -149,8 +156,9 @@ var placeNames = [...]string{"", "bot", "queue", "offline", "agent"}
 // kefu's one framing of persisted state, dispatch.Frame, with the magic
 // "kefu-metrics-snapshot"):
 // the clock, the open sessions with their running reply windows, the
-// agents' live counts, the pool lengths and every kept day (hourly rows,
-// per-agent stats, ratings, warnings). The time zone and the options are
+// agents' live counts, the pool lengths, every kept day (hourly rows,
+// per-agent stats, ratings, warnings) and the max queue carried through
+// days with no data. The time zone and the options are
 // not in it: they are the host's configuration, passed again to
 // [Restore].
 //
@@ -170,6 +178,9 @@ func (r *Recorder) Snapshot() ([]byte, error) {
 	if !r.floor.IsZero() {
 		f := r.floor
 		s.Floor = &f
+	}
+	for _, x := range r.carried {
+		s.Carried = append(s.Carried, snapSpan{From: utc(x.from), To: utc(x.to), N: x.n})
 	}
 	for id, a := range r.agents {
 		s.Agents = append(s.Agents, snapAgent{ID: id, InReception: a.inReception, Unreplied: a.unreplied})
@@ -500,6 +511,14 @@ func (r *Recorder) load(s *snapshot) error {
 	if r.qEnd, err = optInst(s.QEnd); err != nil {
 		return fmt.Errorf("qEnd: %v", err)
 	}
+	for _, x := range s.Carried {
+		from, err1 := instOf(x.From)
+		to, err2 := instOf(x.To)
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("carried max queue: %v", err)
+		}
+		r.carried = append(r.carried, span{from, to, x.N})
+	}
 	for _, sa := range s.Agents {
 		if _, dup := r.agents[sa.ID]; dup {
 			return fmt.Errorf("duplicate agent %q", sa.ID)
@@ -712,6 +731,12 @@ func (r *Recorder) verify() error {
 	// hour at a time.
 	if r.queueLen > 0 && (r.now.IsZero() || r.qEnd <= r.nowN && r.qEnd != math.MaxInt64) {
 		return fmt.Errorf("queue %d: its hour carry at %v is not ahead of the clock (%v)", r.queueLen, r.timeOf(r.qEnd), r.now)
+	}
+	if what := r.carried.check(); what != "" {
+		return fmt.Errorf("carried max queue: %s", what)
+	}
+	if len(r.carried) > 0 && !r.floor.IsZero() && r.carried[0].to <= r.dayStart(r.floor) {
+		return fmt.Errorf("carried max queue: a span before the forget boundary %s", r.floor)
 	}
 	if pools[placeQueue] != r.queueLen || pools[placeOffline] != r.offlineLen || pools[placeBot] != r.botLen {
 		return fmt.Errorf("queue %d, offline %d, bot %d: the sessions say %d, %d, %d", r.queueLen, r.offlineLen, r.botLen,
