@@ -181,7 +181,9 @@
 // come in time order). Per-session state is dropped when a session closes,
 // leaves or expires, so it is bounded by the open sessions. Day buckets
 // (24 hourly rows, per-agent stats, ratings, warnings) exist only for
-// days with data and stay until [Recorder.Forget]. Buyers waiting through
+// days with data and stay until [Recorder.Forget], which also drops the
+// state of agents that hold no open session and have no stats in a kept
+// day, so agent churn does not grow the recorder. Buyers waiting through
 // days with no event give those days no bucket: the queue length carried
 // through them (M5's max queue) is one span per run of such days,
 // whatever its length, so a time far ahead (a host's bad clock) costs no

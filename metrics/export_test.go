@@ -1,6 +1,9 @@
 package metrics
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // VerifyForTest checks the recorder's state as a whole (what Restore
 // checks of a snapshot).
@@ -36,3 +39,14 @@ func MutateForTest(r *Recorder, what string) {
 
 // DaysForTest returns the number of day buckets the recorder keeps.
 func DaysForTest(r *Recorder) int { return len(r.days) }
+
+// AgentsForTest returns the ids of the agents whose state the recorder
+// keeps, sorted.
+func AgentsForTest(r *Recorder) []string {
+	ids := make([]string, 0, len(r.agents))
+	for id := range r.agents {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}

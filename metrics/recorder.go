@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"maps"
 	"math"
 	"time"
 
@@ -750,9 +751,13 @@ func (q *fifo) pop() {
 
 // Forget drops every day before the given one: its hourly report,
 // per-agent stats, ratings and warnings. Samples of open sessions that
-// started on a forgotten day are no longer counted anywhere. Call it to
-// bound memory (for example keep 62 days, for this month's and last
-// month's M4 reports).
+// started on a forgotten day are no longer counted anywhere. It also
+// drops the state of every agent that holds no open session and has no
+// stats in a kept day: nothing reports it any more, and an agent who
+// comes back starts afresh. Call it to bound memory (for example keep 62
+// days, for this month's and last month's M4 reports): what the recorder
+// keeps is then bounded by the kept days and the open sessions, however
+// many agents came and went. Cost O(days + agents × kept days).
 func (r *Recorder) Forget(before Date) {
 	if before.Before(r.floor) {
 		return
@@ -765,8 +770,27 @@ func (r *Recorder) Forget(before Date) {
 	}
 	r.carried.forget(r.dayStart(before))
 	r.cStart, r.cEnd, r.cDay = 0, 0, nil
-	for _, a := range r.agents {
+	n := len(r.agents)
+	for id, a := range r.agents {
 		a.cday, a.cstats = nil, nil
+		if a.inReception == 0 && !r.hasStats(id) {
+			delete(r.agents, id)
+		}
+	}
+	if len(r.agents) < n/2 { // a map does not shrink (nor does maps.Clone's copy)
+		m := make(map[string]*agentState, len(r.agents))
+		maps.Copy(m, r.agents)
+		r.agents = m
 	}
 	r.sink = newDay(Date{})
+}
+
+// hasStats reports whether agent id has stats in a kept day.
+func (r *Recorder) hasStats(id string) bool {
+	for _, d := range r.days {
+		if d.agents[id] != nil {
+			return true
+		}
+	}
+	return false
 }

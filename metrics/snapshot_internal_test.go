@@ -87,7 +87,8 @@ func TestSnapshot_Scene(t *testing.T) {
 	}, s.Pending, "s6's stale sample 8 (b's stint, transferred within its window) is left out")
 	assert.Equal(t, uint64(9), s.NextID)
 	assert.Equal(t, &Date{2026, time.November, 10}, s.Floor)
-	assert.Equal(t, []snapAgent{{ID: "a", InReception: 2, Unreplied: 2}, {ID: "b", InReception: 1}, {ID: "c"}}, s.Agents)
+	assert.Equal(t, []snapAgent{{ID: "a", InReception: 2, Unreplied: 2}, {ID: "b", InReception: 1}}, s.Agents,
+		"c served only on the forgotten day: Forget dropped it")
 	ids := []string{}
 	for _, ss := range s.Sessions {
 		ids = append(ids, ss.ID+":"+ss.Place)
@@ -157,7 +158,7 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		// Live counts.
 		{"agent's in reception off", func(s *snapshot) { s.Agents[0].InReception++ }},
 		{"agent's unreplied off", func(s *snapshot) { s.Agents[1].Unreplied = 1 }},
-		{"negative agent count", func(s *snapshot) { s.Agents[2].InReception = -1 }},
+		{"negative agent count", func(s *snapshot) { s.Agents = append(s.Agents, snapAgent{ID: "c", InReception: -1}) }},
 		{"queue length off", func(s *snapshot) { s.Queue = 2 }},
 		{"offline length off", func(s *snapshot) { s.Offline = 0 }},
 		{"bot count off", func(s *snapshot) { s.Bot = -1 }},
