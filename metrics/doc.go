@@ -3,7 +3,8 @@
 // in: the agent's and the shop's 3-minute reply rates, response times,
 // the good-review rate with its per-day sample rule, the monthly
 // bad-attitude rate and its compliance, the hourly report, the real-time
-// panel and the warning list (rules M1–M8 and Q5 of the project).
+// panel and the alert list (rules M1–M8 and Q5 of the project; M7 calls
+// it the warning list).
 //
 // It knows the engine only through [dispatch.Event] values, never its
 // internals. Like the engine it is a deterministic state machine: it never
@@ -34,7 +35,7 @@
 //	rec.Panel(now)                     // M6
 //	rec.Reviews(today, today)          // M1, M1a
 //	rec.Attitude(2026, time.November)  // M4
-//	rec.Warnings(today, today)         // M7; rec.Overdue(now) for open ones
+//	rec.Alerts(today, today)           // M7; rec.Overdue(now) for open ones
 //	fmt.Print(rec.Dashboard(now))      // panel, reply rates, hourly report
 //	rec.Forget(today.AddDays(-62))     // bound memory
 //
@@ -69,7 +70,7 @@
 //
 // [Recorder.Snapshot] holds the recorder's whole state (open sessions and
 // their running reply windows, live counts, the kept days' reports,
-// ratings and warnings); the time zone and options are passed again to
+// ratings and alerts); the time zone and options are passed again to
 // [Restore], which checks every value and returns [ErrCorruptSnapshot]
 // for bytes that are not a whole, consistent snapshot.
 //
@@ -156,7 +157,7 @@
 // reports "no data"; one whose ratings are all satisfied is compliant
 // with a rate of "no data".
 //
-// # Panel (M6) and warnings (M7)
+// # Panel (M6) and alerts (M7)
 //
 // The panel's live counts (in reception, unreplied, queued, offline, held
 // by the bot) are kept from the events, so they equal the engine's own
@@ -166,7 +167,9 @@
 // it transferred away (004 FAQ 4; a requeue moves it away too): the
 // session counts for the agent holding it last.
 //
-// The warning list has every disappointed rating (even one a later rating
+// The alert list (M7's warning list, 预警管理; [Alert], not to be
+// confused with dispatch.Warning, the engine's advice about a setting)
+// has every disappointed rating (even one a later rating
 // of the day replaces for M1), every reply that came after the buyer
 // waited longer than the threshold ([WithSlowReply]: first reply, later
 // replies; default the reply window), and every close with the buyer
@@ -180,7 +183,7 @@
 // list, and the running reply windows in a ring buffer (their deadlines
 // come in time order). Per-session state is dropped when a session closes,
 // leaves or expires, so it is bounded by the open sessions. Day buckets
-// (24 hourly rows, per-agent stats, ratings, warnings) exist only for
+// (24 hourly rows, per-agent stats, ratings, alerts) exist only for
 // days with data and stay until [Recorder.Forget], which also drops the
 // state of agents that hold no open session and have no stats in a kept
 // day, so agent churn does not grow the recorder. Buyers waiting through

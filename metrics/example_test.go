@@ -183,7 +183,7 @@ func ExampleRecorder_Dashboard() {
 	// total        6      6    0       1     0          1   66.7% (4/6)            2m8s
 }
 
-// Rule M7: the warning list (a slow first reply, a disappointed rating)
+// Rule M7: the alert list (a slow first reply, a disappointed rating)
 // and, for a supervisor to step in, the sessions waiting too long now.
 func ExampleRecorder_Overdue() {
 	eng, _ := dispatch.New(policy.Kuaishou())
@@ -200,7 +200,7 @@ func ExampleRecorder_Overdue() {
 		Source: metrics.Invitation, At: at(6)})
 
 	today := rec.DateOf(t0)
-	for _, w := range rec.Warnings(today, today) {
+	for _, w := range rec.Alerts(today, today) {
 		fmt.Println(w)
 	}
 	for _, w := range rec.Overdue(at(10)) {

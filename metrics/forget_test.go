@@ -75,7 +75,7 @@ func TestRecorder_ForgetDropsAgents(t *testing.T) {
 			require.Equal(t, ref.Hourly(d), rec.Hourly(d), "%s: %s", what, d)
 			require.Equal(t, ref.Replies(d, d), rec.Replies(d, d), "%s: %s", what, d)
 			require.Equal(t, ref.Reviews(d, d), rec.Reviews(d, d), "%s: %s", what, d)
-			require.Equal(t, ref.Warnings(d, d), rec.Warnings(d, d), "%s: %s", what, d)
+			require.Equal(t, ref.Alerts(d, d), rec.Alerts(d, d), "%s: %s", what, d)
 		}
 		require.Equal(t, ref.Replies(keepFrom, day0.AddDays(days)), rec.Replies(keepFrom, day0.AddDays(days)), what)
 		for _, at := range []time.Time{end, end.Add(-12 * time.Hour)} {

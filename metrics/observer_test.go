@@ -17,7 +17,7 @@ import (
 // snapshot at random points of a simulated run (across midnight, with
 // ratings and Advance calls) and restored with dispatch.Restore into a
 // new recorder: at the end, the restored pair answers every query
-// (hourly reports, reply rates, reviews, panels, warnings, attitude) as
+// (hourly reports, reply rates, reviews, panels, alerts, attitude) as
 // the pair that never stopped, and both snapshot to the same bytes.
 func TestObserver_RestoredAnywhereAnswersAsTheUninterrupted(t *testing.T) {
 	kuaishou, douyin := busyPolicies()

@@ -63,7 +63,7 @@ func WithCountedHours(h Hours) Option {
 	})
 }
 
-// WithSlowReply sets the thresholds of the warning list (M7): a session
+// WithSlowReply sets the thresholds of the alert list (M7): a session
 // whose buyer waited longer than first for the first human reply, or
 // longer than any for a later one, is listed. Both default to the reply
 // window. Each must be positive ([ErrInvalidWindow]).

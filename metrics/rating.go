@@ -17,7 +17,7 @@ const (
 	Satisfied Level = iota + 1
 	// Normal: 一般.
 	Normal
-	// Disappointed: 失望, the bad review; listed as a warning (M7).
+	// Disappointed: 失望, the bad review; listed as an alert (M7).
 	Disappointed
 )
 
@@ -167,7 +167,7 @@ func (r *Reason) UnmarshalText(b []byte) error {
 // Rating is one rating record the host passes in (M1, M4): a buyer rated
 // an agent, or the shop's bot, after a session.
 type Rating struct {
-	// Session is the rated session, for the warning list (M7); optional.
+	// Session is the rated session, for the alert list (M7); optional.
 	Session string `json:"session,omitempty"`
 	// Buyer gave the rating; required (M1a keys on it).
 	Buyer string `json:"buyer"`
@@ -218,7 +218,7 @@ type ratingKey struct {
 // day of the shop's time zone, only the latest counts, so a later one
 // replaces an earlier one and an earlier one arriving late is kept out;
 // ratings of N agents are N samples. Every disappointed rating is listed
-// as a warning (M7), even if a later rating of the day replaces it. A
+// as an alert (M7), even if a later rating of the day replaces it. A
 // rating of a forgotten day is dropped.
 //
 // Errors: ErrUnknownLevel, ErrUnknownSource, ErrUnknownReason,
@@ -238,8 +238,8 @@ func (r *Recorder) Rate(x Rating) error {
 		d.ratings[k] = x
 	}
 	if x.Level == Disappointed {
-		d.warnings = append(d.warnings, Warning{
-			Kind: WarnDisappointed, Session: x.Session, Buyer: x.Buyer,
+		d.alerts = append(d.alerts, Alert{
+			Kind: AlertDisappointed, Session: x.Session, Buyer: x.Buyer,
 			Agent: x.Agent, Bot: x.Bot, At: x.At.In(r.loc),
 		})
 	}

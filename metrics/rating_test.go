@@ -236,7 +236,7 @@ func TestRate_Errors(t *testing.T) {
 			c.edit(&r)
 			assert.ErrorIs(t, rec.Rate(r), c.want)
 			assert.Equal(t, rate(0, 0), rec.Reviews(day0, day0).Shop.Good, "unchanged")
-			assert.Empty(t, rec.Warnings(day0, day0))
+			assert.Empty(t, rec.Alerts(day0, day0))
 		})
 	}
 }

@@ -67,7 +67,7 @@ func later(a, b instant) instant { return max(a, b) }
 // New returns a recorder for a shop in time zone loc: day boundaries, the
 // hours of the hourly report and the counted hours are in it. loc is
 // required ([ErrNilLocation]); options set the reply window, the counted
-// hours, the warning thresholds and the bad-attitude standard and tiers.
+// hours, the alert thresholds and the bad-attitude standard and tiers.
 func New(loc *time.Location, opts ...Option) (*Recorder, error) {
 	if loc == nil {
 		return nil, ErrNilLocation
@@ -179,13 +179,13 @@ type agentDay struct {
 
 // day is one local day's aggregates.
 type day struct {
-	date     Date
-	hours    [24]Hour
-	total    Hour
-	resp     Mean // M8, the shop's clock
-	agents   map[string]*agentDay
-	ratings  map[ratingKey]Rating
-	warnings []Warning
+	date    Date
+	hours   [24]Hour
+	total   Hour
+	resp    Mean // M8, the shop's clock
+	agents  map[string]*agentDay
+	ratings map[ratingKey]Rating
+	alerts  []Alert
 }
 
 func newDay(d Date) *day {
@@ -306,8 +306,9 @@ func (r *Recorder) Feed(evs []dispatch.Event) {
 
 // Observe records one engine event. Events must come in the order the
 // engine returned them. Events of sessions the recorder never saw open
-// (it was attached to a running engine) are ignored, as are warnings and
-// prompts. Cost O(1) amortized; no allocation in steady state.
+// (it was attached to a running engine) are ignored, as are the engine's
+// warnings (EventWarning) and prompts. Cost O(1) amortized; no
+// allocation in steady state.
 func (r *Recorder) Observe(ev dispatch.Event) { r.observe(&ev) }
 
 func (r *Recorder) observe(ev *dispatch.Event) {
@@ -614,15 +615,15 @@ func (r *Recorder) reply(s *sess, at instant, id string) {
 // slow lists a reply that came (or, at a close, never came) after the
 // buyer waited longer than the threshold (M7).
 func (r *Recorder) slow(s *sess, at instant, agentID string, wait time.Duration, answered bool) {
-	kind, limit := WarnSlowReply, r.cfg.slowAny
+	kind, limit := AlertSlowReply, r.cfg.slowAny
 	if !s.replied {
-		kind, limit = WarnSlowFirstReply, r.cfg.slowFirst
+		kind, limit = AlertSlowFirstReply, r.cfg.slowFirst
 	}
 	if wait <= limit {
 		return
 	}
 	d, _, _ := r.locate(at)
-	d.warnings = append(d.warnings, Warning{
+	d.alerts = append(d.alerts, Alert{
 		Kind: kind, Session: s.id, Buyer: s.buyer, Agent: agentID,
 		At: r.timeOf(at), Wait: wait, Unanswered: !answered,
 	})
@@ -750,7 +751,7 @@ func (q *fifo) pop() {
 }
 
 // Forget drops every day before the given one: its hourly report,
-// per-agent stats, ratings and warnings. Samples of open sessions that
+// per-agent stats, ratings and alerts. Samples of open sessions that
 // started on a forgotten day are no longer counted anywhere. It also
 // drops the state of every agent that holds no open session and has no
 // stats in a kept day: nothing reports it any more, and an agent who

@@ -279,39 +279,40 @@ func (p Panel) String() string {
 	return trimLines(b.String())
 }
 
-// WarningKind says why a session is on the warning list (M7).
-type WarningKind uint8
+// AlertKind says why a session is on the alert list (M7).
+type AlertKind uint8
 
 const (
-	// WarnDisappointed: the buyer rated the service disappointed (失望).
-	WarnDisappointed WarningKind = iota + 1
-	// WarnSlowFirstReply: the buyer waited longer than the first-reply
+	// AlertDisappointed: the buyer rated the service disappointed (失望).
+	AlertDisappointed AlertKind = iota + 1
+	// AlertSlowFirstReply: the buyer waited longer than the first-reply
 	// threshold for the first human reply.
-	WarnSlowFirstReply
-	// WarnSlowReply: the buyer waited longer than the reply threshold for
+	AlertSlowFirstReply
+	// AlertSlowReply: the buyer waited longer than the reply threshold for
 	// a later reply.
-	WarnSlowReply
+	AlertSlowReply
 )
 
-var warningNames = [...]string{"", "disappointed", "slow-first-reply", "slow-reply"}
+var alertNames = [...]string{"", "disappointed", "slow-first-reply", "slow-reply"}
 
 // String returns "disappointed", "slow-first-reply" or "slow-reply".
-func (k WarningKind) String() string {
-	if k != 0 && int(k) < len(warningNames) {
-		return warningNames[k]
+func (k AlertKind) String() string {
+	if k != 0 && int(k) < len(alertNames) {
+		return alertNames[k]
 	}
-	return fmt.Sprintf("WarningKind(%d)", uint8(k))
+	return fmt.Sprintf("AlertKind(%d)", uint8(k))
 }
 
 // MarshalText encodes String.
-func (k WarningKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+func (k AlertKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
-// Warning is one entry of the warning list (M7, 预警管理): a session a
-// supervisor may want to step into.
-type Warning struct {
-	Kind    WarningKind `json:"kind"`
-	Session string      `json:"session,omitempty"`
-	Buyer   string      `json:"buyer,omitempty"`
+// Alert is one entry of the alert list: rule M7's warning list (预警管理),
+// a session a supervisor may want to step into. (It is not a
+// dispatch.Warning, the engine's advice to a person about a setting.)
+type Alert struct {
+	Kind    AlertKind `json:"kind"`
+	Session string    `json:"session,omitempty"`
+	Buyer   string    `json:"buyer,omitempty"`
 	// Agent replied late, held the session unanswered, or was rated.
 	Agent string `json:"agent,omitempty"`
 	// Bot: the bot was rated.
@@ -326,66 +327,67 @@ type Warning struct {
 	Unanswered bool `json:"unanswered,omitempty"`
 }
 
-// String renders the warning on one line.
-func (w Warning) String() string {
-	s := fmt.Sprintf("%s %s %s", w.At.Format("15:04:05"), w.Kind, w.Session)
-	who := w.Agent
-	if w.Bot {
+// String renders the alert on one line.
+func (a Alert) String() string {
+	s := fmt.Sprintf("%s %s %s", a.At.Format("15:04:05"), a.Kind, a.Session)
+	who := a.Agent
+	if a.Bot {
 		who = "bot"
-		if w.Agent != "" {
-			who += ":" + w.Agent
+		if a.Agent != "" {
+			who += ":" + a.Agent
 		}
 	}
 	if who != "" {
 		s += " " + who
 	}
-	if w.Wait > 0 {
-		s += " waited " + w.Wait.Round(time.Second).String()
+	if a.Wait > 0 {
+		s += " waited " + a.Wait.Round(time.Second).String()
 	}
-	if w.Unanswered {
+	if a.Unanswered {
 		s += " unanswered"
 	}
 	return s
 }
 
-// Warnings returns the warning list of the days from..to (M7): every
+// Alerts returns the alert list of the days from..to (M7, the warning
+// list): every
 // disappointed rating, and every reply that came after the buyer waited
 // over the threshold, or a close with the buyer waiting that long, in
 // time order. See [Recorder.Overdue] for sessions waiting now.
-func (r *Recorder) Warnings(from, to Date) []Warning {
-	var out []Warning
+func (r *Recorder) Alerts(from, to Date) []Alert {
+	var out []Alert
 	for _, d := range r.daysIn(from, to) {
-		out = append(out, d.warnings...)
+		out = append(out, d.alerts...)
 	}
-	slices.SortStableFunc(out, func(a, b Warning) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(out, func(a, b Alert) int { return a.At.Compare(b.At) })
 	return out
 }
 
-// Overdue returns the open sessions whose buyer has waited, at now,
-// longer than the threshold with no reply (M7), longest wait first: the
+// Overdue returns, as alerts, the open sessions whose buyer has waited,
+// at now, longer than the threshold with no reply (M7), longest wait first: the
 // ones a supervisor can still step into. Sessions the bot holds are not
 // listed. Cost O(open sessions).
-func (r *Recorder) Overdue(now time.Time) []Warning {
-	var out []Warning
+func (r *Recorder) Overdue(now time.Time) []Alert {
+	var out []Alert
 	for _, s := range r.sessions {
 		if !s.shop || !s.unreplied || s.place == placeBot {
 			continue
 		}
 		wait := inst(now).sub(later(s.waitSince, s.shopStart))
-		kind, limit := WarnSlowReply, r.cfg.slowAny
+		kind, limit := AlertSlowReply, r.cfg.slowAny
 		if !s.replied {
-			kind, limit = WarnSlowFirstReply, r.cfg.slowFirst
+			kind, limit = AlertSlowFirstReply, r.cfg.slowFirst
 		}
 		if wait <= limit {
 			continue
 		}
-		w := Warning{Kind: kind, Session: s.id, Buyer: s.buyer, At: now, Wait: wait, Unanswered: true}
+		w := Alert{Kind: kind, Session: s.id, Buyer: s.buyer, At: now, Wait: wait, Unanswered: true}
 		if s.holder != nil {
 			w.Agent = s.holder.id
 		}
 		out = append(out, w)
 	}
-	slices.SortFunc(out, func(a, b Warning) int {
+	slices.SortFunc(out, func(a, b Alert) int {
 		if c := cmp.Compare(b.Wait, a.Wait); c != 0 {
 			return c
 		}

@@ -164,10 +164,10 @@ func checkPanel(t *testing.T, eng *dispatch.Engine, rec *metrics.Recorder, now t
 	assert.Equal(t, received, p.Shop.TodayReceived)
 }
 
-// Rule M7: the warning list: disappointed ratings, a first reply or a
+// Rule M7: the alert list (the warning list): disappointed ratings, a first reply or a
 // later reply slower than its threshold, a close with the buyer waiting
 // too long; and Overdue for sessions waiting now.
-func TestM7_Warnings(t *testing.T) {
+func TestM7_Alerts(t *testing.T) {
 	opts := []metrics.Option{metrics.WithSlowReply(2*time.Minute, 5*time.Minute)}
 	_, rec := run(t, policy.Policy{}, opts, []step{
 		{"09:00:00", addAgent("a", 10)},
@@ -186,19 +186,19 @@ func TestM7_Warnings(t *testing.T) {
 		Source: metrics.Invitation, At: at("09:40:00")}))
 	require.NoError(t, rec.Rate(metrics.Rating{Session: "s1", Buyer: "b-s1", Agent: "a", Level: metrics.Satisfied,
 		Source: metrics.Invitation, At: at("09:41:00")}))
-	assert.Equal(t, []metrics.Warning{
-		{Kind: metrics.WarnSlowFirstReply, Session: "s1", Buyer: "b-s1", Agent: "a", At: at("09:03:00"), Wait: 3 * minute},
-		{Kind: metrics.WarnSlowReply, Session: "s1", Buyer: "b-s1", Agent: "a", At: at("09:26:00"), Wait: 6 * minute},
-		{Kind: metrics.WarnSlowFirstReply, Session: "s2", Buyer: "b-s2", Agent: "a", At: at("09:33:00"), Wait: 3 * minute, Unanswered: true},
+	assert.Equal(t, []metrics.Alert{
+		{Kind: metrics.AlertSlowFirstReply, Session: "s1", Buyer: "b-s1", Agent: "a", At: at("09:03:00"), Wait: 3 * minute},
+		{Kind: metrics.AlertSlowReply, Session: "s1", Buyer: "b-s1", Agent: "a", At: at("09:26:00"), Wait: 6 * minute},
+		{Kind: metrics.AlertSlowFirstReply, Session: "s2", Buyer: "b-s2", Agent: "a", At: at("09:33:00"), Wait: 3 * minute, Unanswered: true},
 		// kept though a later rating of the day replaces it for M1
-		{Kind: metrics.WarnDisappointed, Session: "s1", Buyer: "b-s1", Agent: "a", At: at("09:40:00")},
-	}, rec.Warnings(day0, day0))
-	assert.Equal(t, "09:33:00 slow-first-reply s2 a waited 3m0s unanswered", rec.Warnings(day0, day0)[2].String())
+		{Kind: metrics.AlertDisappointed, Session: "s1", Buyer: "b-s1", Agent: "a", At: at("09:40:00")},
+	}, rec.Alerts(day0, day0))
+	assert.Equal(t, "09:33:00 slow-first-reply s2 a waited 3m0s unanswered", rec.Alerts(day0, day0)[2].String())
 
 	// At 09:50 s3 has waited 5 min for a first reply (> 2); s1's buyer 3
 	// min for a later one (<= 5).
-	assert.Equal(t, []metrics.Warning{
-		{Kind: metrics.WarnSlowFirstReply, Session: "s3", Buyer: "b-s3", Agent: "a", At: at("09:50:00"), Wait: 5 * minute, Unanswered: true},
+	assert.Equal(t, []metrics.Alert{
+		{Kind: metrics.AlertSlowFirstReply, Session: "s3", Buyer: "b-s3", Agent: "a", At: at("09:50:00"), Wait: 5 * minute, Unanswered: true},
 	}, rec.Overdue(at("09:50:00")))
 	assert.Len(t, rec.Overdue(at("09:52:01")), 2, "s1 now over 5 min too")
 }
@@ -280,8 +280,8 @@ func TestM6_M7_Bot(t *testing.T) {
 	p := rec.Panel(at("09:30:00"))
 	assert.Equal(t, 1, p.Bot)
 	assert.Equal(t, []metrics.PanelRow{{Agent: "a", InReception: 1, Unreplied: 1, TodayReceived: 1}}, p.Agents)
-	assert.Equal(t, []metrics.Warning{
-		{Kind: metrics.WarnSlowFirstReply, Session: "s2", Buyer: "b-s2", Agent: "a", At: at("09:30:00"), Wait: 25 * minute, Unanswered: true},
+	assert.Equal(t, []metrics.Alert{
+		{Kind: metrics.AlertSlowFirstReply, Session: "s2", Buyer: "b-s2", Agent: "a", At: at("09:30:00"), Wait: 25 * minute, Unanswered: true},
 	}, rec.Overdue(at("09:30:00")))
 	rec.Advance(at("09:30:00"))
 	h := rec.Hourly(day0).Hours[9]

@@ -100,12 +100,12 @@ type snapPending struct {
 }
 
 type snapDay struct {
-	Date     Date           `json:"date"`
-	Hours    []snapHour     `json:"hours,omitempty"` // rows with data, by hour
-	Resp     *snapMean      `json:"resp,omitempty"`
-	Agents   []snapAgentDay `json:"agents,omitempty"`
-	Ratings  []Rating       `json:"ratings,omitempty"`
-	Warnings []snapWarning  `json:"warnings,omitempty"` // in the order found
+	Date    Date           `json:"date"`
+	Hours   []snapHour     `json:"hours,omitempty"` // rows with data, by hour
+	Resp    *snapMean      `json:"resp,omitempty"`
+	Agents  []snapAgentDay `json:"agents,omitempty"`
+	Ratings []Rating       `json:"ratings,omitempty"`
+	Alerts  []snapAlert    `json:"warnings,omitempty"` // in the order found (M7: the warning list)
 }
 
 type snapHour struct {
@@ -138,7 +138,7 @@ type snapMean struct {
 	Count int           `json:"count"`
 }
 
-type snapWarning struct {
+type snapAlert struct {
 	Kind       string        `json:"kind"`
 	Session    string        `json:"session,omitempty"`
 	Buyer      string        `json:"buyer,omitempty"`
@@ -157,7 +157,7 @@ var placeNames = [...]string{"", "bot", "queue", "offline", "agent"}
 // "kefu-metrics-snapshot"):
 // the clock, the open sessions with their running reply windows, the
 // agents' live counts, the pool lengths, every kept day (hourly rows,
-// per-agent stats, ratings, warnings) and the max queue carried through
+// per-agent stats, ratings, alerts) and the max queue carried through
 // days with no data. The time zone and the options are
 // not in it: they are the host's configuration, passed again to
 // [Restore].
@@ -168,7 +168,7 @@ var placeNames = [...]string{"", "bot", "queue", "offline", "agent"}
 // before the [Recorder.Forget] boundary are not in it: nothing reports
 // them, and what later events write to them is dropped either way. The
 // same state gives the same bytes. Cost O(sessions + kept days × agents
-// + ratings + warnings).
+// + ratings + alerts).
 //
 // The error is a JSON encoding failure, possible only for a time the host
 // passed that RFC 3339 cannot write (a year after 9999).
@@ -210,8 +210,8 @@ func (r *Recorder) Snapshot() ([]byte, error) {
 		slices.SortFunc(sd.Ratings, func(a, b Rating) int {
 			return cmp.Or(cmp.Compare(a.Buyer, b.Buyer), cmp.Compare(a.Agent, b.Agent), cmpBool(a.Bot, b.Bot))
 		})
-		for _, w := range d.warnings {
-			sd.Warnings = append(sd.Warnings, snapWarning{Kind: w.Kind.String(), Session: w.Session, Buyer: w.Buyer,
+		for _, w := range d.alerts {
+			sd.Alerts = append(sd.Alerts, snapAlert{Kind: w.Kind.String(), Session: w.Session, Buyer: w.Buyer,
 				Agent: w.Agent, Bot: w.Bot, At: w.At.UTC(), Wait: w.Wait, Unanswered: w.Unanswered})
 		}
 		s.Days = append(s.Days, sd)
@@ -626,18 +626,18 @@ func (r *Recorder) loadDay(sd snapDay) error {
 		}
 		d.ratings[k] = x
 	}
-	for _, sw := range sd.Warnings {
-		w := Warning{Session: sw.Session, Buyer: sw.Buyer, Agent: sw.Agent, Bot: sw.Bot, At: sw.At.In(r.loc),
+	for _, sw := range sd.Alerts {
+		w := Alert{Session: sw.Session, Buyer: sw.Buyer, Agent: sw.Agent, Bot: sw.Bot, At: sw.At.In(r.loc),
 			Wait: sw.Wait, Unanswered: sw.Unanswered}
-		for k := WarnDisappointed; k <= WarnSlowReply; k++ {
+		for k := AlertDisappointed; k <= AlertSlowReply; k++ {
 			if sw.Kind == k.String() {
 				w.Kind = k
 			}
 		}
 		if w.Kind == 0 || w.Wait < 0 || sw.At.IsZero() {
-			return fmt.Errorf("warning %q at %v, wait %v", sw.Kind, sw.At, sw.Wait)
+			return fmt.Errorf("alert %q at %v, wait %v", sw.Kind, sw.At, sw.Wait)
 		}
-		d.warnings = append(d.warnings, w)
+		d.alerts = append(d.alerts, w)
 	}
 	r.days[sd.Date] = d
 	return nil
@@ -855,9 +855,9 @@ func (r *Recorder) verifyDay(date Date, d *day) error {
 			return fmt.Errorf("rating by %q of %q at %v: misfiled or bad", x.Buyer, x.Agent, x.At)
 		}
 	}
-	for _, w := range d.warnings {
-		if w.Kind < WarnDisappointed || w.Kind > WarnSlowReply || w.Wait < 0 || DateOf(w.At, r.loc) != date {
-			return fmt.Errorf("warning %v at %v: misfiled or bad", w.Kind, w.At)
+	for _, w := range d.alerts {
+		if w.Kind < AlertDisappointed || w.Kind > AlertSlowReply || w.Wait < 0 || DateOf(w.At, r.loc) != date {
+			return fmt.Errorf("alert %v at %v: misfiled or bad", w.Kind, w.At)
 		}
 	}
 	return nil

@@ -25,7 +25,7 @@ var china = time.FixedZone("CST", 8*3600)
 // scene is a recorder with some of everything in its state: a forget
 // boundary, sessions with the bot, queued, offline, held, started, one
 // transferred, missed samples of sessions still waiting in a pool, live
-// and stale pending samples, ratings and warnings.
+// and stale pending samples, ratings and alerts.
 func scene(tb testing.TB) *Recorder {
 	r, err := New(china)
 	require.NoError(tb, err)
@@ -98,7 +98,7 @@ func TestSnapshot_Scene(t *testing.T) {
 	assert.Equal(t, &snapCredit{Date{2026, time.November, 11}, "a"}, s.Sessions[5].Credit, "s6 credited to a after the transfer")
 	assert.Len(t, s.Days, 1)
 	assert.Len(t, s.Days[0].Ratings, 2)
-	assert.Len(t, s.Days[0].Warnings, 2, "a slow first reply and a disappointed rating")
+	assert.Len(t, s.Days[0].Alerts, 2, "a slow first reply and a disappointed rating")
 
 	c, err := Restore(china, data)
 	require.NoError(t, err)
@@ -207,9 +207,9 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		{"rating twice", func(s *snapshot) { s.Days[0].Ratings = append(s.Days[0].Ratings, s.Days[0].Ratings[0]) }},
 		{"rating without a buyer", func(s *snapshot) { s.Days[0].Ratings[0].Buyer = "" }},
 		{"rating of another day", func(s *snapshot) { s.Days[0].Ratings[0].At = s.Days[0].Ratings[0].At.Add(24 * time.Hour) }},
-		{"warning of another day", func(s *snapshot) { s.Days[0].Warnings[0].At = s.Days[0].Warnings[0].At.Add(-24 * time.Hour) }},
-		{"warning of an unknown kind", func(s *snapshot) { s.Days[0].Warnings[0].Kind = "rude" }},
-		{"warning with a negative wait", func(s *snapshot) { s.Days[0].Warnings[0].Wait = -time.Second }},
+		{"alert of another day", func(s *snapshot) { s.Days[0].Alerts[0].At = s.Days[0].Alerts[0].At.Add(-24 * time.Hour) }},
+		{"alert of an unknown kind", func(s *snapshot) { s.Days[0].Alerts[0].Kind = "rude" }},
+		{"alert with a negative wait", func(s *snapshot) { s.Days[0].Alerts[0].Wait = -time.Second }},
 		{"qEnd after 2262", func(s *snapshot) { s.QEnd = &later }},
 		{"a queue and no clock", func(s *snapshot) { s.Now = time.Time{} }},
 		{"the queue's hour before the clock", func(s *snapshot) {
@@ -403,7 +403,7 @@ func exercise(t *testing.T, r *Recorder) {
 	_ = r.Replies(d.AddDays(-3), d.AddDays(1)).String()
 	_ = r.Reviews(d.AddDays(-3), d.AddDays(1)).String()
 	_ = r.Attitude(d.Year, d.Month).String()
-	_ = r.Warnings(d.AddDays(-3), d.AddDays(1))
+	_ = r.Alerts(d.AddDays(-3), d.AddDays(1))
 	_ = r.Overdue(now.Add(time.Hour))
 	if err := r.verify(); err != nil {
 		t.Fatalf("after further events: %v", err)

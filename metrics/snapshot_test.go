@@ -30,10 +30,10 @@ type reports struct {
 	Hourly    []metrics.Hourly
 	Replies   []metrics.Replies
 	Reviews   []metrics.Reviews
-	Warnings  [][]metrics.Warning
+	Alerts    [][]metrics.Alert
 	Attitude  []metrics.Attitude
 	Panels    []metrics.Panel
-	Overdue   [][]metrics.Warning
+	Overdue   [][]metrics.Alert
 	Dashboard string
 	Text      []string
 }
@@ -47,7 +47,7 @@ func collect(r *metrics.Recorder, from, to metrics.Date, now time.Time) reports 
 		out.Hourly = append(out.Hourly, r.Hourly(d))
 		out.Replies = append(out.Replies, r.Replies(d, d))
 		out.Reviews = append(out.Reviews, r.Reviews(d, d))
-		out.Warnings = append(out.Warnings, r.Warnings(d, d))
+		out.Alerts = append(out.Alerts, r.Alerts(d, d))
 		out.Panels = append(out.Panels, r.Panel(d.Start(cst).Add(12*time.Hour)))
 		if d.Day == 1 || d == from.AddDays(-1) {
 			out.Attitude = append(out.Attitude, r.Attitude(d.Year, d.Month))
@@ -56,7 +56,7 @@ func collect(r *metrics.Recorder, from, to metrics.Date, now time.Time) reports 
 	}
 	out.Replies = append(out.Replies, r.Replies(from, to))
 	out.Reviews = append(out.Reviews, r.Reviews(from, to))
-	out.Warnings = append(out.Warnings, r.Warnings(from, to))
+	out.Alerts = append(out.Alerts, r.Alerts(from, to))
 	out.Panels = append(out.Panels, r.Panel(now))
 	for _, dt := range []time.Duration{0, 10 * time.Minute, 2 * time.Hour} {
 		out.Overdue = append(out.Overdue, r.Overdue(now.Add(dt)))
