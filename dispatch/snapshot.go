@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
@@ -362,7 +363,7 @@ func decodeSnapshot(data []byte) (*snapshot, error) {
 // snapshotBody checks the header line and the checksum.
 func snapshotBody(data []byte) ([]byte, error) {
 	version, body, err := Unframe(snapshotMagic, data)
-	if version != 0 && version != 1 && version != SnapshotVersion { // another format: its checksum may be too
+	if version != -1 && version != 1 && version != SnapshotVersion { // another format: its checksum may be too
 		return nil, fmt.Errorf("%w: version %d, this library reads 1 and %d", ErrSnapshotVersion, version, SnapshotVersion)
 	}
 	if err != nil {
@@ -381,23 +382,33 @@ func Frame(magic string, version int, body []byte) []byte {
 }
 
 // Unframe checks a header written by Frame with this magic and the body's
-// checksum, and returns the version and the body. Its error says what is
+// checksum, and returns the version and the body. Only the bytes Frame
+// writes are accepted ("<magic> <version in decimal> <8 lowercase hex
+// digits>\n"), so one state has one byte string. Its error says what is
 // wrong and wraps no sentinel: the caller wraps it with its own (as
 // Restore does with ErrCorruptSnapshot) and checks the version. The
-// version is returned whenever the header line parses, even with a
-// checksum error, so that a caller can tell a format it does not read
-// (whose checksum may differ) from a corrupt one.
+// version is -1 when the data does not start with a header of this
+// magic; otherwise it is returned even with an error, so that a caller
+// can tell a format it does not read (whose checksum may differ) from a
+// corrupt one.
 func Unframe(magic string, data []byte) (version int, body []byte, err error) {
 	line, body, ok := bytes.Cut(data, []byte("\n"))
 	if !ok {
-		return 0, nil, errors.New("no header line")
+		return -1, nil, errors.New("no header line")
 	}
-	var got string
-	var sum uint32
-	if n, err := fmt.Sscanf(string(line), "%s %d %x", &got, &version, &sum); err != nil || n != 3 || got != magic {
-		return 0, nil, fmt.Errorf("bad header %q", truncate(line))
+	f := strings.Split(string(line), " ")
+	if len(f) != 3 || f[0] != magic {
+		return -1, nil, fmt.Errorf("bad header %q", truncate(line))
 	}
-	if c := crc32.ChecksumIEEE(body); c != sum {
+	version, err = strconv.Atoi(f[1])
+	if err != nil || version < 0 {
+		return -1, nil, fmt.Errorf("bad version in header %q", truncate(line))
+	}
+	sum, err := strconv.ParseUint(f[2], 16, 32)
+	if err != nil || fmt.Sprintf("%08x", sum) != f[2] || strconv.Itoa(version) != f[1] {
+		return version, nil, fmt.Errorf("header %q is not as Frame writes it", truncate(line))
+	}
+	if c := crc32.ChecksumIEEE(body); c != uint32(sum) {
 		return version, nil, fmt.Errorf("checksum %08x, header says %08x (truncated or altered)", c, sum)
 	}
 	return version, body, nil

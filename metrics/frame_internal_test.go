@@ -87,7 +87,6 @@ func TestSnapshotBody_SameErrorsAsBefore(t *testing.T) {
 		fmt.Sprintf("%s 00 00000000", snapshotMagic),
 		fmt.Sprintf("%s 2 %08x", snapshotMagic, sum),
 		fmt.Sprintf("%s 2 00000000", snapshotMagic),
-		fmt.Sprintf("%s -1 00000000", snapshotMagic),
 		fmt.Sprintf("%s 99999999999999999999 00000000", snapshotMagic),
 		fmt.Sprintf("kefu-snapshot 1 %08x", sum),
 		fmt.Sprintf("%s 1", snapshotMagic),

@@ -10,7 +10,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/kefu-dev/kefu/dispatch"
@@ -396,52 +395,19 @@ func (r *Recorder) UnmarshalBinary(data []byte) error {
 	return nil
 }
 
-// snapshotBody checks the frame (dispatch.Unframe: the header line and
-// the checksum) and the version, and that the header is written as
-// dispatch.Frame writes it, so that one state has one byte string. A
-// header of another version is ErrSnapshotVersion even if the checksum
-// fails: another format may checksum otherwise.
+// snapshotBody checks the frame (dispatch.Unframe: the header line as
+// dispatch.Frame writes it, and the checksum) and the version. A header
+// of another version is ErrSnapshotVersion even if the checksum fails:
+// another format may checksum otherwise.
 func snapshotBody(data []byte) ([]byte, error) {
 	version, body, err := dispatch.Unframe(snapshotMagic, data)
-	line, _, _ := bytes.Cut(data, []byte("\n"))
-	if version != SnapshotVersion && (version != 0 || err == nil || versionZero(line)) {
+	if version != -1 && version != SnapshotVersion {
 		return nil, fmt.Errorf("%w: version %d, this library reads %d", ErrSnapshotVersion, version, SnapshotVersion)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCorruptSnapshot, err)
 	}
-	if !canonicalHeader(line, version) {
-		return nil, fmt.Errorf("%w: bad header %q", ErrCorruptSnapshot, truncate(line))
-	}
 	return body, nil
-}
-
-// versionZero reports whether line is a header of version 0, whose
-// checksum failed: Unframe returns version 0 for a line that is no header
-// too. (Only the error's class depends on it.)
-func versionZero(line []byte) bool {
-	var magic string
-	var version int
-	var sum uint32
-	n, err := fmt.Sscanf(string(line), "%s %d %x", &magic, &version, &sum)
-	return err == nil && n == 3 && magic == snapshotMagic && version == 0
-}
-
-// canonicalHeader reports whether line (without its newline) is
-// "<magic> <version> <8 lowercase hex digits>", as dispatch.Frame writes
-// it: Unframe also takes other spellings of the same numbers.
-func canonicalHeader(line []byte, version int) bool {
-	prefix := snapshotMagic + " " + strconv.Itoa(version) + " "
-	sum, ok := bytes.CutPrefix(line, []byte(prefix))
-	if !ok || len(sum) != 8 {
-		return false
-	}
-	for _, c := range sum {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func truncate(b []byte) string {
