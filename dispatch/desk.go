@@ -122,9 +122,14 @@ func (d *desk) remove(s *session) {
 }
 
 // archive records a session a closed in a's history, dropping the oldest
-// beyond the policy's limit, and keeps the index of closed ids in step.
+// beyond the policy's limit, and keeps the index of closed ids in step. An
+// id stays indexed to its latest closed session (the highest sequence)
+// whatever the order records come in: Restore archives each history
+// newest first, and the agents one after another.
 func (e *Engine) archive(a *agent.Agent, c closed) {
-	e.closedIdx[c.session] = closedRef{a, c.seq}
+	if r, ok := e.closedIdx[c.session]; !ok || r.seq < c.seq {
+		e.closedIdx[c.session] = closedRef{a, c.seq}
+	}
 	if old, ok := e.deskOf(a).history.add(c, e.eff.HistoryLimit); ok {
 		e.unindexClosed(old)
 	}

@@ -771,3 +771,153 @@ func TestSetPolicy_RandomWithPolicyChanges(t *testing.T) {
 	assert.NotZero(t, changed)
 	assert.NotZero(t, refused)
 }
+
+// Engine.Closed, which the history limit bounds (L4).
+
+// wantClosed checks Engine.Closed for id: found, held by agentID, closed
+// for r at t0+at, by buyer; or, with agentID "", not found.
+func wantClosed(t *testing.T, e *Engine, id, agentID string, r CloseReason, at time.Duration, buyer string) {
+	t.Helper()
+	c, ok := e.Closed(id)
+	if agentID == "" {
+		assert.Falsef(t, ok, "got %s found by Closed (%+v), want not found", id, c)
+		return
+	}
+	require.Truef(t, ok, "got %s not found by Closed, want it in %s's history", id, agentID)
+	assert.Equalf(t, id, c.Session, "%s: got session %q", id, c.Session)
+	assert.Equalf(t, agentID, c.Agent, "%s: got agent %q, want %q", id, c.Agent, agentID)
+	assert.Equalf(t, r, c.Reason, "%s: got reason %v, want %v", id, c.Reason, r)
+	assert.Truef(t, c.At.Equal(t0.Add(at)), "%s: got At %v, want %v", id, c.At.Sub(t0), at)
+	assert.Equalf(t, buyer, c.Buyer, "%s: got buyer %q, want %q", id, c.Buyer, buyer)
+}
+
+// restoredAgrees checks that an engine restored from e's snapshot answers
+// Closed and Session for ids exactly as e does.
+func restoredAgrees(t *testing.T, e *Engine, ids ...string) {
+	t.Helper()
+	data, err := e.Snapshot()
+	require.NoError(t, err)
+	r, err := Restore(e.Policy(), data)
+	require.NoError(t, err)
+	for _, id := range ids {
+		c, ok := e.Closed(id)
+		rc, rok := r.Closed(id)
+		assert.Equalf(t, ok, rok, "%s: got found %v after restore, want %v", id, rok, ok)
+		assert.Equalf(t, render2(c), render2(rc), "%s: got %+v after restore, want %+v", id, rc, c)
+		s, ok := e.Session(id)
+		rs, rok := r.Session(id)
+		assert.Equalf(t, ok, rok, "%s: got open %v after restore, want %v", id, rok, ok)
+		assert.Truef(t, s.Arrived.Equal(rs.Arrived), "%s: got the open session arrived %v after restore, want %v", id, rs.Arrived, s.Arrived)
+	}
+}
+
+// render2 renders a Closed with its times as instants (a restore keeps
+// instants and offsets, not Location names).
+func render2(c Closed) string {
+	return fmt.Sprintf("%s %s %s %d %d %d %v %v", c.Session, c.Buyer, c.Agent, c.Arrived.UnixNano(), c.LastMessage.UnixNano(),
+		c.At.UnixNano(), c.Reason, c.Flags)
+}
+
+// A closed session is found by id, with its agent, reason and time, while
+// it is in its agent's history; not once it drops out of it (HistoryLimit)
+// nor once its agent is removed. An id reused by a later session: Session
+// finds the open one, Closed the earlier closed one; once the later one
+// closes too, Closed finds it, and keeps finding it when the earlier one
+// drops out of the history. Each answer survives Snapshot and Restore.
+func TestClosed_FoundWhileInHistory(t *testing.T) {
+	m := time.Minute
+	e := newEngine(t, policy.Policy{HistoryLimit: 2, BuyerIdleClose: 10 * m})
+	all := []string{"x1", "y1", "z1", "x2", "r", "q"}
+	check := func(f func(t *testing.T, e *Engine)) func(*testing.T, *Engine, []Event) {
+		return func(t *testing.T, e *Engine, _ []Event) {
+			f(t, e)
+			restoredAgrees(t, e, all...)
+		}
+	}
+	runSteps(t, e, []spStep{
+		{op: addAgent("a", agent.Unlimited())},
+		{op: addAgentStatus("b", agent.Unlimited(), agent.Break)},
+		{at: 1 * m, op: arrive("x1", "bx1", 0), want: []string{"assigned x1 a arrival"}},
+		{at: 2 * m, op: closeS("x1"), want: []string{"closed x1 a"}, check: check(func(t *testing.T, e *Engine) {
+			wantClosed(t, e, "x1", "a", CloseManual, 2*m, "bx1")
+			c, _ := e.Closed("x1")
+			assert.True(t, c.Arrived.Equal(t0.Add(1*m)))
+		})},
+		{at: 3 * m, op: arrive("y1", "by1", 0), want: []string{"assigned y1 a arrival"}},
+		{at: 4 * m, op: msg("y1", FromAgent, "a"), want: []string{"message y1 agent"}},
+		{at: 14 * m, op: advance(), want: []string{"closed y1 a buyer-idle"}, check: check(func(t *testing.T, e *Engine) {
+			wantClosed(t, e, "y1", "a", CloseBuyerIdle, 14*m, "by1")
+		})},
+		{at: 15 * m, op: arrive("z1", "bz1", 0), want: []string{"assigned z1 a arrival"}},
+		{at: 16 * m, op: transfer("z1", "b"), want: []string{"transferred z1 a>b [transferred]"}},
+		{at: 17 * m, op: closeS("z1"), want: []string{"closed z1 b [transferred]"}, check: check(func(t *testing.T, e *Engine) {
+			wantClosed(t, e, "z1", "b", CloseManual, 17*m, "bz1")
+			c, _ := e.Closed("z1")
+			assert.Equal(t, FlagTransferred, c.Flags)
+		})},
+		{at: 18 * m, op: arrive("x2", "bx2", 0), want: []string{"assigned x2 a arrival"}},
+		{at: 19 * m, op: closeS("x2"), want: []string{"closed x2 a"}, check: check(func(t *testing.T, e *Engine) {
+			wantClosed(t, e, "x1", "", 0, 0, "") // dropped: a keeps x2, y1
+			wantClosed(t, e, "y1", "a", CloseBuyerIdle, 14*m, "by1")
+			wantClosed(t, e, "x2", "a", CloseManual, 19*m, "bx2")
+		})},
+		{at: 20 * m, op: removeAgent("b"), check: check(func(t *testing.T, e *Engine) {
+			wantClosed(t, e, "z1", "", 0, 0, "")
+		})},
+		{at: 21 * m, op: arrive("r", "br1", 0), want: []string{"assigned r a arrival"}},
+		{at: 22 * m, op: closeS("r"), want: []string{"closed r a"}},
+		{at: 23 * m, op: arrive("r", "br2", 0), want: []string{"assigned r a arrival"}, check: check(func(t *testing.T, e *Engine) {
+			s, ok := e.Session("r")
+			require.True(t, ok)
+			assert.True(t, s.Arrived.Equal(t0.Add(23*m)), "got Session(r) arrived %v, want the open one's 23m", s.Arrived.Sub(t0))
+			wantClosed(t, e, "r", "a", CloseManual, 22*m, "br1")
+		})},
+		{at: 24 * m, op: closeS("r"), want: []string{"closed r a"}, check: check(func(t *testing.T, e *Engine) {
+			wantClosed(t, e, "r", "a", CloseManual, 24*m, "br2") // both r in a's history, the later found
+			_, open := e.Session("r")
+			assert.False(t, open)
+		})},
+		{at: 25 * m, op: arrive("q", "bq", 0), want: []string{"assigned q a arrival"}},
+		{at: 26 * m, op: closeS("q"), want: []string{"closed q a"}, check: check(func(t *testing.T, e *Engine) {
+			wantClosed(t, e, "r", "a", CloseManual, 24*m, "br2") // the earlier r dropped, the later kept
+			wantClosed(t, e, "q", "a", CloseManual, 26*m, "bq")
+			noStaleClosed(t, e)
+		})},
+		{at: 27 * m, op: arrive("q2", "bq2", 0), want: []string{"assigned q2 a arrival"}},
+		{at: 28 * m, op: closeS("q2"), want: []string{"closed q2 a"}, check: check(func(t *testing.T, e *Engine) {
+			wantClosed(t, e, "r", "", 0, 0, "")
+			noStaleClosed(t, e)
+		})},
+	})
+}
+
+// Regression: Restore rebuilt the index of closed ids from each agent's
+// history newest first, and across agents in id order, so an id closed
+// twice was indexed to its earlier record: after a restore, Closed
+// returned how the first session of the id ended, not the latest.
+func TestClosed_ReusedIDSurvivesRestore(t *testing.T) {
+	m := time.Minute
+	for _, by := range [][2]string{{"a", "a"}, {"b", "a"}, {"a", "b"}} {
+		firstBy, secondBy := by[0], by[1]
+		t.Run("closed by "+firstBy+" then "+secondBy, func(t *testing.T) {
+			e := newEngine(t, policy.Policy{})
+			runSteps(t, e, []spStep{
+				{op: addAgentStatus("a", agent.Unlimited(), agent.Break)},
+				{op: addAgentStatus("b", agent.Unlimited(), agent.Break)},
+				{at: 1 * m, op: arrive("r", "first", 0), want: []string{"offline r"}},
+				{at: 2 * m, op: assignTo("r", firstBy), want: []string{"assigned r " + firstBy + " manual"}},
+				{at: 3 * m, op: closeS("r"), want: []string{"closed r " + firstBy}},
+				{at: 4 * m, op: arrive("r", "second", 0), want: []string{"offline r"}},
+				{at: 5 * m, op: assignTo("r", secondBy), want: []string{"assigned r " + secondBy + " manual"}},
+				{at: 6 * m, op: closeS("r"), want: []string{"closed r " + secondBy}, check: func(t *testing.T, e *Engine, _ []Event) {
+					wantClosed(t, e, "r", secondBy, CloseManual, 6*m, "second")
+					data, err := e.Snapshot()
+					require.NoError(t, err)
+					restored, err := Restore(e.Policy(), data)
+					require.NoError(t, err)
+					wantClosed(t, restored, "r", secondBy, CloseManual, 6*m, "second")
+				}},
+			})
+		})
+	}
+}
