@@ -476,6 +476,18 @@ func (r *Shops) AdvanceDue(now time.Time, f func(id string, evs []Event)) int {
 			s.mu.Unlock()
 			continue
 		}
+		if t, ok := s.e.timers.Min(); !ok || t.at > now.UnixNano() {
+			// The timer noted was cancelled or moved later: nothing is
+			// due, so the shop is not touched (Advance would move its
+			// clock); the heap learns its earliest deadline instead.
+			s.noted = 0
+			if ok {
+				s.noted = t.at
+				r.note(t.at, s)
+			}
+			s.mu.Unlock()
+			continue
+		}
 		if s.journal != nil {
 			if err := s.journal.Append(s.id, s.e.ops+1, now, Op{Kind: OpAdvance}); err != nil {
 				s.mu.Unlock()
