@@ -88,7 +88,7 @@ func runSteps(t *testing.T, e *Engine, steps []spStep) {
 			assert.Nilf(t, evs, "step %d (%s): got events %v from a refused op, want none", i, st.op.name, evs)
 			after, serr := e.Snapshot()
 			require.NoError(t, serr)
-			assert.Equalf(t, string(before), string(after), "step %d (%s): got a changed snapshot after a refused op, want it unchanged", i, st.op.name)
+			assert.Equalf(t, stateOf(before), stateOf(after), "step %d (%s): got a changed snapshot after a refused op, want it unchanged", i, st.op.name)
 		} else {
 			require.NoErrorf(t, err, "step %d (%s)", i, st.op.name)
 		}
