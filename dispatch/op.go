@@ -201,9 +201,12 @@ func (e *Engine) apply(now time.Time, op *Op) ([]Event, error) {
 		return e.fail(err)
 	}
 	for i := range e.observers {
-		o := e.observers[i].o
+		o := &e.observers[i]
 		for j := range e.out {
-			o.Observe(e.out[j])
+			o.o.Observe(e.out[j])
+		}
+		if o.clock != nil {
+			o.clock.Advance(now)
 		}
 	}
 	return e.out, nil
@@ -236,17 +239,21 @@ func (e *Engine) checkStep(now time.Time, k OpKind) error {
 // goroutine that called the op (under Shop's mutex, for a Shop). Observe
 // must not call the engine.
 //
-// An observer that also implements encoding.BinaryMarshaler and
-// encoding.BinaryUnmarshaler is saved by Engine.Snapshot and loaded by
-// Restore together with the engine, so the two never disagree about which
-// events were seen.
+// An observer that also has a method Advance(time.Time) is told the
+// engine's time after the events of every op that is not rejected, so it
+// sees time pass when no event comes (metrics.Recorder closes its
+// 3-minute reply windows so). An observer that also implements
+// encoding.BinaryMarshaler and encoding.BinaryUnmarshaler is saved by
+// Engine.Snapshot and loaded by Restore together with the engine, so the
+// two never disagree about which events were seen.
 type Observer interface {
 	Observe(Event)
 }
 
 type observer struct {
-	name string
-	o    Observer
+	name  string
+	o     Observer
+	clock interface{ Advance(time.Time) } // o, if it has Advance
 }
 
 // WithObserver registers o under name, which identifies its state in
@@ -254,7 +261,8 @@ type observer struct {
 func WithObserver(name string, o Observer) Option {
 	return optionFunc(func(e *Engine) {
 		if o != nil {
-			e.observers = append(e.observers, observer{name, o})
+			c, _ := o.(interface{ Advance(time.Time) })
+			e.observers = append(e.observers, observer{name, o, c})
 		}
 	})
 }

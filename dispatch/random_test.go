@@ -301,7 +301,8 @@ func knownError(err error) bool {
 		ErrNotInReception, ErrAgentOffline, ErrSameAgent, ErrUnknownAgent, ErrDuplicateAgent, ErrEmptyAgentID,
 		ErrAgentBusy, ErrInvalidStatus, ErrCapacityOutOfRange, ErrCapacityMode, ErrNotYourSession,
 		ErrBuyerUnreachable, ErrDMLimit, ErrInvalidSender, ErrInvalidPage, ErrNotWithBot, ErrInvalidTeamLevel,
-		ErrInvalidPriority, ErrUnknownGroup, ErrInvalidID} {
+		ErrInvalidPriority, ErrUnknownGroup, ErrInvalidID, ErrClockStep, ErrInvalidPolicy, ErrPolicyConflict,
+		ErrInvalidOp} {
 		if errors.Is(err, s) {
 			return true
 		}

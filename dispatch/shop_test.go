@@ -223,3 +223,31 @@ func TestShop_DetachLosesNoCall(t *testing.T) {
 	_, ok := s.NextDeadline()
 	assert.False(t, ok)
 }
+
+// clockObserver records the events it sees and the times it is told.
+type clockObserver struct {
+	events int
+	times  []time.Time
+}
+
+func (c *clockObserver) Observe(Event)         { c.events++ }
+func (c *clockObserver) Advance(now time.Time) { c.times = append(c.times, now) }
+
+// An observer with an Advance method is told the engine's time after
+// every op that is not rejected, events or none, so it sees time pass
+// (the metrics recorder closes its reply windows so); a rejected op tells
+// it nothing, and its held events come with the next op.
+func TestObserver_ToldTheTimeAfterEveryOp(t *testing.T) {
+	obs := &clockObserver{}
+	e, err := New(policy.Policy{}, WithObserver("clock", obs))
+	require.NoError(t, err)
+	_, err = e.AddAgent(t0, "a", AgentConfig{}) // no event
+	require.NoError(t, err)
+	_, err = e.Close(t0.Add(time.Minute), "ghost") // rejected
+	require.Error(t, err)
+	e.Advance(t0.Add(2 * time.Minute)) // no event
+	_, err = e.Arrive(t0.Add(3*time.Minute), Arrival{Session: "s1"})
+	require.NoError(t, err)
+	assert.Equal(t, []time.Time{t0, t0.Add(2 * time.Minute), t0.Add(3 * time.Minute)}, obs.times)
+	assert.Equal(t, 1, obs.events)
+}

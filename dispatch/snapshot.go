@@ -421,19 +421,6 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-func parseCapacity(s string) (agent.Capacity, error) {
-	switch s {
-	case "unlimited":
-		return agent.Unlimited(), nil
-	case "suspended":
-		return agent.Suspended(), nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return agent.Capacity{}, fmt.Errorf("capacity %q", s)
-	}
-	return agent.Limit(n), nil
-}
 
 // load fills a new engine from a decoded snapshot, checking every value
 // before it is used.
@@ -447,9 +434,9 @@ func (e *Engine) load(s *snapshot) error {
 	}
 	e.now, e.loc, e.seq, e.level, e.ops = now, now.Location(), s.Seq, policy.TeamLevel(s.Level), s.Ops
 	for _, sa := range s.Agents {
-		c, err := parseCapacity(sa.Capacity)
-		if err != nil {
-			return err
+		var c agent.Capacity
+		if err := c.UnmarshalText([]byte(sa.Capacity)); err != nil {
+			return fmt.Errorf("agent %q: %v", sa.ID, err)
 		}
 		if err := e.pol.Capacity.Check(c); err != nil {
 			return fmt.Errorf("agent %q: %v", sa.ID, err)

@@ -41,8 +41,9 @@
 //
 // Or let the engine feed it: a Recorder is a dispatch.Observer. Register
 // it when creating the engine and do not Feed it as well (every event
-// would count twice); call rec.Advance(now) after the engine's Advance
-// as above. The engine's snapshot then holds the recorder's state
+// would count twice); the engine also tells it the time after every op
+// (Recorder.Advance), so windows that ran out count with no call of
+// yours. The engine's snapshot then holds the recorder's state
 // ([Recorder.MarshalBinary]), and dispatch.Restore loads it into a new
 // recorder made with the same time zone and options
 // ([Recorder.UnmarshalBinary]), so the two are saved and restored at the

@@ -302,10 +302,8 @@ func ExampleRecorder_observer() {
 		e.Close(m(6), "s1") // s2 -> wang, 5 minutes after it asked
 		e.Message(m(7), reply("s2"))
 		e.Arrive(m(8), dispatch.Arrival{Session: "s3", Buyer: "b3"}) // never answered
-		e.Advance(m(20))
+		e.Advance(m(20)) // the engine tells its recorder the time: s3's window ran out
 	}
-	rec.Advance(m(20)) // the window of s3 ran out with no event
-	fresh.Advance(m(20))
 
 	today := fresh.DateOf(t0)
 	fmt.Print(fresh.Replies(today, today))
