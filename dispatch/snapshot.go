@@ -421,7 +421,6 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-
 // load fills a new engine from a decoded snapshot, checking every value
 // before it is used.
 func (e *Engine) load(s *snapshot) error {

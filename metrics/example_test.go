@@ -302,7 +302,7 @@ func ExampleRecorder_observer() {
 		e.Close(m(6), "s1") // s2 -> wang, 5 minutes after it asked
 		e.Message(m(7), reply("s2"))
 		e.Arrive(m(8), dispatch.Arrival{Session: "s3", Buyer: "b3"}) // never answered
-		e.Advance(m(20)) // the engine tells its recorder the time: s3's window ran out
+		e.Advance(m(20))                                             // the engine tells its recorder the time: s3's window ran out
 	}
 
 	today := fresh.DateOf(t0)
