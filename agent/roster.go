@@ -115,11 +115,11 @@ func lessID(a, b *Agent) bool { return a.id < b.id }
 // Roster holds a shop's agents and the indexes the dispatcher asks "who can
 // take work?". The zero value is not usable; call [NewRoster].
 type Roster struct {
-	byID   map[string]*Agent
-	all    *btree.BTreeG[*Agent] // every agent, by id
-	every  *index                // all agents' work indexes
-	groups map[string]*index     // one per group with members (R2)
-	online int                   // agents whose status is Online
+	byID     map[string]*Agent
+	all      *btree.BTreeG[*Agent] // every agent, by id
+	every    *index                // all agents' work indexes
+	groups   map[string]*index     // one per group with members (R2)
+	byStatus [Offline + 1]int      // agents by status (index 0 unused)
 }
 
 // index holds the work indexes of one set of agents: the whole roster, or
@@ -160,7 +160,16 @@ func (r *Roster) Len() int { return len(r.byID) }
 
 // Online returns the number of agents whose status is Online, suspended or
 // not (O1: with none, new sessions go to the offline pool).
-func (r *Roster) Online() int { return r.online }
+func (r *Roster) Online() int { return r.byStatus[Online] }
+
+// Count returns the number of agents with status s (0 for an invalid
+// status). O(1).
+func (r *Roster) Count(s Status) int {
+	if !s.Valid() {
+		return 0
+	}
+	return r.byStatus[s]
+}
 
 // Get returns the agent with this id.
 func (r *Roster) Get(id string) (*Agent, bool) {
@@ -190,7 +199,7 @@ func (r *Roster) Add(id string, c Capacity, now time.Time) (*Agent, error) {
 	r.byID[id] = a
 	r.all.ReplaceOrInsert(a)
 	r.every.size++
-	r.online++
+	r.byStatus[Online]++
 	r.index(a)
 	return a, nil
 }
@@ -251,9 +260,7 @@ func (r *Roster) Remove(id string) error {
 	}
 	r.unindex(a)
 	r.leaveGroup(a)
-	if a.status == Online {
-		r.online--
-	}
+	r.byStatus[a.status]--
 	r.all.Delete(a)
 	r.every.size--
 	delete(r.byID, id)
@@ -314,13 +321,9 @@ func (a *Agent) Resume() Status { return a.resume }
 
 func (r *Roster) setStatus(a *Agent, s Status) {
 	r.unindex(a)
-	if a.status == Online {
-		r.online--
-	}
+	r.byStatus[a.status]--
 	a.status = s
-	if s == Online {
-		r.online++
-	}
+	r.byStatus[s]++
 	r.index(a)
 }
 
@@ -510,7 +513,8 @@ func (r *Roster) Verify() error {
 	if r.all.Len() != len(r.byID) {
 		return fmt.Errorf("agent: roster has %d agents in its id index, %d in its map", r.all.Len(), len(r.byID))
 	}
-	online, active, open := 0, 0, 0
+	var byStatus [Offline + 1]int
+	active, open := 0, 0
 	groupSize, groupActive, groupOpen := map[string]int{}, map[string]int{}, map[string]int{}
 	for id, a := range r.byID {
 		if a.id != id || a.roster != r {
@@ -528,9 +532,7 @@ func (r *Roster) Verify() error {
 		if got, ok := r.all.Get(a); !ok || got != a {
 			return fmt.Errorf("agent: %q missing from the id index", id)
 		}
-		if a.status == Online {
-			online++
-		}
+		byStatus[a.status]++
 		wantActive := a.status == Online && !a.capacity.IsSuspended()
 		wantOpen := wantActive && a.capacity.HasRoom(a.load)
 		if a.active != wantActive || a.open != wantOpen {
@@ -562,8 +564,8 @@ func (r *Roster) Verify() error {
 			groupOpen[a.group]++
 		}
 	}
-	if online != r.online {
-		return fmt.Errorf("agent: roster counts %d online, has %d", r.online, online)
+	if byStatus != r.byStatus {
+		return fmt.Errorf("agent: roster counts %v agents by status, has %v", r.byStatus, byStatus)
 	}
 	if r.every.size != len(r.byID) {
 		return fmt.Errorf("agent: roster counts %d agents, has %d", r.every.size, len(r.byID))

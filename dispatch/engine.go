@@ -207,6 +207,7 @@ type Engine struct {
 	carry     bool   // out holds timer events of a rejected operation
 	evSeq     uint64 // the Seq of the latest event (Event.Seq)
 	ops       uint64 // ops applied (Ops)
+	stats     Stats  // counters and histograms (Stats)
 	observers []observer
 
 	// Recycled sessions, so that the dispatch path does not allocate in
@@ -319,6 +320,7 @@ func (e *Engine) fail(err error) ([]Event, error) {
 func (e *Engine) emit(ev Event) {
 	e.evSeq++
 	ev.Seq = e.evSeq
+	e.stats.count(&ev)
 	e.out = append(e.out, ev)
 }
 

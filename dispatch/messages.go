@@ -109,6 +109,9 @@ func (e *Engine) doMessage(now time.Time, m Message) error {
 			o := e.outreach[s]
 			if o.firstReply == 0 {
 				o.firstReply = ns(now)
+				if s.flags&FlagStarted == 0 {
+					e.stats.FirstReply.observe(time.Duration(ns(now) - s.entry.Arrived))
+				}
 			}
 			if o.dmSent < math.MaxUint32 {
 				o.dmSent++

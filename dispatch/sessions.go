@@ -99,6 +99,7 @@ func (e *Engine) doArrive(now time.Time, a Arrival) error {
 		return fmt.Errorf("%w: %d", ErrInvalidPriority, a.Priority)
 	}
 	e.seq++
+	e.stats.Arrived++
 	s := e.newSession()
 	*s = session{
 		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: ns(now), Seq: e.seq},
@@ -288,6 +289,17 @@ func (e *Engine) unpark(s *session) {
 	s.place = 0
 }
 
+// take gives a waiting session (in the queue or offline pool, or held by
+// the bot for a manual assignment) to agent a; the time it waited in a
+// pool goes to Stats.Wait.
+func (e *Engine) take(s *session, a *agent.Agent, c Cause, now time.Time) {
+	if s.place == PlaceQueue || s.place == PlaceOffline {
+		e.stats.Wait.observe(time.Duration(ns(now) - s.entered))
+	}
+	e.unpark(s)
+	e.assign(s, a, c, now)
+}
+
 // assign puts a session that is in no place into a's list.
 func (e *Engine) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
 	e.place(s, a, now)
@@ -344,8 +356,7 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 		if s.place == PlaceOffline {
 			s.flags |= FlagOffline // O2: shows as 离线留言自动分配
 		}
-		e.unpark(s)
-		e.assign(s, a, CauseFreed, now)
+		e.take(s, a, CauseFreed, now)
 	}
 }
 
@@ -366,8 +377,7 @@ func (e *Engine) noQueue(now time.Time) {
 			return
 		}
 		b := e.leastActive(s)
-		e.unpark(s)
-		e.assign(s, b, CauseNoQueue, now)
+		e.take(s, b, CauseNoQueue, now)
 	}
 }
 
@@ -395,8 +405,7 @@ func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 func (e *Engine) drain(now time.Time) {
 	// hasRoomFor, not choose, to pick: a round-robin choice moves its cursor.
 	for s := e.bestWaiting(e.hasRoomFor); s != nil; s = e.bestWaiting(e.hasRoomFor) {
-		e.unpark(s)
-		e.assign(s, e.choose(s, now), CauseFreed, now)
+		e.take(s, e.choose(s, now), CauseFreed, now)
 	}
 	e.noQueue(now)
 }
@@ -439,6 +448,7 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 	}
 	c := closed{session: s.entry.ID, buyer: s.buyer, arrived: s.entry.Arrived, lastMsg: s.lastMsg,
 		at: ns(at), seq: s.entry.Seq, reason: r, flags: s.flags}
+	e.stats.Handle.observe(time.Duration(ns(at) - s.entered))
 	a := s.agent
 	e.roster.Hold(a) // the freed place and the session pulled into it: one index update
 	e.release(s, at)
@@ -516,8 +526,7 @@ func (e *Engine) doAssign(now time.Time, id, agentID string) error {
 	if err != nil {
 		return err
 	}
-	e.unpark(s)
-	e.assign(s, a, CauseManual, now)
+	e.take(s, a, CauseManual, now)
 	return nil
 }
 

@@ -304,6 +304,16 @@ func (s *Shop) SetPolicy(now time.Time, p policy.Policy) ([]Event, error) {
 	return s.Apply(now, Op{Kind: OpSetPolicy, Policy: &p})
 }
 
+// Stats is Engine.Stats under the shop's mutex (zero on a detached shop).
+func (s *Shop) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Stats{}
+	}
+	return s.e.Stats()
+}
+
 // Verify is Engine.Verify under the shop's mutex.
 func (s *Shop) Verify() error {
 	s.mu.Lock()
@@ -382,6 +392,20 @@ func (r *Shops) Remove(id string) error {
 	s.reg, s.noted, s.journal = nil, 0, nil
 	s.mu.Unlock()
 	return nil
+}
+
+// Stats returns the sum of every registered shop's Stats, each read
+// under its own mutex (so the sum is of each shop at some moment of the
+// call, not one instant of all). O(shops); exporters call it at scrape
+// time.
+func (r *Shops) Stats() Stats {
+	var sum Stats
+	r.m.Range(func(_, v any) bool {
+		st := v.(*Shop).Stats()
+		sum.Add(&st)
+		return true
+	})
+	return sum
 }
 
 // Range calls f for each shop, in no particular order, until f returns
