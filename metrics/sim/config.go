@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/kefu-dev/kefu/dispatch"
 	"github.com/kefu-dev/kefu/metrics/queueing"
 	"github.com/kefu-dev/kefu/policy"
 )
@@ -118,6 +119,10 @@ type Config struct {
 	// Step is the resolution of Report.Timeline; 0 means one minute. It
 	// must divide an hour.
 	Step time.Duration
+	// Options are passed to dispatch.New: for example
+	// dispatch.WithObserver("metrics", rec) to feed a metrics.Recorder the
+	// simulated day's events.
+	Options []dispatch.Option
 }
 
 // withDefaults returns c with its zero fields filled in, or an error

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kefu-dev/kefu/dispatch"
 )
 
 // Stats are the figures of one hour, or of the whole run after the
@@ -113,6 +115,9 @@ type Report struct {
 	// Unfinished is the number still waiting when nothing more could
 	// happen (no agent online to take them, no patience to end).
 	Unfinished int
+	// Engine is the engine's own live numbers (dispatch.Stats) at the end
+	// of the run.
+	Engine dispatch.Stats
 
 	overtakes int // served from the queue before an earlier arrival still waiting
 }

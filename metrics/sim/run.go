@@ -150,7 +150,7 @@ func Run(cfg Config) (Report, error) {
 		// run time saved).
 		p.HistoryLimit = 1
 	}
-	eng, err := dispatch.New(p)
+	eng, err := dispatch.New(p, c.Options...)
 	if err != nil {
 		return Report{}, fmt.Errorf("sim: %w", err)
 	}
@@ -571,6 +571,7 @@ func (r *runner) report() Report {
 		Sessions:     int(r.born),
 		Unfinished:   r.waiting,
 		overtakes:    r.overtakes,
+		Engine:       r.eng.Stats(),
 	}
 	for _, x := range r.timeline {
 		if x.At >= r.cfg.Warmup {
