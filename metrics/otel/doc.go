@@ -28,7 +28,7 @@
 // Register creates observable instruments and one callback. At each
 // collection the callback calls Stats once and observes every instrument
 // from that read, so the values of one collection agree (the +Inf bucket
-// of kefu.wait.bucket is kefu.wait.count, the places of kefu.sessions add
+// of kefu.wait.bucket is kefu.wait.count, the places of kefu.sessions.open add
 // up to the open sessions). Nothing runs between collections: the engine
 // counts as events happen and the callback only reads.
 //
@@ -46,7 +46,7 @@
 //
 // Gauges, Int64ObservableUpDownCounter (the state now):
 //
-//	kefu.sessions   {session}  kefu.place         agent, queue, offline, bot
+//	kefu.sessions.open  {session}  kefu.place     agent, queue, offline, bot
 //	kefu.agents     {agent}    kefu.agent.status  online, break, offline
 //
 // Counters, Int64ObservableCounter (monotonic since the engine was

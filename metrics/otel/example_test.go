@@ -61,8 +61,8 @@ func ExampleRegister() {
 	// kefu.sessions.assigned{kefu.assign.cause=arrival,service.instance.id=node-1} 1 {session}
 	// kefu.sessions.assigned{kefu.assign.cause=freed,service.instance.id=node-1} 1 {session}
 	// kefu.sessions.closed{kefu.close.reason=manual,service.instance.id=node-1} 1 {session}
+	// kefu.sessions.open{kefu.place=agent,service.instance.id=node-1} 1 {session}
 	// kefu.sessions.queued{service.instance.id=node-1} 1 {session}
-	// kefu.sessions{kefu.place=agent,service.instance.id=node-1} 1 {session}
 	// kefu.wait.count{service.instance.id=node-1} 1 {session}
 	// kefu.wait.sum{service.instance.id=node-1} 58 s
 	// first replies within 3 minutes: 1 of 1

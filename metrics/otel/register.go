@@ -136,7 +136,7 @@ func (x *exporter) build(b *builder, common []attribute.KeyValue) {
 	x.common = options(common)
 	var st dispatch.Stats // for the arrays' lengths: every enum value is exported
 	x.sessions = points{
-		inst: b.upDownCounter("kefu.sessions", "{session}",
+		inst: b.upDownCounter("kefu.sessions.open", "{session}",
 			"Open sessions by place: in an agent's list, in the queue pool, in the offline pool, held by the bot."),
 		opts: byEnum(common, "kefu.place", len(st.Sessions), func(i int) string { return dispatch.Place(i).String() }),
 	}

@@ -61,7 +61,7 @@ type instrument struct {
 // instruments are every instrument Register creates.
 var instruments = func() map[string]instrument {
 	m := map[string]instrument{
-		"kefu.sessions":             {"{session}", gauge},
+		"kefu.sessions.open":             {"{session}", gauge},
 		"kefu.agents":               {"{agent}", gauge},
 		"kefu.sessions.arrived":     {"{session}", counter},
 		"kefu.sessions.started":     {"{session}", counter},
@@ -105,7 +105,7 @@ func fromStats(st dispatch.Stats, extra ...string) series {
 	s := series{}
 	put := func(name string, v float64, kv ...string) { s[key(name, append(slices.Clip(extra), kv...)...)] = v }
 	for i, p := range places {
-		put("kefu.sessions", float64(st.Sessions[i+1]), "kefu.place", p)
+		put("kefu.sessions.open", float64(st.Sessions[i+1]), "kefu.place", p)
 	}
 	for i, a := range statuses {
 		put("kefu.agents", float64(st.Agents[i+1]), "kefu.agent.status", a)
@@ -273,7 +273,7 @@ func TestRegister_Scene(t *testing.T) {
 		require.Contains(t, want, k)
 		want[k] = v
 	}
-	set(4, "kefu.sessions", "kefu.place", "agent") // s3 at qian, s4 at li, o1 at wang, m1 at w
+	set(4, "kefu.sessions.open", "kefu.place", "agent") // s3 at qian, s4 at li, o1 at wang, m1 at w
 	set(2, "kefu.agents", "kefu.agent.status", "online")
 	set(1, "kefu.agents", "kefu.agent.status", "break")
 	set(2, "kefu.agents", "kefu.agent.status", "offline")
@@ -324,25 +324,25 @@ func TestRegister_ValuesFollow(t *testing.T) {
 		op   func() ([]dispatch.Event, error)
 		want series // some of the points, after the op
 	}{
-		{"nothing yet", nil, series{key("kefu.sessions", "kefu.place", "agent"): 0, key("kefu.agents", "kefu.agent.status", "online"): 0}},
+		{"nothing yet", nil, series{key("kefu.sessions.open", "kefu.place", "agent"): 0, key("kefu.agents", "kefu.agent.status", "online"): 0}},
 		{"an agent", func() ([]dispatch.Event, error) {
 			return shop.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
 		}, series{key("kefu.agents", "kefu.agent.status", "online"): 1}},
 		{"s1 to wang", func() ([]dispatch.Event, error) {
 			return shop.Arrive(t1, dispatch.Arrival{Session: "s1"})
 		}, series{
-			key("kefu.sessions", "kefu.place", "agent"): 1, key("kefu.sessions.arrived"): 1,
+			key("kefu.sessions.open", "kefu.place", "agent"): 1, key("kefu.sessions.arrived"): 1,
 			key("kefu.sessions.assigned", "kefu.assign.cause", "arrival"): 1,
 		}},
 		{"s2 queues", func() ([]dispatch.Event, error) {
 			return shop.Arrive(t2, dispatch.Arrival{Session: "s2"})
 		}, series{
-			key("kefu.sessions", "kefu.place", "queue"): 1, key("kefu.sessions.arrived"): 2, key("kefu.sessions.queued"): 1,
+			key("kefu.sessions.open", "kefu.place", "queue"): 1, key("kefu.sessions.arrived"): 2, key("kefu.sessions.queued"): 1,
 		}},
 		{"s1 closes, s2 to wang", func() ([]dispatch.Event, error) {
 			return shop.Close(t3, "s1")
 		}, series{
-			key("kefu.sessions", "kefu.place", "agent"): 1, key("kefu.sessions", "kefu.place", "queue"): 0,
+			key("kefu.sessions.open", "kefu.place", "agent"): 1, key("kefu.sessions.open", "kefu.place", "queue"): 0,
 			key("kefu.sessions.closed", "kefu.close.reason", "manual"):  1,
 			key("kefu.sessions.assigned", "kefu.assign.cause", "freed"): 1,
 			key("kefu.wait.count"): 1, key("kefu.wait.sum"): 40, key("kefu.wait.bucket", "le", "30"): 0,
@@ -509,7 +509,7 @@ func TestRegister_ConcurrentCollections(t *testing.T) {
 	check := func(got series) {
 		open := 0.0
 		for _, p := range places {
-			open += got[key("kefu.sessions", "kefu.place", p)]
+			open += got[key("kefu.sessions.open", "kefu.place", p)]
 		}
 		gone := got[key("kefu.sessions.left")] + got[key("kefu.sessions.expired")]
 		for _, r := range reasons {
@@ -548,7 +548,7 @@ func TestRegister_Engine(t *testing.T) {
 	require.NoError(t, err)
 	got := collect(t, reader)
 	assert.Equal(t, fromStats(e.Stats()), got)
-	assert.Equal(t, 1.0, got[key("kefu.sessions", "kefu.place", "offline")])
+	assert.Equal(t, 1.0, got[key("kefu.sessions.open", "kefu.place", "offline")])
 }
 
 var errBoom = errors.New("boom")
@@ -627,7 +627,7 @@ func TestInstruments_Documented(t *testing.T) {
 	for name := range instruments {
 		base := name
 		for _, suffix := range []string{".count", ".sum", ".bucket"} {
-			if b, ok := strings.CutSuffix(name, suffix); ok && strings.Count(b, ".") == 1 && b != "kefu.sessions" {
+			if b, ok := strings.CutSuffix(name, suffix); ok && strings.Count(b, ".") == 1 && b != "kefu.sessions.open" {
 				base = b
 			}
 		}
