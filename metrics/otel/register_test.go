@@ -431,7 +431,7 @@ func TestRegister_WithAttributes(t *testing.T) {
 	// Points without an attribute of their own carry kefu.place=mine;
 	// kefu.sessions keeps its places.
 	assert.Equal(t, fromStats(shops.Stats(), "service.instance.id", "node-1", "kefu.place", "mine", "region", "cn-east"), got)
-	assert.Contains(t, got, "kefu.sessions{kefu.place=agent,region=cn-east,service.instance.id=node-1}")
+	assert.Contains(t, got, "kefu.sessions.open{kefu.place=agent,region=cn-east,service.instance.id=node-1}")
 	assert.Contains(t, got, "kefu.sessions.arrived{kefu.place=mine,region=cn-east,service.instance.id=node-1}")
 }
 
