@@ -61,7 +61,7 @@ type instrument struct {
 // instruments are every instrument Register creates.
 var instruments = func() map[string]instrument {
 	m := map[string]instrument{
-		"kefu.sessions.open":             {"{session}", gauge},
+		"kefu.sessions.open":        {"{session}", gauge},
 		"kefu.agents":               {"{agent}", gauge},
 		"kefu.sessions.arrived":     {"{session}", counter},
 		"kefu.sessions.started":     {"{session}", counter},
