@@ -49,12 +49,13 @@ type Shop struct {
 	id      string
 	noted   int64
 	journal Journal // the registry's, when it has one
+	final   *Stats  // the counters at Detach (Stats of a detached shop)
 
 	// Shops created one after another sit side by side in memory; without
 	// the pad two of them share a cache line, and every Lock of one slows
 	// the other (false sharing). A line is 64 bytes on amd64/arm64, and
 	// their prefetchers fetch lines in pairs: 128.
-	_ [128 - 80]byte
+	_ [128 - 88]byte
 }
 
 // NewShop returns a goroutine-safe engine for one shop with policy p.
@@ -204,6 +205,9 @@ func (s *Shop) Detach() ([]byte, error) {
 		return nil, err
 	}
 	s.closed = true
+	final := s.e.Stats()
+	final.Sessions, final.Agents = [len(final.Sessions)]int{}, [len(final.Agents)]int{}
+	s.final = &final
 	return data, nil
 }
 
@@ -304,12 +308,14 @@ func (s *Shop) SetPolicy(now time.Time, p policy.Policy) ([]Event, error) {
 	return s.Apply(now, Op{Kind: OpSetPolicy, Policy: &p})
 }
 
-// Stats is Engine.Stats under the shop's mutex (zero on a detached shop).
+// Stats is Engine.Stats under the shop's mutex. A detached shop keeps
+// the counters it had when it was detached, and its gauges are zero: it
+// holds no session and no agent any more.
 func (s *Shop) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return Stats{}
+		return *s.final
 	}
 	return s.e.Stats()
 }
@@ -345,6 +351,9 @@ type Shops struct {
 	// deadline moves earlier, never while a shop's mutex waits on it.
 	dmu sync.Mutex
 	due []dueShop
+
+	smu      sync.Mutex
+	departed Stats // the counters of the shops removed (Stats)
 }
 
 type dueShop struct {
@@ -388,6 +397,11 @@ func (r *Shops) Remove(id string) error {
 		return fmt.Errorf("%w: %q", ErrUnknownShop, id)
 	}
 	s := v.(*Shop)
+	st := s.Stats()
+	st.Sessions, st.Agents = [len(st.Sessions)]int{}, [len(st.Agents)]int{}
+	r.smu.Lock()
+	r.departed.Add(&st)
+	r.smu.Unlock()
 	s.mu.Lock()
 	s.reg, s.noted, s.journal = nil, 0, nil
 	s.mu.Unlock()
@@ -396,10 +410,15 @@ func (r *Shops) Remove(id string) error {
 
 // Stats returns the sum of every registered shop's Stats, each read
 // under its own mutex (so the sum is of each shop at some moment of the
-// call, not one instant of all). O(shops); exporters call it at scrape
-// time.
+// call, not one instant of all), and the counters of the shops removed
+// from the registry: the summed counters never go down while the
+// registry lives, so a shop moving away is no counter reset to a
+// monitoring system (the process it moves to counts it from 0). O(shops);
+// exporters call it at scrape time.
 func (r *Shops) Stats() Stats {
-	var sum Stats
+	r.smu.Lock()
+	sum := r.departed
+	r.smu.Unlock()
 	r.m.Range(func(_, v any) bool {
 		st := v.(*Shop).Stats()
 		sum.Add(&st)

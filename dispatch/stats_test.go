@@ -153,7 +153,8 @@ func TestStats_HistogramBuckets(t *testing.T) {
 	assert.Equal(t, 6*time.Minute+time.Nanosecond+48*time.Hour, h.Sum)
 }
 
-// Shops.Stats sums the shops; a detached shop counts for nothing.
+// Shops.Stats sums the shops; the counters of shops detached or removed
+// stay in the sum, their gauges leave it.
 func TestStats_ShopsSum(t *testing.T) {
 	var shops Shops
 	for _, id := range []string{"a", "b", "c"} {
@@ -175,7 +176,19 @@ func TestStats_ShopsSum(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Detach()
 	require.NoError(t, err)
-	assert.Equal(t, uint64(4), shops.Stats().Arrived)
+	// A detached shop keeps its counters, and holds nothing any more; a
+	// removed one's counters stay in the sum: the sum never goes down.
+	st := shops.Stats()
+	assert.Equal(t, uint64(6), st.Arrived)
+	assert.Equal(t, 2, st.Sessions[PlaceAgent])
+	assert.Equal(t, 2, st.Agents[agent.Online])
+	require.NoError(t, shops.Remove("c"))
+	require.NoError(t, shops.Remove("b"))
+	st = shops.Stats()
+	assert.Equal(t, uint64(6), st.Arrived)
+	assert.Equal(t, uint64(3), st.Queued)
+	assert.Equal(t, 1, st.Sessions[PlaceAgent], "gauges: shop a only")
+	assert.Equal(t, 1, st.Agents[agent.Online])
 }
 
 // BenchmarkStatsCount is the counters' cost per event, the price every

@@ -99,12 +99,10 @@
 // # Counter resets
 //
 // Counters count from zero when an engine is created (by New, or by
-// Restore from a snapshot). A Shops source sums the shops registered at
-// each collection: a shop removed or detached (moved to another process)
-// takes its counts out of the sum, and the sum drops. A backend reading
-// cumulative counters takes a drop for a counter reset and carries on; a
-// host that exports delta temporality sees a negative delta then. Where
-// per-shop series are worth their number (about 80 a shop), register each
-// shop on its own, with the shop's id as an attribute (WithAttributes),
-// and unregister it when the shop leaves the process.
+// Restore from a snapshot). A Shops source keeps the counters of the
+// shops detached or removed from it, so its sums never go down while the
+// process lives. Where per-shop series are worth their number (about 80
+// a shop), register each shop on its own, with the shop's id as an
+// attribute (WithAttributes), and unregister it when the shop leaves the
+// process.
 package kefuotel

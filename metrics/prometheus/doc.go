@@ -60,12 +60,11 @@
 // are dispatch.HistogramBounds (5 s … 24 h, around the platforms'
 // 3-minute reply window), the same for every shop, so they add up.
 //
-// Counters count from when each engine was created or restored. A sum
-// over shops therefore drops when a shop leaves the registry (Remove, or
-// Detach to move it elsewhere) or is restored, and Prometheus reads a
-// drop as a counter reset: rate() and increase() over such a moment
-// count the whole remaining sum as new. Hosts that move shops often
-// should expect it; a stable set of shops per process avoids it.
+// Counters count from when each engine was created or restored. A
+// dispatch.Shops sum keeps the counters of the shops detached or removed
+// from it, so it never goes down while the process lives; a shop moved in
+// from another process starts its counters at 0 here, which adds to the
+// sum. Only a process restart resets the sum, as for any exporter.
 //
 // # Shops
 //
