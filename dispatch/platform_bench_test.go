@@ -299,56 +299,89 @@ func newPlatWorld(tb testing.TB, impl string) *platWorld {
 	return world
 }
 
+// fill tops every shop up to its reception and n waiting.
+func (world *platWorld) fill(n int) {
+	w := newPlatWorker(world.now, 2)
+	for _, p := range world.shops {
+		for len(p.assigned)+len(p.waiting) < p.cap+n {
+			p.arrive(w)
+		}
+	}
+	world.now = w.now
+}
+
 // BenchmarkPlatform: 10⁴ shops of 20 agents at cap 10 (Kuaishou's policy
 // for kefu, driven through Shop.Exec with a reused buffer), each half full,
 // and per op one random op of the platform mix (see platShop.op) on a
 // random shop; on 1 goroutine, and on 2 that each own half the shops.
 // Reports ops/s, and leave-hit-% (the share of leave ops that found a
 // waiting session).
+//
+// At load=half nobody waits (all agents are online with room), so a leave
+// is a close and a position asks about a session with an agent; the same
+// shops then go on at load=full: topped up to 200 sessions with agents
+// and 5 waiting, where the mix hovers (it gains sessions while the queue
+// is empty and loses them while it is not).
 func BenchmarkPlatform(b *testing.B) {
 	for _, impl := range []string{"kefu", "obvious"} {
 		var world *platWorld // built by the first run that needs it
-		for _, g := range []int{1, 2} {
-			b.Run(fmt.Sprintf("impl=%s/goroutines=%d", impl, g), func(b *testing.B) {
-				if world == nil {
-					world = newPlatWorld(b, impl)
-				}
-				workers := make([]*platWorker, g)
-				for k := range workers {
-					workers[k] = newPlatWorker(world.now, uint64(k)+uint64(b.N)<<8)
-				}
-				var wg sync.WaitGroup
-				b.ReportAllocs()
-				b.ResetTimer()
-				t := time.Now()
-				for k, w := range workers {
-					n := b.N / g
-					if k == 0 {
-						n += b.N % g
+		for _, load := range []string{"half", "full"} {
+			filled := false
+			for _, g := range []int{1, 2} {
+				b.Run(fmt.Sprintf("impl=%s/load=%s/goroutines=%d", impl, load, g), func(b *testing.B) {
+					if world == nil {
+						world = newPlatWorld(b, impl)
 					}
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						per := len(world.shops) / g
-						for range n {
-							world.shops[k+g*w.rng.IntN(per)].op(w)
-						}
-					}()
-				}
-				wg.Wait()
-				d := time.Since(t)
-				b.StopTimer()
-				leaves, hits := 0, 0
-				for _, w := range workers {
-					world.now = later2(world.now, w.now)
-					leaves, hits = leaves+w.leaves, hits+w.hits
-				}
-				b.ReportMetric(float64(b.N)/d.Seconds(), "ops/s")
-				if leaves > 0 {
-					b.ReportMetric(100*float64(hits)/float64(leaves), "leave-hit-%")
-				}
-			})
+					if load == "full" && !filled {
+						world.fill(5)
+						filled = true
+					}
+					benchPlatform(b, world, g)
+				})
+			}
 		}
+	}
+}
+
+func benchPlatform(b *testing.B, world *platWorld, g int) {
+	workers := make([]*platWorker, g)
+	for k := range workers {
+		workers[k] = newPlatWorker(world.now, uint64(k)+uint64(b.N)<<8)
+	}
+	var wg sync.WaitGroup
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	t := time.Now()
+	for k, w := range workers {
+		n := b.N / g
+		if k == 0 {
+			n += b.N % g
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			per := len(world.shops) / g
+			for range n {
+				world.shops[k+g*w.rng.IntN(per)].op(w)
+			}
+		}()
+	}
+	wg.Wait()
+	d := time.Since(t)
+	b.StopTimer()
+	runtime.ReadMemStats(&m1)
+	// allocs/op rounds down; this does not (2 goroutines' starts count).
+	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(b.N), "mallocs/op")
+	leaves, hits := 0, 0
+	for _, w := range workers {
+		world.now = later2(world.now, w.now)
+		leaves, hits = leaves+w.leaves, hits+w.hits
+	}
+	b.ReportMetric(float64(b.N)/d.Seconds(), "ops/s")
+	if leaves > 0 {
+		b.ReportMetric(100*float64(hits)/float64(leaves), "leave-hit-%")
 	}
 }
 
