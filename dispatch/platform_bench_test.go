@@ -343,43 +343,62 @@ func BenchmarkPlatform(b *testing.B) {
 	}
 }
 
+// benchPlatform runs b.N ops of the mix on g goroutines, goroutine k
+// owning the shops k, k+g, k+2g, …, in rounds of about 2,000 ops (at
+// most 10 rounds); ops/s is the whole run's rate, best-ops/s the fastest
+// round's: a shared machine's noise (another tenant, a collection) slows
+// some rounds and never speeds one up.
 func benchPlatform(b *testing.B, world *platWorld, g int) {
 	workers := make([]*platWorker, g)
 	for k := range workers {
 		workers[k] = newPlatWorker(world.now, uint64(k)+uint64(b.N)<<8)
 	}
+	rounds := min(max(b.N/2000, 1), 10)
 	var wg sync.WaitGroup
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	b.ReportAllocs()
 	b.ResetTimer()
-	t := time.Now()
-	for k, w := range workers {
-		n := b.N / g
-		if k == 0 {
-			n += b.N % g
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			per := len(world.shops) / g
-			for range n {
-				world.shops[k+g*w.rng.IntN(per)].op(w)
+	var total time.Duration
+	best := 0.0
+	done := 0
+	for r := range rounds {
+		todo := b.N/rounds + b.N%rounds*((r+1)/rounds) // the last round takes the rest
+		t := time.Now()
+		for k, w := range workers {
+			n := todo / g
+			if k == 0 {
+				n += todo % g
 			}
-		}()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				per := len(world.shops) / g
+				for range n {
+					world.shops[k+g*w.rng.IntN(per)].op(w)
+				}
+			}()
+		}
+		wg.Wait()
+		d := time.Since(t)
+		total += d
+		done += todo
+		best = max(best, float64(todo)/d.Seconds())
 	}
-	wg.Wait()
-	d := time.Since(t)
 	b.StopTimer()
+	if done != b.N {
+		b.Fatalf("%d ops for b.N %d", done, b.N)
+	}
 	runtime.ReadMemStats(&m1)
-	// allocs/op rounds down; this does not (2 goroutines' starts count).
+	// allocs/op rounds down; this does not (the goroutines' starts count).
 	b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(b.N), "mallocs/op")
 	leaves, hits := 0, 0
 	for _, w := range workers {
 		world.now = later2(world.now, w.now)
 		leaves, hits = leaves+w.leaves, hits+w.hits
 	}
-	b.ReportMetric(float64(b.N)/d.Seconds(), "ops/s")
+	b.ReportMetric(float64(b.N)/total.Seconds(), "ops/s")
+	b.ReportMetric(best, "best-ops/s")
 	if leaves > 0 {
 		b.ReportMetric(100*float64(hits)/float64(leaves), "leave-hit-%")
 	}
