@@ -417,7 +417,9 @@ func later2(a, b time.Time) time.Time {
 // default history limit (Kuaishou's policy keeps it) each agent's history
 // holds policy.DefaultHistoryLimit records. kefu's shops are opened in a
 // Shops registry (its entry counts); ids are built before the first
-// reading and shared by the shops, so only the shops' own memory counts.
+// reading and shared by the shops, so only the shops' own memory counts
+// (a closed session's id in a real history is a string of its own, not
+// counted here).
 // obvious keeps no history: its third case shows what running a while
 // leaves behind (its free records). The measurement runs once, whatever
 // b.N.
@@ -490,6 +492,11 @@ func BenchmarkShopMemory(b *testing.B) {
 // (every agent is full), so it is timed on a twin shop with 199 of its 200
 // places taken and nobody waiting: an arrival, then its untimed close.
 // kefu runs Kuaishou's policy through Shop.Exec with a reused buffer.
+// A timed call includes the driver's few steps around it (its model's
+// update, a position's check) and one time.Now; both sides pay them. The
+// shop is young: at 20,000 iterations its agents' histories are still
+// filling, which is where kefu's allocations (B/op) come from; a shop
+// that has run 10⁵ iterations allocates nothing.
 func BenchmarkOneShop(b *testing.B) {
 	const agents, c, waiting = 50, 4, 200
 	platInit()
