@@ -344,7 +344,7 @@ func BenchmarkPlatform(b *testing.B) {
 }
 
 // benchPlatform runs b.N ops of the mix on g goroutines, goroutine k
-// owning the shops k, k+g, k+2g, …, in rounds of about 2,000 ops (at
+// owning the shops k, k+g, k+2g, …, in rounds of at least 10,000 ops (at
 // most 10 rounds); ops/s is the whole run's rate, best-ops/s the fastest
 // round's: a shared machine's noise (another tenant, a collection) slows
 // some rounds and never speeds one up.
@@ -353,7 +353,7 @@ func benchPlatform(b *testing.B, world *platWorld, g int) {
 	for k := range workers {
 		workers[k] = newPlatWorker(world.now, uint64(k)+uint64(b.N)<<8)
 	}
-	rounds := min(max(b.N/2000, 1), 10)
+	rounds := min(max(b.N/10000, 1), 10)
 	var wg sync.WaitGroup
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
