@@ -86,11 +86,7 @@ func (e *Engine) doRemoveAgent(now time.Time, id string) error {
 		return fromAgent(err)
 	}
 	if ok {
-		h := &e.deskOf(a).history // its history goes with it
-		for i := range h.Len() {
-			e.unindexClosed(*h.at(i))
-		}
-		delete(e.desks, a)
+		delete(e.desks, a) // its history goes with it
 	}
 	return nil
 }

@@ -196,7 +196,6 @@ type Engine struct {
 	// the engine does not keep it, a map write per assignment saved.
 	trackRecent bool
 	desks       map[*agent.Agent]*desk // each agent's current list and history (L4)
-	closedIdx   map[string]closedRef   // closed session id → where its history keeps it
 	bot         int                    // sessions held by the bot
 
 	level   policy.TeamLevel // P2
@@ -246,19 +245,18 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
 	e := &Engine{
-		log:       zap.NewNop(),
-		roster:    agent.NewRoster(),
-		sessions:  make(map[string]*session),
-		loc:       time.UTC,
-		outreach:  make(map[*session]outreach),
-		poolOf:    make(map[string]*pools),
-		timers:    btree.NewG(32, lessDeadline),
-		recent:    newContacts(int64(p.WithDefaults().RecentContactTTL)),
-		desks:     make(map[*agent.Agent]*desk),
-		closedIdx: make(map[string]closedRef),
-		level:     p.TeamLevel,
-		crowds:    make(map[string]bool),
-		prompts:   newCooldowns(),
+		log:      zap.NewNop(),
+		roster:   agent.NewRoster(),
+		sessions: make(map[string]*session),
+		loc:      time.UTC,
+		outreach: make(map[*session]outreach),
+		poolOf:   make(map[string]*pools),
+		timers:   btree.NewG(32, lessDeadline),
+		recent:   newContacts(int64(p.WithDefaults().RecentContactTTL)),
+		desks:    make(map[*agent.Agent]*desk),
+		level:    p.TeamLevel,
+		crowds:   make(map[string]bool),
+		prompts:  newCooldowns(),
 	}
 	for _, g := range append([]string{""}, groupIDs(p)...) {
 		x := &pools{id: uint16(len(e.pools)), group: g, queue: queue.New(), offline: queue.New()}

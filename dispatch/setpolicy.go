@@ -64,7 +64,7 @@ func (e *Engine) doSetPolicy(now time.Time, p *policy.Policy) error {
 	if limit := e.eff.HistoryLimit; limit < old.WithDefaults().HistoryLimit {
 		for _, d := range e.desks {
 			for d.history.Len() > limit {
-				e.unindexClosed(d.history.dropOldest())
+				d.history.dropOldest()
 			}
 		}
 	}

@@ -251,3 +251,36 @@ func TestObserver_ToldTheTimeAfterEveryOp(t *testing.T) {
 	assert.Equal(t, []time.Time{t0, t0.Add(2 * time.Minute), t0.Add(3 * time.Minute)}, obs.times)
 	assert.Equal(t, 1, obs.events)
 }
+
+// L4: a closed session is found while its record is in a history, the
+// latest of an id closed twice; when that one drops out of its agent's
+// history, the earlier one, still in another agent's, is found.
+func TestClosed_L4_EarlierRecordFoundWhenTheLatestDropsOut(t *testing.T) {
+	e, err := New(policy.Policy{HistoryLimit: 1})
+	require.NoError(t, err)
+	for _, id := range []string{"a", "b"} {
+		_, err = e.AddAgent(t0, id, AgentConfig{Capacity: agent.Limit(1)})
+		require.NoError(t, err)
+	}
+	step := func(i int, op Op) {
+		_, err := e.Apply(t0.Add(time.Duration(i)*time.Second), op)
+		require.NoError(t, err, "step %d", i)
+	}
+	step(1, Op{Kind: OpArrive, Arrival: Arrival{Session: "x"}}) // → a (idle longest by id)
+	step(2, Op{Kind: OpClose, Session: "x"})
+	step(3, Op{Kind: OpArrive, Arrival: Arrival{Session: "x"}}) // → b
+	step(4, Op{Kind: OpClose, Session: "x"})
+	c, ok := e.Closed("x")
+	require.True(t, ok)
+	assert.Equal(t, "b", c.Agent, "the latest close of x")
+	assert.True(t, c.At.Equal(t0.Add(4*time.Second)))
+	step(5, Op{Kind: OpArrive, Arrival: Arrival{Session: "y"}}) // → a (idle longest)
+	step(6, Op{Kind: OpTransfer, Session: "y", Agent: "b"})
+	step(7, Op{Kind: OpClose, Session: "y"}) // b's history: y; x dropped
+	c, ok = e.Closed("x")
+	require.True(t, ok)
+	assert.Equal(t, "a", c.Agent, "the earlier close of x, still in a's history")
+	assert.True(t, c.At.Equal(t0.Add(2*time.Second)))
+	_, ok = e.Closed("nope")
+	assert.False(t, ok)
+}
