@@ -284,3 +284,72 @@ func TestClosed_L4_EarlierRecordFoundWhenTheLatestDropsOut(t *testing.T) {
 	_, ok = e.Closed("nope")
 	assert.False(t, ok)
 }
+
+// memJournal is a Journal in memory: the ops of each shop, numbered.
+type memJournal struct {
+	mu  sync.Mutex
+	ops map[string][]journaled
+}
+
+type journaled struct {
+	n  uint64
+	at time.Time
+	op Op
+}
+
+func (j *memJournal) Append(shop string, n uint64, at time.Time, op Op) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.ops[shop] = append(j.ops[shop], journaled{n, at, op})
+	return nil
+}
+
+// The recipe of the README's "Running kefu in a service": a registry with
+// a Journal; a snapshot at some point; after a crash, RestoreShop, replay
+// the journal's ops numbered above Shop.Ops, Adopt: the shop is where it
+// was, byte for byte, and the journal numbered its ops 1, 2, … without a
+// gap (AdvanceDue's Advance included).
+func TestJournal_SnapshotPlusJournalRebuildsTheShop(t *testing.T) {
+	j := &memJournal{ops: map[string][]journaled{}}
+	shops := &Shops{Journal: j}
+	p := policy.Kuaishou()
+	shop, err := shops.Open("s", p)
+	require.NoError(t, err)
+	r := rand.New(rand.NewPCG(7, 7))
+	now := t0
+	var snap []byte
+	for i := range 600 {
+		a := actionFromBytes(byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()))
+		now = now.Add(max(a.dt, 0))
+		_, _ = shop.Apply(now, a.op())
+		if i%50 == 0 {
+			shops.AdvanceDue(now, nil)
+		}
+		if i == 277 {
+			snap, err = shop.Snapshot()
+			require.NoError(t, err)
+		}
+	}
+	want, err := shop.Snapshot()
+	require.NoError(t, err)
+	for i, x := range j.ops["s"] {
+		require.Equal(t, uint64(i+1), x.n, "journal entry %d", i)
+	}
+	// After a crash.
+	q, ok, err := SnapshotPolicy(snap)
+	require.NoError(t, err)
+	require.True(t, ok)
+	moved, err := RestoreShop(q, snap)
+	require.NoError(t, err)
+	from := moved.Ops()
+	for _, x := range j.ops["s"] {
+		if x.n > from {
+			_, _ = moved.Apply(x.at, x.op)
+		}
+	}
+	other := &Shops{}
+	require.NoError(t, other.Adopt("s", moved))
+	got, err := moved.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(got))
+}

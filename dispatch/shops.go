@@ -308,6 +308,16 @@ func (s *Shop) SetPolicy(now time.Time, p policy.Policy) ([]Event, error) {
 	return s.Apply(now, Op{Kind: OpSetPolicy, Policy: &p})
 }
 
+// Ops is Engine.Ops under the shop's mutex: after RestoreShop, the ops of
+// the shop's journal numbered above it are the ones to replay (with Apply,
+// before the shop joins a registry with a Journal, so that the replay is
+// not journaled again).
+func (s *Shop) Ops() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.e.ops
+}
+
 // Stats is Engine.Stats under the shop's mutex. A detached shop keeps
 // the counters it had when it was detached, and its gauges are zero: it
 // holds no session and no agent any more.
