@@ -270,7 +270,8 @@ func TestSnapshot_R1_RecentContactsKeepTheirAge(t *testing.T) {
 
 // FuzzRestore: any bytes, and any body behind a valid header, either
 // restore into an engine whose invariants hold, or fail with
-// ErrCorruptSnapshot or ErrSnapshotVersion; never a panic.
+// ErrCorruptSnapshot, ErrSnapshotVersion or (a body with another policy
+// inside) ErrPolicyMismatch; never a panic.
 //
 //	go test ./dispatch -run '^$' -fuzz FuzzRestore
 func FuzzRestore(f *testing.F) {
@@ -294,7 +295,7 @@ func FuzzRestore(f *testing.F) {
 		}
 		e, err := Restore(p, data)
 		if err != nil {
-			if !errorsIsAny(err, ErrCorruptSnapshot, ErrSnapshotVersion) {
+			if !errorsIsAny(err, ErrCorruptSnapshot, ErrSnapshotVersion, ErrPolicyMismatch) {
 				t.Fatalf("unexpected error: %v", err)
 			}
 			if e != nil {
