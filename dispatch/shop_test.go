@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -352,4 +353,11 @@ func TestJournal_SnapshotPlusJournalRebuildsTheShop(t *testing.T) {
 	got, err := moved.Snapshot()
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got))
+}
+
+// A Shop fills two cache lines exactly, so that shops allocated side by
+// side never share a line (the pad in the struct): a field added without
+// shrinking the pad fails here.
+func TestShop_SizeIsTwoCacheLines(t *testing.T) {
+	assert.Equal(t, uintptr(128), unsafe.Sizeof(Shop{}))
 }

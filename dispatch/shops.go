@@ -40,8 +40,7 @@ var (
 type Shop struct {
 	mu     sync.Mutex
 	e      *Engine
-	ops    uint64 // operations applied, in the order the mutex admitted them
-	closed bool   // Detach: every call returns ErrShopClosed
+	closed bool // Detach: every call returns ErrShopClosed
 
 	// The Shops it is registered in, for its deadline heap: noted is the
 	// deadline (ns) the heap holds for it, 0 for none.
@@ -55,7 +54,7 @@ type Shop struct {
 	// the pad two of them share a cache line, and every Lock of one slows
 	// the other (false sharing). A line is 64 bytes on amd64/arm64, and
 	// their prefetchers fetch lines in pairs: 128.
-	_ [128 - 88]byte
+	_ [128 - 80]byte
 }
 
 // NewShop returns a goroutine-safe engine for one shop with policy p.
@@ -67,10 +66,9 @@ func NewShop(p policy.Policy, opts ...Option) (*Shop, error) {
 	return &Shop{e: e}, nil
 }
 
-// after ends a call under the mutex: it counts the call and tells the
-// registry's deadline heap if the shop's earliest timer moved earlier.
+// after ends a call under the mutex: it tells the registry's deadline
+// heap if the shop's earliest timer moved earlier.
 func (s *Shop) after() {
-	s.ops++
 	if s.reg == nil {
 		return
 	}
@@ -78,20 +76,6 @@ func (s *Shop) after() {
 		s.noted = t.at
 		s.reg.note(t.at, s)
 	}
-}
-
-// call runs one engine operation under the shop's mutex and returns a copy
-// of its events and its number in the shop's order of operations.
-func (s *Shop) call(f func(e *Engine) ([]Event, error)) ([]Event, uint64, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, s.ops, ErrShopClosed
-	}
-	evs, err := f(s.e)
-	out := slices.Clone(evs)
-	s.after()
-	return out, s.ops, err
 }
 
 // Apply is Engine.Apply under the shop's mutex, after the shop's Journal
@@ -479,7 +463,6 @@ func (r *Shops) Adopt(id string, s *Shop) error {
 	}
 	s.reg, s.id, s.noted, s.journal = r, id, 0, r.Journal
 	s.after()
-	s.ops-- // after counts a call; adopting is none
 	return nil
 }
 

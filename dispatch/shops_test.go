@@ -100,7 +100,12 @@ func TestShops_ConcurrentLoad(t *testing.T) {
 				}
 				now := t0.Add(time.Duration(clock.Add(int64(rnd.IntN(3)))) * time.Second)
 				o := loadOp(rnd)
-				evs, n, err := s.call(func(e *Engine) ([]Event, error) { return o.do(e, now) })
+				var n uint64 // the op's number in the shop's order (Engine.Ops)
+				evs, err := s.Exec(nil, func(e *Engine) ([]Event, error) {
+					evs, err := o.do(e, now)
+					n = e.Ops()
+					return evs, err
+				})
 				if err != nil && !knownError(err) {
 					t.Errorf("shop%d %s: %v", k, o.name, err)
 				}
@@ -119,7 +124,12 @@ func TestShops_ConcurrentLoad(t *testing.T) {
 		require.NoError(t, s.Verify(), "shop%d", k)
 		// Timer events held back by a rejected last call come with the
 		// next call: make one.
-		evs, n, _ := s.call(func(e *Engine) ([]Event, error) { return e.Advance(end), nil })
+		var n uint64
+		evs, _ := s.Exec(nil, func(e *Engine) ([]Event, error) {
+			evs := e.Advance(end)
+			n = e.Ops()
+			return evs, nil
+		})
 		recs := append(logs[k], record{n, evs})
 		slices.SortFunc(recs, func(a, b record) int { return int(a.n) - int(b.n) })
 		l := newLedger()
