@@ -165,6 +165,16 @@
 // has a mutex of its own, taken only when a shop's earliest deadline moves
 // earlier).
 //
+// # Monitoring
+//
+// [Engine.Stats] returns a shop's live numbers, kept as events happen:
+// sessions by place and agents by status (gauges), counters by cause,
+// reason, sender and kind, and histograms of the wait in a pool, the time
+// to the first human reply and the handle time. [Shops.Stats] sums a
+// registry (and keeps the counters of shops that left it, so the sums
+// never go down). The nested modules metrics/prometheus and metrics/otel
+// export them.
+//
 // # Snapshots
 //
 // [Engine.Snapshot] writes the engine's whole state: a header line
