@@ -218,17 +218,7 @@ func TestRestore_InconsistentContent(t *testing.T) {
 		}},
 	}
 	for _, ed := range edits {
-		t.Run(ed.name, func(t *testing.T) {
-			var s snapshot
-			require.NoError(t, json.Unmarshal(body, &s))
-			ed.f(&s)
-			bad, err := json.Marshal(s)
-			require.NoError(t, err)
-			r, err := Restore(china, resign(bad))
-			require.ErrorIs(t, err, ErrCorruptSnapshot)
-			require.Nil(t, r)
-			t.Log(err)
-		})
+		t.Run(ed.name, func(t *testing.T) { t.Log(requireRefused(t, body, ed.f)) })
 	}
 
 	// Edits the typed body cannot make (after a typed one, if any).
@@ -492,4 +482,20 @@ func checkRestore(t *testing.T, data []byte, sign bool) {
 		t.Fatalf("snapshot → restore → snapshot differs:\n%s\n%s", a, b)
 	}
 	exercise(t, r)
+}
+
+// requireRefused decodes a snapshot body, edits it, signs it again and
+// requires Restore to refuse it as corrupt, with no recorder; it returns
+// the error.
+func requireRefused(t *testing.T, body []byte, edit func(*snapshot)) error {
+	t.Helper()
+	var s snapshot
+	require.NoError(t, json.Unmarshal(body, &s))
+	edit(&s)
+	bad, err := json.Marshal(s)
+	require.NoError(t, err)
+	r, err := Restore(china, resign(bad))
+	require.ErrorIs(t, err, ErrCorruptSnapshot)
+	require.Nil(t, r)
+	return err
 }
