@@ -191,7 +191,7 @@ func BenchmarkHistoryArchive(b *testing.B) {
 			for i := range ds {
 				ds[i] = newDesk()
 			}
-			rec := func(i int) closed { return closed{session: "s", lastMsg: int64(i + 1), seq: uint64(i + 1)} }
+			rec := func(i int) closed { return closed{session: "s", lastMsg: int64(i + 1), key: uint64(i+1) << 16} }
 			for i := 0; i < limit*n; i++ {
 				ds[i%n].history.add(rec(i), limit)
 			}

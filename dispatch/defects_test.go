@@ -3,6 +3,7 @@ package dispatch
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -281,4 +282,37 @@ func v1Line(evs []Event, err error) string {
 func stateOf(snapshot []byte) string {
 	body := snapshot[bytes.IndexByte(snapshot, '\n')+1:]
 	return regexp.MustCompile(`"ops":\d+,`).ReplaceAllString(string(body), "")
+}
+
+// L4: a snapshot that keeps more closed sessions per agent than the
+// policy's limit (taken when the default limit was 200) restores with the
+// newest ones, as SetPolicy lowering the limit would keep them.
+func TestRestore_L4_HistoryAboveTheLimitKeepsTheNewest(t *testing.T) {
+	const kept = 30
+	e := newEngine(t, policy.Policy{HistoryLimit: kept})
+	_, err := e.AddAgent(t0, "a", AgentConfig{Capacity: agent.Unlimited()})
+	require.NoError(t, err)
+	for i := range kept {
+		id := fmt.Sprintf("s%d", i)
+		_, err := e.Arrive(t0.Add(time.Duration(2*i)*time.Second), Arrival{Session: id})
+		require.NoError(t, err)
+		_, err = e.Close(t0.Add(time.Duration(2*i+1)*time.Second), id)
+		require.NoError(t, err)
+	}
+	data, err := e.Snapshot()
+	require.NoError(t, err)
+	version, body, err := Unframe(snapshotMagic, data)
+	require.NoError(t, err)
+	old := strings.Replace(string(body), fmt.Sprintf(`"policy":{"historyLimit":%d}`, kept), `"policy":{}`, 1)
+	require.NotEqual(t, string(body), old, "the snapshot names its limit")
+
+	r, err := Restore(policy.Policy{}, Frame(snapshotMagic, version, []byte(old)))
+	require.NoError(t, err)
+	got, n, err := r.History("a", Page{})
+	require.NoError(t, err)
+	require.Equal(t, policy.DefaultHistoryLimit, n)
+	want, _, err := e.History("a", Page{Limit: policy.DefaultHistoryLimit})
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, fmt.Sprintf("s%d", kept-1), got[0].Session, "newest first")
 }

@@ -58,7 +58,7 @@ func lessInList(a, b listed) bool {
 // record returns c as the API shows it, times in the engine's location.
 func (e *Engine) record(c closed) Closed {
 	return Closed{Session: c.session, Buyer: c.buyer, Arrived: e.time(c.arrived), LastMessage: e.time(c.lastMsg),
-		At: e.time(c.at), Reason: c.reason, Flags: c.flags}
+		At: e.time(c.at), Reason: c.reason(), Flags: c.flags()}
 }
 
 // CloseReason says why a session closed.
@@ -144,7 +144,7 @@ func (e *Engine) Closed(id string) (Closed, bool) {
 	for a := range e.roster.All() {
 		h := &e.deskOf(a).history
 		for i := range h.Len() {
-			if c := h.at(i); c.session == id && (best == nil || c.seq > best.seq) {
+			if c := h.at(i); c.session == id && (best == nil || c.key > best.key) {
 				best, at = c, a
 			}
 		}

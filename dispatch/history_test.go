@@ -4,6 +4,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
 
 	"github.com/stretchr/testify/require"
 )
@@ -25,7 +28,7 @@ func TestHistory_L4_RingAgainstSortedSlice(t *testing.T) {
 			if r.IntN(3) == 0 {
 				last -= int64(r.IntN(40))
 			}
-			c := closed{session: "s", lastMsg: last, seq: uint64(i + 1)}
+			c := closed{session: "s", lastMsg: last, key: uint64(i+1) << 16}
 			h.add(c, limit)
 			want = append(want, c)
 			slices.SortFunc(want, func(a, b closed) int {
@@ -44,4 +47,14 @@ func TestHistory_L4_RingAgainstSortedSlice(t *testing.T) {
 		}
 		require.LessOrEqual(t, len(h.buf), limit, "the ring grows to the limit, no further")
 	}
+}
+
+// A history record stays 64 bytes: histories hold most of a busy shop's
+// memory (issue #14).
+func TestHistory_RecordIs64Bytes(t *testing.T) {
+	assert.Equal(t, uintptr(64), unsafe.Sizeof(closed{}))
+	c := newClosed("s", "b", 1, 2, 3, 1<<48-1, CloseBotIdle, FlagOffline|FlagStarted)
+	assert.Equal(t, uint64(1<<48-1), c.seq())
+	assert.Equal(t, CloseBotIdle, c.reason())
+	assert.Equal(t, FlagOffline|FlagStarted, c.flags())
 }

@@ -446,8 +446,7 @@ func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
 		e.freeSession(s)
 		return
 	}
-	c := closed{session: s.entry.ID, buyer: s.buyer, arrived: s.entry.Arrived, lastMsg: s.lastMsg,
-		at: ns(at), seq: s.entry.Seq, reason: r, flags: s.flags}
+	c := newClosed(s.entry.ID, s.buyer, s.entry.Arrived, s.lastMsg, ns(at), s.entry.Seq, r, s.flags)
 	e.stats.Handle.observe(time.Duration(ns(at) - s.entered))
 	a := s.agent
 	e.roster.Hold(a) // the freed place and the session pulled into it: one index update

@@ -194,8 +194,8 @@ func (e *Engine) Snapshot() ([]byte, error) {
 		for i := range h.Len() {
 			c := h.shown(i)
 			sa.History = append(sa.History, snapClosed{Session: c.session, Buyer: c.buyer, Arrived: stime(e.time(c.arrived)),
-				LastMessage: stime(e.time(c.lastMsg)), At: stime(e.time(c.at)), Reason: uint8(c.reason), Flags: uint8(c.flags)})
-			sa.Seqs = append(sa.Seqs, c.seq)
+				LastMessage: stime(e.time(c.lastMsg)), At: stime(e.time(c.at)), Reason: uint8(c.reason()), Flags: uint8(c.flags())})
+			sa.Seqs = append(sa.Seqs, c.seq())
 		}
 		s.Agents = append(s.Agents, sa)
 	}
@@ -448,9 +448,12 @@ func (e *Engine) load(s *snapshot) error {
 		if sa.Group != "" && !e.pol.HasGroup(sa.Group) {
 			return fmt.Errorf("agent %q: unknown group %q", sa.ID, sa.Group)
 		}
-		if len(sa.Seqs) != len(sa.History) || len(sa.History) > e.eff.HistoryLimit {
+		if len(sa.Seqs) != len(sa.History) {
 			return fmt.Errorf("agent %q: %d closed sessions, %d sequences", sa.ID, len(sa.History), len(sa.Seqs))
 		}
+		// A snapshot taken under a higher limit (an older version's
+		// default) keeps its newest records: archive drops the oldest
+		// beyond the limit, as SetPolicy lowering it would.
 		a, err := e.roster.Add(sa.ID, c, time.Time(sa.Idle))
 		if err != nil {
 			return err
@@ -467,18 +470,19 @@ func (e *Engine) load(s *snapshot) error {
 			_ = e.roster.SetStatus(a, status)
 		}
 		for i, h := range sa.History {
-			c := closed{session: h.Session, buyer: h.Buyer, seq: sa.Seqs[i], reason: CloseReason(h.Reason), flags: Flags(h.Flags)}
 			var errs [4]error
-			c.arrived, errs[0] = stamp(time.Time(h.Arrived))
-			c.lastMsg, errs[1] = stamp(time.Time(h.LastMessage))
-			c.at, errs[2] = stamp(time.Time(h.At))
-			if c.reason < CloseManual || c.reason > CloseBotIdle || c.flags > FlagOffline|FlagTransferred|FlagStarted {
-				errs[3] = fmt.Errorf("reason %d, flags %d", c.reason, c.flags)
+			var arrived, lastMsg, at int64
+			arrived, errs[0] = stamp(time.Time(h.Arrived))
+			lastMsg, errs[1] = stamp(time.Time(h.LastMessage))
+			at, errs[2] = stamp(time.Time(h.At))
+			r, f := CloseReason(h.Reason), Flags(h.Flags)
+			if r < CloseManual || r > CloseBotIdle || f > FlagOffline|FlagTransferred|FlagStarted || sa.Seqs[i] >= 1<<48 {
+				errs[3] = fmt.Errorf("reason %d, flags %d, sequence %d", r, f, sa.Seqs[i])
 			}
 			if err := errors.Join(errs[:]...); err != nil {
 				return fmt.Errorf("agent %q: closed session %q: %v", sa.ID, h.Session, err)
 			}
-			e.archive(a, c)
+			e.archive(a, newClosed(h.Session, h.Buyer, arrived, lastMsg, at, sa.Seqs[i], r, f))
 		}
 		if err := d.history.verify(len(sa.History)); err != nil { // a duplicate, or one dropped
 			return fmt.Errorf("agent %q: %v", sa.ID, err)

@@ -107,14 +107,14 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		{"history over its bound", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
 			e.eff.HistoryLimit = 1 // the engine reads the defaulted limit
-			e.deskOf(a).history.add(closed{session: "x", seq: 1}, 10)
-			e.deskOf(a).history.add(closed{session: "y", seq: 2}, 10)
+			e.deskOf(a).history.add(closed{session: "x", key: 1 << 16}, 10)
+			e.deskOf(a).history.add(closed{session: "y", key: 2 << 16}, 10)
 		}, "closed sessions, limit"},
 		{"history out of L4 order", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
 			h := &e.deskOf(a).history
-			h.add(closed{session: "x", lastMsg: 1, seq: 1}, 10)
-			h.add(closed{session: "y", lastMsg: 2, seq: 2}, 10)
+			h.add(closed{session: "x", lastMsg: 1, key: 1 << 16}, 10)
+			h.add(closed{session: "y", lastMsg: 2, key: 2 << 16}, 10)
 			*h.at(0), *h.at(1) = *h.at(1), *h.at(0)
 		}, "out of L4 order"},
 	}

@@ -170,8 +170,14 @@ type Policy struct {
 }
 
 // DefaultHistoryLimit is the number of closed sessions kept per agent when
-// Policy.HistoryLimit is 0.
-const DefaultHistoryLimit = 200
+// Policy.HistoryLimit is 0: one page of an agent's history list, the
+// sessions a buyer who comes back soon, or polls a session that just
+// closed, asks about. Each record costs 64 bytes plus its ids, so a
+// 20-agent shop's histories stay within about 26 KB (a few times the
+// shop's own state) and a million shops within tens of GB less than at
+// 200. A host that shows a longer history keeps it from the Closed
+// events, which carry every field of the record.
+const DefaultHistoryLimit = 20
 
 // DefaultRecentContactTTL is how long a recent contact is remembered when
 // Policy.RecentContactTTL is 0: 30 days. The platforms name no window;
