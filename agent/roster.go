@@ -1,11 +1,13 @@
 package agent
 
 import (
+	"cmp"
 	"fmt"
 	"iter"
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/btree"
@@ -110,39 +112,78 @@ func lessSaturation(a, b *Agent) bool {
 	return a.id < b.id
 }
 
-func lessID(a, b *Agent) bool { return a.id < b.id }
+func cmpID(a, b *Agent) int { return strings.Compare(a.id, b.id) }
+
+// ranked is an agent in a saturation index with its sort key copied in,
+// so that a search compares keys in the index's own memory instead of
+// loading every agent it passes.
+type ranked struct {
+	num, den uint64 // saturation, as Agent.fraction returns it
+	sec      int64  // idle since, as Unix seconds and nanoseconds: exact
+	nsec     int32  // for any time.Time
+	a        *Agent
+}
+
+func rankOf(a *Agent) ranked {
+	num, den := a.fraction()
+	return ranked{num: num, den: den, sec: a.idle.Unix(), nsec: int32(a.idle.Nanosecond()), a: a}
+}
+
+// cmpRanked is lessSaturation on the copied keys: saturation, then idle
+// longest, then id.
+func cmpRanked(x, y ranked) int {
+	if x.a == y.a {
+		return 0
+	}
+	h1, l1 := bits.Mul64(x.num, y.den)
+	h2, l2 := bits.Mul64(y.num, x.den)
+	switch {
+	case h1 != h2:
+		return cmp.Compare(h1, h2)
+	case l1 != l2:
+		return cmp.Compare(l1, l2)
+	case x.sec != y.sec:
+		return cmp.Compare(x.sec, y.sec)
+	case x.nsec != y.nsec:
+		return cmp.Compare(x.nsec, y.nsec)
+	}
+	return strings.Compare(x.a.id, y.a.id)
+}
 
 // Roster holds a shop's agents and the indexes the dispatcher asks "who can
 // take work?". The zero value is not usable; call [NewRoster].
 type Roster struct {
 	byID     map[string]*Agent
-	all      *btree.BTreeG[*Agent] // every agent, by id
-	every    *index                // all agents' work indexes
-	groups   map[string]*index     // one per group with members (R2)
-	byStatus [Offline + 1]int      // agents by status (index 0 unused)
+	all      set[*Agent]       // every agent, by id
+	every    *index            // all agents' work indexes
+	groups   map[string]*index // one per group with members (R2)
+	byStatus [Offline + 1]int  // agents by status (index 0 unused)
+	free     *btree.FreeListG[*Agent]
 }
 
 // index holds the work indexes of one set of agents: the whole roster, or
 // one group.
 type index struct {
-	active *btree.BTreeG[*Agent] // online and not suspended, by lessSaturation
-	open   *btree.BTreeG[*Agent] // active with room, by id (round-robin)
-	rr     Agent                 // round-robin cursor: id of the last pick
-	size   int                   // agents in the set
+	active set[ranked] // online and not suspended, by saturation (cmpRanked)
+	// open holds the active agents with room, by id, for round-robin. It
+	// is built by the first round-robin pick (rr.id is set from then on,
+	// or restored), so that a shop that never deals round-robin does not
+	// keep it: most load changes would move an agent in it.
+	open  set[*Agent]
+	dealt bool
+	rr    Agent // round-robin cursor: id of the last pick
+	size  int   // agents in the set
 }
 
-func newIndex() *index {
-	return &index{active: btree.NewG(degree, lessSaturation), open: btree.NewG(degree, lessID)}
+func (r *Roster) newIndex() *index {
+	return &index{active: newSet(cmpRanked), open: newSet(cmpID)}
 }
 
 // NewRoster returns an empty roster.
 func NewRoster() *Roster {
-	return &Roster{
-		byID:   make(map[string]*Agent),
-		all:    btree.NewG(degree, lessID),
-		every:  newIndex(),
-		groups: make(map[string]*index),
-	}
+	r := &Roster{byID: make(map[string]*Agent), groups: make(map[string]*index), all: newSet(cmpID)}
+	r.every = r.newIndex()
+	return r
 }
 
 // in returns the index of a group, or of every agent for "". ok is false
@@ -229,7 +270,7 @@ func (r *Roster) SetGroup(a *Agent, g string) error {
 	if g != "" {
 		x, ok := r.groups[g]
 		if !ok {
-			x = newIndex()
+			x = r.newIndex()
 			r.groups[g] = x
 		}
 		x.size++
@@ -358,13 +399,38 @@ func (r *Roster) AddLoad(a *Agent, delta int, now time.Time) error {
 		}
 		return nil
 	}
-	r.unindex(a)
+	if !a.active { // nothing to move
+		a.load = max(a.load+delta, 0)
+		if delta > 0 {
+			a.idle = now
+		}
+		r.index(a)
+		return nil
+	}
+	was, wasOpen := rankOf(a), a.open
 	a.load = max(a.load+delta, 0)
 	if delta > 0 {
 		a.idle = now
 	}
-	r.index(a)
+	a.open = a.capacity.HasRoom(a.load)
+	r.every.move(a, was, wasOpen)
+	if a.group != "" {
+		r.groups[a.group].move(a, was, wasOpen)
+	}
 	return nil
+}
+
+// move moves an active agent, still active, from its key was in x to its
+// current one.
+func (x *index) move(a *Agent, was ranked, wasOpen bool) {
+	x.active.Fix(was, rankOf(a))
+	if x.dealt && a.open != wasOpen {
+		if a.open {
+			x.open.ReplaceOrInsert(a)
+		} else {
+			x.open.Delete(a)
+		}
+	}
 }
 
 // Hold takes a out of the work indexes while its load changes several
@@ -407,7 +473,7 @@ func (r *Roster) Settle(a *Agent) error {
 // room, no online agent has (every agent with room has saturation < 1, every
 // full one ≥ 1). ok is false when no agent is online and not suspended.
 // Cost O(log n).
-func (r *Roster) LeastSaturated() (a *Agent, ok bool) { return r.every.active.Min() }
+func (r *Roster) LeastSaturated() (a *Agent, ok bool) { return r.every.leastSaturated() }
 
 // LeastSaturatedIn is LeastSaturated among the agents of group g (R2);
 // g == "" means every agent.
@@ -416,7 +482,12 @@ func (r *Roster) LeastSaturatedIn(g string) (a *Agent, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	return x.active.Min()
+	return x.leastSaturated()
+}
+
+func (x *index) leastSaturated() (*Agent, bool) {
+	m, ok := x.active.Min()
+	return m.a, ok
 }
 
 // NextRoundRobin returns the agent with room whose id follows, in id order,
@@ -435,6 +506,15 @@ func (r *Roster) NextRoundRobinIn(g string) (a *Agent, ok bool) {
 }
 
 func (x *index) next() (a *Agent, ok bool) {
+	if !x.dealt { // the first pick builds the index (see index.open)
+		x.dealt = true
+		x.active.Ascend(func(y ranked) bool {
+			if y.a.open {
+				x.open.ReplaceOrInsert(y.a)
+			}
+			return true
+		})
+	}
 	x.open.AscendGreaterOrEqual(&x.rr, func(y *Agent) bool {
 		if y.id == x.rr.id {
 			return true // strictly after the cursor
@@ -455,7 +535,7 @@ func (x *index) next() (a *Agent, ok bool) {
 // most saturated (the order of the R3 transfer list within "online").
 func (r *Roster) ActiveBySaturation() iter.Seq[*Agent] {
 	return func(yield func(*Agent) bool) {
-		r.every.active.Ascend(func(a *Agent) bool { return yield(a) })
+		r.every.active.Ascend(func(x ranked) bool { return yield(x.a) })
 	}
 }
 
@@ -481,8 +561,8 @@ func (r *Roster) unindex(a *Agent) {
 }
 
 func (x *index) remove(a *Agent) {
-	x.active.Delete(a)
-	if a.open {
+	x.active.Delete(rankOf(a))
+	if a.open && x.dealt {
 		x.open.Delete(a)
 	}
 }
@@ -500,8 +580,8 @@ func (r *Roster) index(a *Agent) {
 }
 
 func (x *index) insert(a *Agent) {
-	x.active.ReplaceOrInsert(a)
-	if a.open {
+	x.active.ReplaceOrInsert(rankOf(a))
+	if a.open && x.dealt {
 		x.open.ReplaceOrInsert(a)
 	}
 }
@@ -548,11 +628,11 @@ func (r *Roster) Verify() error {
 			groupSize[a.group]++
 		}
 		for _, x := range sets {
-			if got, ok := x.active.Get(a); wantActive != (ok && got == a) {
+			if got, ok := x.active.Get(rankOf(a)); wantActive != (ok && got == rankOf(a)) {
 				return fmt.Errorf("agent: %q in the saturation index: %v, want %v", id, ok, wantActive)
 			}
-			if got, ok := x.open.Get(a); wantOpen != (ok && got == a) {
-				return fmt.Errorf("agent: %q in the round-robin index: %v, want %v", id, ok, wantOpen)
+			if got, ok := x.open.Get(a); (wantOpen && x.dealt) != (ok && got == a) {
+				return fmt.Errorf("agent: %q in the round-robin index: %v, want %v", id, ok, wantOpen && x.dealt)
 			}
 		}
 		if wantActive {
@@ -570,10 +650,16 @@ func (r *Roster) Verify() error {
 	if r.every.size != len(r.byID) {
 		return fmt.Errorf("agent: roster counts %d agents, has %d", r.every.size, len(r.byID))
 	}
+	if !r.every.dealt {
+		open = 0
+	}
 	if r.every.active.Len() != active || r.every.open.Len() != open {
 		return fmt.Errorf("agent: index sizes %d/%d, want %d/%d", r.every.active.Len(), r.every.open.Len(), active, open)
 	}
 	for g, x := range r.groups {
+		if !x.dealt {
+			groupOpen[g] = 0
+		}
 		if x.size != groupSize[g] || x.active.Len() != groupActive[g] || x.open.Len() != groupOpen[g] {
 			return fmt.Errorf("agent: group %q index sizes %d/%d/%d, want %d/%d/%d", g,
 				x.size, x.active.Len(), x.open.Len(), groupSize[g], groupActive[g], groupOpen[g])
@@ -582,7 +668,12 @@ func (r *Roster) Verify() error {
 	for _, x := range append([]*index{r.every}, mapValues(r.groups)...) {
 		var prev *Agent
 		var err error
-		x.active.Ascend(func(a *Agent) bool {
+		x.active.Ascend(func(y ranked) bool {
+			a := y.a
+			if y != rankOf(a) {
+				err = fmt.Errorf("agent: saturation index has a stale key for %q", a.id)
+				return false
+			}
 			if prev != nil && !lessSaturation(prev, a) {
 				err = fmt.Errorf("agent: saturation index out of order at %q, %q", prev.id, a.id)
 				return false
@@ -619,10 +710,14 @@ func (r *Roster) Cursor(g string) string {
 func (r *Roster) SetCursor(g, id string) {
 	x, ok := r.in(g)
 	if !ok {
-		x = newIndex()
+		x = r.newIndex()
 		r.groups[g] = x
 	}
 	x.rr.id = id
+	if id != "" && !x.dealt {
+		x.next() // builds the index; the cursor it moves is set back below
+		x.rr.id = id
+	}
 }
 
 // Groups returns the groups that have, or had, members, sorted.

@@ -28,6 +28,10 @@ func TestRoster_VerifyDetectsCorruption(t *testing.T) {
 		}
 		require.NoError(t, r.SetStatus(m["d"], Break))
 		r.SetCapacity(m["e"], Suspended())
+		require.Zero(t, r.every.open.Len(), "no round-robin index before the first pick")
+		_, ok := r.NextRoundRobin() // builds it
+		require.True(t, ok)
+		require.Equal(t, 3, r.every.open.Len())
 		require.NoError(t, r.Verify(), "healthy roster")
 		return r, m
 	}
@@ -56,17 +60,17 @@ func TestRoster_VerifyDetectsCorruption(t *testing.T) {
 		{"resume offline (S2: login never restores offline)", func(r *Roster, m map[string]*Agent) { m["a"].resume = Offline }},
 		{"capacity changed without reindex", func(r *Roster, m map[string]*Agent) { m["a"].capacity = Suspended() }},
 		{"limit lowered without reindex", func(r *Roster, m map[string]*Agent) { m["b"].capacity = Limit(2) }},
-		{"missing from saturation index", func(r *Roster, m map[string]*Agent) { r.every.active.Delete(m["b"]) }},
+		{"missing from saturation index", func(r *Roster, m map[string]*Agent) { r.every.active.Delete(rankOf(m["b"])) }},
 		{"missing from round-robin index", func(r *Roster, m map[string]*Agent) { r.every.open.Delete(m["a"]) }},
 		{"stranger in saturation index", func(r *Roster, m map[string]*Agent) {
-			r.every.active.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online, capacity: Limit(5)})
+			r.every.active.ReplaceOrInsert(rankOf(&Agent{id: "x", status: Online, resume: Online, capacity: Limit(5)}))
 		}},
 		{"stranger in round-robin index", func(r *Roster, m map[string]*Agent) {
 			r.every.open.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online})
 		}},
 		{"saturation index holds a copy", func(r *Roster, m map[string]*Agent) {
 			cp := *m["c"]
-			r.every.active.ReplaceOrInsert(&cp)
+			r.every.active.ReplaceOrInsert(rankOf(&cp))
 		}},
 		{"missing from id index", func(r *Roster, m map[string]*Agent) { r.all.Delete(m["c"]) }},
 		{"stranger replaces an agent in id index", func(r *Roster, m map[string]*Agent) {
@@ -97,9 +101,12 @@ func TestRoster_VerifyDetectsCorruption(t *testing.T) {
 func TestCompareSaturation_Total(t *testing.T) {
 	caps := []Capacity{Unlimited(), Suspended(), Limit(0), Limit(-2), Limit(1), Limit(2), Limit(3), Limit(1 << 62)}
 	var as []*Agent
-	for _, c := range caps {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	for i, c := range caps {
 		for load := range 4 {
-			as = append(as, &Agent{capacity: c, load: load})
+			// Idle ties between some, and ids to break them.
+			as = append(as, &Agent{id: string(rune('a' + 4*i + load)), capacity: c, load: load,
+				idle: t0.Add(time.Duration(load%2) * time.Nanosecond)})
 		}
 	}
 	for _, x := range as {
@@ -111,6 +118,10 @@ func TestCompareSaturation_Total(t *testing.T) {
 						x.load, x.capacity, y.load, y.capacity, z.load, z.capacity)
 				}
 			}
+			// The index's copied keys order as the agents do.
+			rx, ry := rankOf(x), rankOf(y)
+			require.Equal(t, compareSaturation(x, y) < 0 || (compareSaturation(x, y) == 0 && lessSaturation(x, y)),
+				cmpRanked(rx, ry) < 0, "%s %d/%v vs %s %d/%v", x.id, x.load, x.capacity, y.id, y.load, y.capacity)
 			// Room implies strictly less saturated than any full agent.
 			if x.capacity.HasRoom(x.load) && !y.capacity.HasRoom(y.load) {
 				require.Equal(t, -1, compareSaturation(x, y), "%d/%v has room, %d/%v does not", x.load, x.capacity, y.load, y.capacity)
