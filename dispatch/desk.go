@@ -1,10 +1,9 @@
 package dispatch
 
 import (
+	"cmp"
 	"fmt"
 	"time"
-
-	"github.com/google/btree"
 
 	"github.com/kefu-dev/kefu/agent"
 )
@@ -13,14 +12,12 @@ import (
 // index in the order rule L4 shows them, so a page of either is read
 // without sorting.
 type desk struct {
-	list    *btree.BTreeG[listed] // lessInList
-	history history               // at most Policy.HistoryLimit (defaulted), L4 order
-	offline int                   // open sessions in list taken from the offline pool (O5)
+	list    sessionList // lessInList
+	history history     // at most Policy.HistoryLimit (defaulted), L4 order
+	offline int         // open sessions in list taken from the offline pool (O5)
 }
 
-func newDesk() *desk {
-	return &desk{list: btree.NewG(16, lessInList)}
-}
+func newDesk() *desk { return new(desk) }
 
 // listed is a session in a list with its L4 key copied in, so that a
 // search compares keys in the node it reads instead of loading every
@@ -40,19 +37,23 @@ func listKey(s *session) listed {
 // "longest wait"): unreplied sessions first, the one waiting longest
 // first; then replied sessions, the newest last message first; ties by
 // sequence.
-func lessInList(a, b listed) bool {
+func lessInList(a, b listed) bool { return cmpInList(a, b) < 0 }
+
+// cmpInList is lessInList as a three-way comparison.
+func cmpInList(a, b listed) int {
 	au, bu := a.waitSince != 0, b.waitSince != 0
-	if au != bu {
-		return au
-	}
-	if au {
-		if a.waitSince != b.waitSince {
-			return a.waitSince < b.waitSince
+	switch {
+	case au != bu:
+		if au {
+			return -1
 		}
-	} else if a.lastMsg != b.lastMsg {
-		return a.lastMsg > b.lastMsg
+		return 1
+	case au && a.waitSince != b.waitSince:
+		return cmp.Compare(a.waitSince, b.waitSince)
+	case !au && a.lastMsg != b.lastMsg:
+		return cmp.Compare(b.lastMsg, a.lastMsg)
 	}
-	return a.seq < b.seq
+	return cmp.Compare(a.seq, b.seq)
 }
 
 // record returns c as the API shows it, times in the engine's location.
@@ -107,7 +108,7 @@ type Closed struct {
 
 // add puts s, just placed with a, in a's list.
 func (d *desk) add(s *session) {
-	d.list.ReplaceOrInsert(listKey(s))
+	d.list.Insert(listKey(s))
 	if s.flags&FlagOffline != 0 {
 		d.offline++
 	}
@@ -188,15 +189,15 @@ func (e *Engine) List(agentID string, p Page) ([]SessionInfo, int, error) {
 		return nil, 0, err
 	}
 	d := e.deskOf(a)
-	return page(d.list, p, func(x listed) SessionInfo { return e.info(x.s) }), d.list.Len(), nil
+	return page(d.list.Ascend, p, func(x listed) SessionInfo { return e.info(x.s) }), d.list.Len(), nil
 }
 
-// page returns the entries of t from p.Offset, at most p.Limit of them,
-// converted by f; a walk of O(log n + offset + limit).
-func page[T, R any](t *btree.BTreeG[T], p Page, f func(T) R) []R {
+// page returns the entries ascend yields from p.Offset, at most p.Limit
+// of them, converted by f; a walk of O(log n + offset + limit).
+func page[T, R any](ascend func(func(T) bool), p Page, f func(T) R) []R {
 	var out []R
 	i := 0
-	t.Ascend(func(x T) bool {
+	ascend(func(x T) bool {
 		if i >= p.Offset {
 			out = append(out, f(x))
 		}

@@ -251,7 +251,7 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		loc:      time.UTC,
 		outreach: make(map[*session]outreach),
 		poolOf:   make(map[string]*pools),
-		timers:   btree.NewG(32, lessDeadline),
+		timers:   btree.NewWithFreeListG(32, lessDeadline, btree.NewFreeListG[timer](0)), // a free list costs 256 B
 		recent:   newContacts(int64(p.WithDefaults().RecentContactTTL)),
 		desks:    make(map[*agent.Agent]*desk),
 		level:    p.TeamLevel,

@@ -25,7 +25,7 @@ func (c *closed) flags() Flags        { return Flags(c.key) }
 // newer is the L4 order of a history (历史会话按照最新消息时间由近及远排序):
 // a is shown before b when its last message is later; ties go to the
 // session opened later.
-func newer(a, b closed) bool {
+func newer(a, b *closed) bool {
 	if a.lastMsg != b.lastMsg {
 		return a.lastMsg > b.lastMsg
 	}
@@ -67,19 +67,19 @@ func (h *history) shown(i int) closed { return *h.at(h.n - 1 - i) }
 func (h *history) add(c closed, limit int) (dropped closed, ok bool) {
 	// j: the number of records older than c. Usually all of them: one
 	// look at the tail, the record the ring wrote last, settles it.
-	lo, hi := 0, h.n
-	if h.n > 0 && newer(c, *h.at(h.n - 1)) {
-		lo = h.n
-	}
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if newer(c, *h.at(m)) {
-			lo = m + 1
-		} else {
-			hi = m
+	j := h.n
+	if h.n > 0 && !newer(&c, h.at(h.n-1)) {
+		lo, hi := 0, h.n-1
+		for lo < hi {
+			m := int(uint(lo+hi) >> 1)
+			if newer(&c, h.at(m)) {
+				lo = m + 1
+			} else {
+				hi = m
+			}
 		}
+		j = lo
 	}
-	j := lo
 	if h.n >= limit {
 		if j == 0 {
 			return c, true // older than every record kept: it is the one dropped
@@ -90,10 +90,21 @@ func (h *history) add(c closed, limit int) (dropped closed, ok bool) {
 	if h.n == len(h.buf) {
 		h.grow(limit)
 	}
-	for k := h.n; k > j; k-- {
-		*h.at(k) = *h.at(k - 1)
+	// Shift the records newer than c up one place, walking the ring.
+	size := len(h.buf)
+	to := h.head + h.n
+	if to >= size {
+		to -= size
 	}
-	*h.at(j) = c
+	for k := h.n; k > j; k-- {
+		from := to - 1
+		if from < 0 {
+			from += size
+		}
+		h.buf[to] = h.buf[from]
+		to = from
+	}
+	h.buf[to] = c
 	h.n++
 	return dropped, ok
 }
@@ -128,7 +139,7 @@ func (h *history) verify(limit int) error {
 		return fmt.Errorf("keeps %d closed sessions, limit %d", h.n, limit)
 	}
 	for i := 1; i < h.n; i++ {
-		if !newer(*h.at(i), *h.at(i - 1)) {
+		if !newer(h.at(i), h.at(i-1)) {
 			return fmt.Errorf("history out of L4 order at %q, %q", h.at(i-1).session, h.at(i).session)
 		}
 	}

@@ -32,7 +32,7 @@ func TestHistory_L4_RingAgainstSortedSlice(t *testing.T) {
 			h.add(c, limit)
 			want = append(want, c)
 			slices.SortFunc(want, func(a, b closed) int {
-				if newer(a, b) {
+				if newer(&a, &b) {
 					return -1
 				}
 				return 1

@@ -175,6 +175,6 @@ func (e *Engine) update(s *session, f func()) {
 	d := e.deskOf(s.agent)
 	d.list.Delete(listKey(s))
 	f()
-	d.list.ReplaceOrInsert(listKey(s))
+	d.list.Insert(listKey(s))
 	e.rearm(s)
 }

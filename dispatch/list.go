@@ -1,0 +1,96 @@
+package dispatch
+
+import (
+	"slices"
+
+	"github.com/google/btree"
+)
+
+// smallList is the most sessions an agent's list keeps in a sorted slice;
+// a longer list moves to a B-tree, and back when it shrinks to half of
+// this. Real agents hold a few to a few tens of sessions (caps of 5-30),
+// where a slice is both smaller (32 bytes per session, no nodes) and
+// faster (one binary search over contiguous keys, a short memmove) than a
+// tree; an unlimited agent on a sale day may hold thousands, where the
+// tree's O(log n) wins. BenchmarkListInsertDelete measures the crossing.
+const smallList = 128
+
+// sessionList is an agent's current sessions in the L4 order (lessInList):
+// a sorted slice while small, a B-tree when large. The zero value is an
+// empty list.
+type sessionList struct {
+	small []listed              // sorted, while big is nil
+	big   *btree.BTreeG[listed] //
+}
+
+// Len returns the number of sessions listed.
+func (l *sessionList) Len() int {
+	if l.big != nil {
+		return l.big.Len()
+	}
+	return len(l.small)
+}
+
+// search returns where x is or would be in the slice.
+func (l *sessionList) search(x listed) (int, bool) {
+	return slices.BinarySearchFunc(l.small, x, cmpInList)
+}
+
+// Insert adds x, which is not in the list.
+func (l *sessionList) Insert(x listed) {
+	if l.big != nil {
+		l.big.ReplaceOrInsert(x)
+		return
+	}
+	if len(l.small) == smallList {
+		l.big = btree.NewG(16, lessInList)
+		for _, y := range l.small {
+			l.big.ReplaceOrInsert(y)
+		}
+		l.small = nil
+		l.big.ReplaceOrInsert(x)
+		return
+	}
+	i, _ := l.search(x)
+	l.small = slices.Insert(l.small, i, x)
+}
+
+// Delete removes x, found by its key.
+func (l *sessionList) Delete(x listed) {
+	if l.big != nil {
+		l.big.Delete(x)
+		if l.big.Len() <= smallList/2 {
+			small := make([]listed, 0, smallList/2+1)
+			l.big.Ascend(func(y listed) bool { small = append(small, y); return true })
+			l.big, l.small = nil, small
+		}
+		return
+	}
+	if i, ok := l.search(x); ok {
+		l.small = slices.Delete(l.small, i, i+1)
+	}
+}
+
+// Min returns the first session in L4 order.
+func (l *sessionList) Min() (listed, bool) {
+	if l.big != nil {
+		return l.big.Min()
+	}
+	if len(l.small) == 0 {
+		return listed{}, false
+	}
+	return l.small[0], true
+}
+
+// Ascend calls f on each session in L4 order until f returns false.
+func (l *sessionList) Ascend(f func(listed) bool) {
+	if l.big != nil {
+		l.big.Ascend(f)
+		return
+	}
+	for _, x := range l.small {
+		if !f(x) {
+			return
+		}
+	}
+}
