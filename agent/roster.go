@@ -23,20 +23,28 @@ const degree = 32
 type Agent struct {
 	id       string
 	group    string // R2: the group it serves first; "" for none
-	status   Status
-	resume   Status // what Login restores (S2)
 	capacity Capacity
-	load     int
 	idle     time.Time // last time the agent received a session, or was added
+	roster   *Roster   // the roster it belongs to; nil once removed
+	load     int
+	slot     int32 // see Slot
 
-	active bool    // in the saturation indexes: online and not suspended
-	open   bool    // in the round-robin indexes: active and has room
-	held   bool    // out of the indexes between Hold and Settle
-	roster *Roster // the roster it belongs to; nil once removed
+	status Status
+	resume Status // what Login restores (S2)
+	active bool   // in the saturation indexes: online and not suspended
+	open   bool   // in the round-robin indexes: active and has room
+	held   bool   // out of the indexes between Hold and Settle
 }
 
 // ID returns the agent's id.
 func (a *Agent) ID() string { return a.id }
+
+// Slot returns a small number that no other agent of the roster has: the
+// roster numbers its agents from 0 and gives a removed agent's number to
+// the next one added, so the numbers stay below the largest number of
+// agents the roster has held at once (Roster.Slots). A dispatcher keeps
+// its per-agent state in a slice indexed by it, not in a map.
+func (a *Agent) Slot() int { return int(a.slot) }
 
 // Status returns the agent's current status.
 func (a *Agent) Status() Status { return a.status }
@@ -153,12 +161,14 @@ func cmpRanked(x, y ranked) int {
 // Roster holds a shop's agents and the indexes the dispatcher asks "who can
 // take work?". The zero value is not usable; call [NewRoster].
 type Roster struct {
-	byID     map[string]*Agent
-	all      set[*Agent]       // every agent, by id
-	every    *index            // all agents' work indexes
-	groups   map[string]*index // one per group with members (R2)
-	byStatus [Offline + 1]int  // agents by status (index 0 unused)
-	free     *btree.FreeListG[*Agent]
+	byID      map[string]*Agent // nil while all is a slice (Get searches it)
+	all       set[*Agent]       // every agent, by id
+	every     *index            // all agents' work indexes
+	groups    map[string]*index // one per group with members (R2)
+	byStatus  [Offline + 1]int  // agents by status (index 0 unused)
+	slots     int32             // slots handed out (Slots)
+	freeSlots []int32           // of removed agents, for the next ones
+	free      *btree.FreeListG[*Agent]
 }
 
 // index holds the work indexes of one set of agents: the whole roster, or
@@ -181,7 +191,7 @@ func (r *Roster) newIndex() *index {
 
 // NewRoster returns an empty roster.
 func NewRoster() *Roster {
-	r := &Roster{byID: make(map[string]*Agent), groups: make(map[string]*index), all: newSet(cmpID)}
+	r := &Roster{groups: make(map[string]*index), all: newSet(cmpID)}
 	r.every = r.newIndex()
 	return r
 }
@@ -196,8 +206,12 @@ func (r *Roster) in(group string) (*index, bool) {
 	return x, ok
 }
 
+// Slots returns one more than the largest Agent.Slot the roster has given:
+// a slice of this length has a place for every agent's state.
+func (r *Roster) Slots() int { return int(r.slots) }
+
 // Len returns the number of agents.
-func (r *Roster) Len() int { return len(r.byID) }
+func (r *Roster) Len() int { return r.all.Len() }
 
 // Online returns the number of agents whose status is Online, suspended or
 // not (O1: with none, new sessions go to the offline pool).
@@ -212,10 +226,27 @@ func (r *Roster) Count(s Status) int {
 	return r.byStatus[s]
 }
 
-// Get returns the agent with this id.
+// Get returns the agent with this id. Cost O(log n): a binary search of
+// the id index while the roster is small, a map lookup when it is large.
 func (r *Roster) Get(id string) (*Agent, bool) {
-	a, ok := r.byID[id]
-	return a, ok
+	if r.byID != nil {
+		a, ok := r.byID[id]
+		return a, ok
+	}
+	s := r.all.small
+	i, j := 0, len(s)
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if s[h].id < id {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
+	if i < len(s) && s[i].id == id {
+		return s[i], true
+	}
+	return nil, false
 }
 
 // All yields every agent in id order. Do not change the roster while
@@ -233,12 +264,23 @@ func (r *Roster) Add(id string, c Capacity, now time.Time) (*Agent, error) {
 	if id == "" {
 		return nil, ErrEmptyID
 	}
-	if _, dup := r.byID[id]; dup {
+	if _, dup := r.Get(id); dup {
 		return nil, fmt.Errorf("%w: %q", ErrDuplicateAgent, id)
 	}
-	a := &Agent{id: id, status: Online, resume: Online, capacity: c, idle: now, roster: r}
-	r.byID[id] = a
+	a := &Agent{id: id, status: Online, resume: Online, capacity: c, idle: now, roster: r, slot: r.slots}
+	if n := len(r.freeSlots); n > 0 {
+		a.slot, r.freeSlots = r.freeSlots[n-1], r.freeSlots[:n-1]
+	} else {
+		r.slots++
+	}
 	r.all.ReplaceOrInsert(a)
+	switch {
+	case r.byID != nil:
+		r.byID[id] = a
+	case r.all.big != nil: // large now: Get switches to a map
+		r.byID = make(map[string]*Agent, r.all.Len())
+		r.all.Ascend(func(b *Agent) bool { r.byID[b.id] = b; return true })
+	}
 	r.every.size++
 	r.byStatus[Online]++
 	r.index(a)
@@ -292,7 +334,7 @@ func (r *Roster) leaveGroup(a *Agent) {
 // Remove removes an idle agent. An agent with sessions in reception is not
 // removed (ErrAgentBusy): transfer or close them first.
 func (r *Roster) Remove(id string) error {
-	a, ok := r.byID[id]
+	a, ok := r.Get(id)
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownAgent, id)
 	}
@@ -304,8 +346,11 @@ func (r *Roster) Remove(id string) error {
 	r.byStatus[a.status]--
 	r.all.Delete(a)
 	r.every.size--
-	delete(r.byID, id)
+	if r.byID != nil {
+		delete(r.byID, id)
+	}
 	a.roster = nil
+	r.freeSlots = append(r.freeSlots, a.slot)
 	return nil
 }
 
@@ -590,15 +635,27 @@ func (x *index) insert(a *Agent) {
 // order and counts. It costs O(n) and is meant for tests and for hosts
 // checking a restored state.
 func (r *Roster) Verify() error {
-	if r.all.Len() != len(r.byID) {
+	if r.byID != nil && r.all.Len() != len(r.byID) {
 		return fmt.Errorf("agent: roster has %d agents in its id index, %d in its map", r.all.Len(), len(r.byID))
+	}
+	if r.byID == nil && r.all.big != nil {
+		return fmt.Errorf("agent: roster of %d agents has no map by id", r.all.Len())
 	}
 	var byStatus [Offline + 1]int
 	active, open := 0, 0
 	groupSize, groupActive, groupOpen := map[string]int{}, map[string]int{}, map[string]int{}
-	for id, a := range r.byID {
-		if a.id != id || a.roster != r {
-			return fmt.Errorf("agent: roster maps %q to agent %q of another roster", id, a.id)
+	prev := ""
+	for a := range r.All() {
+		id := a.id
+		if a.roster != r {
+			return fmt.Errorf("agent: roster holds agent %q of another roster", id)
+		}
+		if id <= prev {
+			return fmt.Errorf("agent: id index out of order at %q, %q", prev, id)
+		}
+		prev = id
+		if r.byID != nil && r.byID[id] != a {
+			return fmt.Errorf("agent: roster maps %q to another agent", id)
 		}
 		if !a.status.Valid() || !a.resume.Valid() || a.resume == Offline {
 			return fmt.Errorf("agent: %q has status %v, resume %v", id, a.status, a.resume)
@@ -609,8 +666,8 @@ func (r *Roster) Verify() error {
 		if a.held {
 			return fmt.Errorf("agent: %q is held out of the indexes (Hold without Settle)", id)
 		}
-		if got, ok := r.all.Get(a); !ok || got != a {
-			return fmt.Errorf("agent: %q missing from the id index", id)
+		if got, ok := r.Get(id); !ok || got != a {
+			return fmt.Errorf("agent: %q not found by its id", id)
 		}
 		byStatus[a.status]++
 		wantActive := a.status == Online && !a.capacity.IsSuspended()
@@ -644,11 +701,14 @@ func (r *Roster) Verify() error {
 			groupOpen[a.group]++
 		}
 	}
+	if err := r.verifySlots(); err != nil {
+		return err
+	}
 	if byStatus != r.byStatus {
 		return fmt.Errorf("agent: roster counts %v agents by status, has %v", r.byStatus, byStatus)
 	}
-	if r.every.size != len(r.byID) {
-		return fmt.Errorf("agent: roster counts %d agents, has %d", r.every.size, len(r.byID))
+	if r.every.size != r.all.Len() {
+		return fmt.Errorf("agent: roster counts %d agents, has %d", r.every.size, r.all.Len())
 	}
 	if !r.every.dealt {
 		open = 0
@@ -684,6 +744,29 @@ func (r *Roster) Verify() error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// verifySlots checks that every slot below Slots is either one agent's or
+// free, never both nor twice.
+func (r *Roster) verifySlots() error {
+	owner := make([]string, r.slots)
+	for a := range r.All() {
+		id := a.id
+		if a.slot < 0 || a.slot >= r.slots || owner[a.slot] != "" {
+			return fmt.Errorf("agent: %q has slot %d of %d, taken or out of range", id, a.slot, r.slots)
+		}
+		owner[a.slot] = id
+	}
+	for _, n := range r.freeSlots {
+		if n < 0 || n >= r.slots || owner[n] != "" {
+			return fmt.Errorf("agent: free slot %d of %d is taken or out of range", n, r.slots)
+		}
+		owner[n] = "(free)"
+	}
+	if int(r.slots) != r.all.Len()+len(r.freeSlots) {
+		return fmt.Errorf("agent: %d slots for %d agents and %d free", r.slots, r.all.Len(), len(r.freeSlots))
 	}
 	return nil
 }

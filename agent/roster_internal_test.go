@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -77,12 +79,23 @@ func TestRoster_VerifyDetectsCorruption(t *testing.T) {
 			r.all.Delete(m["c"])
 			r.all.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online})
 		}},
-		{"missing from map", func(r *Roster, m map[string]*Agent) { delete(r.byID, "d") }},
+		{"two agents in one slot", func(r *Roster, m map[string]*Agent) { m["b"].slot = m["a"].slot }},
+		{"slot out of range", func(r *Roster, m map[string]*Agent) { m["b"].slot = r.slots }},
+		{"a taken slot free", func(r *Roster, m map[string]*Agent) { r.freeSlots = append(r.freeSlots, m["c"].slot) }},
+		{"missing from map", func(r *Roster, m map[string]*Agent) {
+			r.byID = maps.Clone(m) // as a large roster keeps it
+			delete(r.byID, "d")
+		}},
 		{"map key differs from id", func(r *Roster, m map[string]*Agent) {
+			r.byID = maps.Clone(m)
 			delete(r.byID, "d")
 			r.byID["dd"] = m["d"]
 		}},
-		{"id changed", func(r *Roster, m map[string]*Agent) { m["e"].id = "z" }},
+		{"id changed", func(r *Roster, m map[string]*Agent) { m["b"].id = "z" }},
+		{"id changed (map)", func(r *Roster, m map[string]*Agent) {
+			r.byID = maps.Clone(m)
+			m["e"].id = "z"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,4 +141,58 @@ func TestCompareSaturation_Total(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Slot numbers the agents from 0; a removed agent's slot goes to the next
+// agent added, so Slots stays at the most agents held at once.
+func TestRoster_SlotsAreReused(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	r := NewRoster()
+	for i, id := range []string{"a", "b", "c"} {
+		a, err := r.Add(id, Limit(5), t0)
+		require.NoError(t, err)
+		assert.Equal(t, i, a.Slot())
+	}
+	require.NoError(t, r.Remove("b"))
+	d, err := r.Add("d", Limit(5), t0)
+	require.NoError(t, err)
+	assert.Equal(t, 1, d.Slot(), "b's slot")
+	e, err := r.Add("e", Limit(5), t0)
+	require.NoError(t, err)
+	assert.Equal(t, 3, e.Slot())
+	assert.Equal(t, 4, r.Slots())
+	require.NoError(t, r.Verify())
+}
+
+// A roster finds its agents by binary search while small and by a map
+// once it grows past smallSet; Get, Add's duplicate check and Remove work
+// on both sides of the switch.
+func TestRoster_GetSmallAndLarge(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	r := NewRoster()
+	id := func(i int) string { return fmt.Sprintf("a%03d", i) }
+	for i := range 3 * smallSet {
+		if i == smallSet {
+			assert.Nil(t, r.byID, "no map while small")
+		}
+		_, err := r.Add(id(i), Limit(5), t0)
+		require.NoError(t, err)
+		_, err = r.Add(id(i/2), Limit(5), t0)
+		require.ErrorIs(t, err, ErrDuplicateAgent)
+	}
+	require.NotNil(t, r.byID)
+	for i := range 3 * smallSet {
+		a, ok := r.Get(id(i))
+		require.True(t, ok)
+		require.Equal(t, id(i), a.ID())
+		if i%2 == 0 {
+			require.NoError(t, r.Remove(id(i)))
+			_, ok = r.Get(id(i))
+			require.False(t, ok)
+		}
+	}
+	_, ok := r.Get("nobody")
+	assert.False(t, ok)
+	assert.Equal(t, 3*smallSet/2, r.Len())
+	require.NoError(t, r.Verify())
 }

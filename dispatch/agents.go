@@ -57,7 +57,7 @@ func (e *Engine) doAddAgent(now time.Time, id string, cfg AgentConfig) error {
 	if err != nil {
 		return fromAgent(err)
 	}
-	e.desks[a] = newDesk()
+	e.newDesk(a)
 	if cfg.Group != "" {
 		e.roster.SetGroup(a, cfg.Group)
 	}
@@ -86,7 +86,7 @@ func (e *Engine) doRemoveAgent(now time.Time, id string) error {
 		return fromAgent(err)
 	}
 	if ok {
-		delete(e.desks, a) // its history goes with it
+		e.desks[a.Slot()] = nil // its history goes with it; the slot is the next agent's
 	}
 	return nil
 }

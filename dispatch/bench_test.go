@@ -189,7 +189,7 @@ func BenchmarkHistoryArchive(b *testing.B) {
 			const limit = policy.DefaultHistoryLimit
 			ds := make([]*desk, n)
 			for i := range ds {
-				ds[i] = newDesk()
+				ds[i] = new(desk)
 			}
 			rec := func(i int) closed { return closed{session: "s", lastMsg: int64(i + 1), key: uint64(i+1) << 16} }
 			for i := 0; i < limit*n; i++ {

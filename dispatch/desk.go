@@ -3,6 +3,7 @@ package dispatch
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
@@ -17,7 +18,14 @@ type desk struct {
 	offline int         // open sessions in list taken from the offline pool (O5)
 }
 
-func newDesk() *desk { return new(desk) }
+// newDesk makes room for a new agent's desk, in its roster slot, made by
+// its first use: an agent who has had no session costs a nil pointer.
+func (e *Engine) newDesk(a *agent.Agent) {
+	if n := a.Slot() + 1; n > len(e.desks) {
+		e.desks = slices.Grow(e.desks, n-len(e.desks))[:n]
+	}
+	e.desks[a.Slot()] = nil
+}
 
 // listed is a session in a list with its L4 key copied in, so that a
 // search compares keys in the node it reads instead of loading every
@@ -143,7 +151,7 @@ func (e *Engine) Closed(id string) (Closed, bool) {
 	var best *closed
 	var at *agent.Agent
 	for a := range e.roster.All() {
-		h := &e.deskOf(a).history
+		h := &e.readDesk(a).history
 		for i := range h.Len() {
 			if c := h.at(i); c.session == id && (best == nil || c.key > best.key) {
 				best, at = c, a
@@ -158,7 +166,33 @@ func (e *Engine) Closed(id string) (Closed, bool) {
 	return out, true
 }
 
-func (e *Engine) deskOf(a *agent.Agent) *desk { return e.desks[a] }
+// readDesk returns a's desk for reading: an empty one, not kept, if a
+// has none yet.
+func (e *Engine) readDesk(a *agent.Agent) *desk {
+	if d := e.desks[a.Slot()]; d != nil {
+		return d
+	}
+	return new(desk)
+}
+
+// offlineHeld returns the number of sessions from the offline pool in a's
+// list (O5).
+func (e *Engine) offlineHeld(a *agent.Agent) int {
+	if d := e.desks[a.Slot()]; d != nil {
+		return d.offline
+	}
+	return 0
+}
+
+// deskOf returns a's desk, made on first use.
+func (e *Engine) deskOf(a *agent.Agent) *desk {
+	d := e.desks[a.Slot()]
+	if d == nil {
+		d = new(desk)
+		e.desks[a.Slot()] = d
+	}
+	return d
+}
 
 // Page selects part of a list: skip Offset entries, return at most Limit
 // (0: all the rest).
@@ -188,7 +222,7 @@ func (e *Engine) List(agentID string, p Page) ([]SessionInfo, int, error) {
 	if err := p.check(); err != nil {
 		return nil, 0, err
 	}
-	d := e.deskOf(a)
+	d := e.readDesk(a)
 	return page(d.list.Ascend, p, func(x listed) SessionInfo { return e.info(x.s) }), d.list.Len(), nil
 }
 
@@ -221,7 +255,7 @@ func (e *Engine) History(agentID string, p Page) ([]Closed, int, error) {
 	if err := p.check(); err != nil {
 		return nil, 0, err
 	}
-	d := e.deskOf(a)
+	d := e.readDesk(a)
 	h := &d.history
 	var out []Closed
 	for i := p.Offset; i < h.Len() && (p.Limit == 0 || len(out) < p.Limit); i++ {

@@ -137,12 +137,29 @@ func lessDeadline(a, b timer) bool {
 	return a.seq < b.seq
 }
 
+// defaulted holds the fields of a policy whose zero means a default, as
+// policy.Policy.WithDefaults gives them: 40 bytes, not a second Policy.
+type defaulted struct {
+	OfflineValidity, RecentContactTTL, BotIdleClose time.Duration
+	HistoryLimit                                    int
+	Location                                        *time.Location
+}
+
+func defaultsOf(p policy.Policy) defaulted {
+	d := p.WithDefaults()
+	return defaulted{OfflineValidity: d.OfflineValidity, RecentContactTTL: d.RecentContactTTL,
+		BotIdleClose: d.BotIdleClose, HistoryLimit: d.HistoryLimit, Location: d.Location}
+}
+
 // Option configures an [Engine].
 type Option interface{ apply(*Engine) }
 
 type optionFunc func(*Engine)
 
 func (f optionFunc) apply(e *Engine) { f(e) }
+
+// nopLogger is every engine's default logger: one, not one per shop.
+var nopLogger = zap.NewNop()
 
 // WithLogger makes the engine log its decisions at debug level to l. The
 // default is zap.NewNop(). A nil l keeps the default.
@@ -179,7 +196,7 @@ func WithLogger(l *zap.Logger) Option {
 // nothing).
 type Engine struct {
 	pol    policy.Policy // as the host gave it: Policy returns it
-	eff    policy.Policy // pol.WithDefaults(), computed once in New: read defaulted fields here
+	eff    defaulted     // pol's defaulted fields: read them here
 	log    *zap.Logger
 	now    time.Time
 	loc    *time.Location // of the latest time passed in: the times returned are in it
@@ -192,18 +209,13 @@ type Engine struct {
 	poolOf   map[string]*pools     // by group id, "" → pools[0]
 	timers   *btree.BTreeG[timer]
 	recent   contacts // buyer → the agent who served them last, for RecentContactTTL (R1)
-	// trackRecent: the policy reads recent (R1 recent contact, P9); else
-	// the engine does not keep it, a map write per assignment saved.
-	trackRecent bool
-	desks       map[*agent.Agent]*desk // each agent's current list and history (L4)
-	bot         int                    // sessions held by the bot
+	desks    []*desk  // each agent's current list and history (L4), by agent.Agent.Slot
+	bot      int      // sessions held by the bot
 
-	level   policy.TeamLevel // P2
-	crowds  map[string]bool  // priority crowd id → member crowd (P1, P6)
-	prompts cooldowns        // P8
+	crowds  map[string]bool // priority crowd id → member crowd (P1, P6)
+	prompts cooldowns       // P8
 
 	out       []Event
-	carry     bool   // out holds timer events of a rejected operation
 	evSeq     uint64 // the Seq of the latest event (Event.Seq)
 	ops       uint64 // ops applied (Ops)
 	stats     Stats  // counters and histograms (Stats)
@@ -212,6 +224,12 @@ type Engine struct {
 	// Recycled sessions, so that the dispatch path does not allocate in
 	// steady state. (Closed records live by value in the histories.)
 	freeSessions []*session
+
+	level policy.TeamLevel // P2
+	// trackRecent: the policy reads recent (R1 recent contact, P9); else
+	// the engine does not keep it, a map write per assignment saved.
+	trackRecent bool
+	carry       bool // out holds timer events of a rejected operation
 }
 
 // maxFree bounds the recycled sessions kept after a peak.
@@ -245,7 +263,7 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
 	e := &Engine{
-		log:      zap.NewNop(),
+		log:      nopLogger,
 		roster:   agent.NewRoster(),
 		sessions: make(map[string]*session),
 		loc:      time.UTC,
@@ -253,7 +271,6 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		poolOf:   make(map[string]*pools),
 		timers:   btree.NewWithFreeListG(32, lessDeadline, btree.NewFreeListG[timer](0)), // a free list costs 256 B
 		recent:   newContacts(int64(p.WithDefaults().RecentContactTTL)),
-		desks:    make(map[*agent.Agent]*desk),
 		level:    p.TeamLevel,
 		crowds:   make(map[string]bool),
 		prompts:  newCooldowns(),

@@ -293,8 +293,14 @@ func (e *Engine) Verify() error {
 	if timed != e.timers.Len() {
 		return fmt.Errorf("dispatch: %d timers indexed, %d sessions have one", e.timers.Len(), timed)
 	}
-	if len(e.desks) != e.roster.Len() {
-		return fmt.Errorf("dispatch: %d desks for %d agents", len(e.desks), e.roster.Len())
+	held := 0
+	for _, d := range e.desks {
+		if d != nil {
+			held++
+		}
+	}
+	if held > e.roster.Len() || len(e.desks) < e.roster.Slots() {
+		return fmt.Errorf("dispatch: %d desks in %d slots for %d agents in %d", held, len(e.desks), e.roster.Len(), e.roster.Slots())
 	}
 	for a := range e.roster.All() {
 		if a.Load() != loads[a] {
@@ -343,16 +349,16 @@ func (e *Engine) Verify() error {
 }
 
 func (e *Engine) atOfflineBatch(a *agent.Agent) bool {
-	return e.pol.OfflineBatch > 0 && e.deskOf(a).offline >= e.pol.OfflineBatch
+	return e.pol.OfflineBatch > 0 && e.offlineHeld(a) >= e.pol.OfflineBatch
 }
 
 // verifyDesk checks an agent's list against its sessions and the L4
 // order, its offline count and its history bound.
 func (e *Engine) verifyDesk(a *agent.Agent) error {
-	d := e.deskOf(a)
-	if d == nil {
-		return fmt.Errorf("dispatch: agent %q has no desk", a.ID())
+	if a.Slot() >= len(e.desks) {
+		return fmt.Errorf("dispatch: agent %q has no desk slot", a.ID())
 	}
+	d := e.readDesk(a)
 	if d.list.Len() != a.Load() {
 		return fmt.Errorf("dispatch: agent %q lists %d sessions, load %d", a.ID(), d.list.Len(), a.Load())
 	}

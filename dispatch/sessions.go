@@ -330,9 +330,8 @@ func (e *Engine) fill(a *agent.Agent, now time.Time) {
 }
 
 func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
-	d := e.deskOf(a)
 	for a.HasRoom() {
-		batchFull := e.pol.OfflineBatch > 0 && d.offline >= e.pol.OfflineBatch
+		batchFull := e.atOfflineBatch(a)
 		var best *queue.Entry
 		consider := func(x *pools) {
 			if x == nil {

@@ -63,7 +63,7 @@ func (e *Engine) doSetPolicy(now time.Time, p *policy.Policy) error {
 	}
 	if limit := e.eff.HistoryLimit; limit < old.WithDefaults().HistoryLimit {
 		for _, d := range e.desks {
-			for d.history.Len() > limit {
+			for d != nil && d.history.Len() > limit {
 				d.history.dropOldest()
 			}
 		}
@@ -103,7 +103,7 @@ func (e *Engine) doSetPolicy(now time.Time, p *policy.Policy) error {
 
 // setPolicy installs p (valid) and what the engine derives from it.
 func (e *Engine) setPolicy(p policy.Policy) {
-	e.pol, e.eff = p, p.WithDefaults()
+	e.pol, e.eff = p, defaultsOf(p)
 	e.trackRecent = p.Strategy == policy.RecentContact || (p.NoQueue && len(p.Crowds) > 0)
 	clear(e.crowds)
 	for _, c := range p.Crowds {

@@ -190,7 +190,7 @@ func (e *Engine) Snapshot() ([]byte, error) {
 	for a := range e.roster.All() {
 		sa := snapAgent{ID: a.ID(), Group: a.Group(), Status: uint8(a.Status()), Resume: uint8(a.Resume()),
 			Capacity: a.Capacity().String(), Idle: stime(a.IdleSince())}
-		h := &e.deskOf(a).history
+		h := &e.readDesk(a).history
 		for i := range h.Len() {
 			c := h.shown(i)
 			sa.History = append(sa.History, snapClosed{Session: c.session, Buyer: c.buyer, Arrived: stime(e.time(c.arrived)),
@@ -458,8 +458,8 @@ func (e *Engine) load(s *snapshot) error {
 		if err != nil {
 			return err
 		}
-		d := newDesk()
-		e.desks[a] = d
+		e.newDesk(a)
+		d := e.deskOf(a)
 		if sa.Group != "" {
 			e.roster.SetGroup(a, sa.Group)
 		}
