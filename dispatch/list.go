@@ -52,6 +52,9 @@ func (l *sessionList) Insert(x listed) {
 		return
 	}
 	i, _ := l.search(x)
+	if len(l.small) == cap(l.small) { // grow by a quarter, not double: lists stay near an agent's cap
+		l.small = append(make([]listed, 0, len(l.small)+max(4, len(l.small)/4)), l.small...)
+	}
 	l.small = slices.Insert(l.small, i, x)
 }
 

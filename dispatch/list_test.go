@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/btree"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kefu-dev/kefu/queue"
 )
 
 // sessionList against a sorted slice (L4 order): random inserts and
@@ -26,12 +28,11 @@ func TestSessionList_L4_AgainstSortedSlice(t *testing.T) {
 			grow := (step/1000)%2 == 0
 			if len(want) == 0 || (grow && rng.IntN(10) < 7) || (!grow && rng.IntN(10) < 3) {
 				seq++
-				x := listed{seq: seq, s: &session{}}
+				s := &session{entry: queue.Entry{Seq: seq}, lastMsg: int64(rng.IntN(50) + 1)}
 				if rng.IntN(2) == 0 {
-					x.waitSince = int64(rng.IntN(50) + 1)
-				} else {
-					x.lastMsg = int64(rng.IntN(50) + 1)
+					s.waitSince = int64(rng.IntN(50) + 1)
 				}
+				x := listKey(s)
 				l.Insert(x)
 				i, _ := slices.BinarySearchFunc(want, x, cmpInList)
 				want = slices.Insert(want, i, x)
@@ -44,6 +45,13 @@ func TestSessionList_L4_AgainstSortedSlice(t *testing.T) {
 			l.Ascend(func(x listed) bool { got = append(got, x); return true })
 			require.Equal(t, len(want), l.Len(), "seed %d step %d", seed, step)
 			require.Equal(t, want, got, "seed %d step %d", seed, step)
+			for i := 1; i < len(got); i++ { // L4, read from the sessions
+				a, b := got[i-1].s, got[i].s
+				ok := a.waitSince != 0 && b.waitSince == 0 ||
+					a.waitSince != 0 && b.waitSince != 0 && (a.waitSince < b.waitSince || a.waitSince == b.waitSince && a.entry.Seq < b.entry.Seq) ||
+					a.waitSince == 0 && b.waitSince == 0 && (a.lastMsg > b.lastMsg || a.lastMsg == b.lastMsg && a.entry.Seq < b.entry.Seq)
+				require.True(t, ok, "seed %d step %d: L4 order at %d", seed, step, i)
+			}
 			if m, ok := l.Min(); len(want) > 0 {
 				require.True(t, ok)
 				require.Equal(t, want[0], m)
@@ -60,7 +68,7 @@ func BenchmarkListInsertDelete(b *testing.B) {
 	for _, n := range []int{8, 32, 128, 512} {
 		keys := make([]listed, 4*n)
 		for i := range keys {
-			keys[i] = listed{lastMsg: int64(rand.IntN(1 << 30)), seq: uint64(i + 1)}
+			keys[i] = listKey(&session{entry: queue.Entry{Seq: uint64(i + 1)}, lastMsg: int64(rand.IntN(1 << 30))})
 		}
 		b.Run(fmt.Sprintf("n=%d/slice", n), func(b *testing.B) {
 			s := slices.SortedFunc(slices.Values(keys[:n]), cmpInList)
