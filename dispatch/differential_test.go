@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/dispatch/internal/complete"
 	"github.com/kefu-dev/kefu/dispatch/internal/model"
 	"github.com/kefu-dev/kefu/policy"
 )
@@ -17,7 +18,75 @@ import (
 // The differential test plays the same random operations on the engine
 // and on the reference model (package model: the same rules, written the
 // obvious way) and requires, after every step, the same error, the same
-// events and the same observable state.
+// events and the same observable state. TestDifferential_Complete does the
+// same with comparator (b) of issue #14 (package complete: the same rules
+// written the way a developer in a hurry would) in the model's place.
+
+// refShop is the side the engine is compared with: *model.Shop or
+// *complete.Shop, which have the same methods on the model's types.
+type refShop interface {
+	Advance(now time.Time) []model.Event
+	AddAgent(now time.Time, id string, c agent.Capacity, st agent.Status, group string) ([]model.Event, error)
+	RemoveAgent(now time.Time, id string) ([]model.Event, error)
+	Login(now time.Time, id string) ([]model.Event, error)
+	Logout(now time.Time, id string) ([]model.Event, error)
+	SetStatus(now time.Time, id string, st agent.Status) ([]model.Event, error)
+	SetCapacity(now time.Time, id string, c agent.Capacity) ([]model.Event, error)
+	SetTeamLevel(now time.Time, l policy.TeamLevel) ([]model.Event, error)
+	Arrive(now time.Time, id, buyer string, priority int, entry model.Entry, crowds []model.Membership, exclusive string) ([]model.Event, error)
+	Handover(now time.Time, id string) ([]model.Event, error)
+	Close(now time.Time, id string) ([]model.Event, error)
+	Leave(now time.Time, id string) ([]model.Event, error)
+	Assign(now time.Time, id, agentID string) ([]model.Event, error)
+	Transfer(now time.Time, id, to string) ([]model.Event, error)
+	Start(now time.Time, id, buyer, agentID string, stranger bool) ([]model.Event, error)
+	Message(now time.Time, id string, from model.Sender, agentID string, unreachable bool) ([]model.Event, error)
+	MarkRead(now time.Time, id string) ([]model.Event, error)
+	Follow(now time.Time, id string) ([]model.Event, error)
+
+	Now() time.Time
+	TeamLevel() policy.TeamLevel
+	Sessions() int
+	Session(id string) (model.SessionInfo, bool)
+	Agent(id string) (model.AgentInfo, bool)
+	Agents() []model.AgentInfo
+	List(agentID string, p model.Page) ([]model.SessionInfo, int, error)
+	History(agentID string, p model.Page) ([]model.Closed, int, error)
+	QueueLen() int
+	OfflineLen() int
+	BotLen() int
+	Position(id string) (pos, length int, ok bool)
+	TransferTargets(from string) ([]model.AgentInfo, error)
+}
+
+var (
+	_ refShop = (*model.Shop)(nil)
+	_ refShop = (*complete.Shop)(nil)
+)
+
+// ref names a refShop implementation and makes one.
+type ref struct {
+	name string
+	new  func(policy.Policy) (refShop, error)
+}
+
+// The two sides the engine is compared with.
+var (
+	refModel = ref{"model", func(p policy.Policy) (refShop, error) {
+		m, err := model.New(p)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
+	}}
+	refComplete = ref{"complete", func(p policy.Policy) (refShop, error) {
+		c, err := complete.New(p)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}}
+)
 
 // diffPolicies are randomPolicies, the platform presets, and shapes the
 // random policies miss: no-queue with groups that do not fall back, recent
@@ -34,8 +103,8 @@ var diffPolicies = slices.Concat(randomPolicies, []policy.Policy{
 		BotWindows: []policy.Window{{Start: 20 * time.Hour, End: 22 * time.Hour, Share: 0.3}}},
 })
 
-// onModel runs the action on the model.
-func (a action) onModel(m *model.Shop, now time.Time) ([]model.Event, error) {
+// onModel runs the action on the model (or on comparator (b)).
+func (a action) onModel(m refShop, now time.Time) ([]model.Event, error) {
 	switch a.kind {
 	case actArrive:
 		var crowds []model.Membership
@@ -201,7 +270,7 @@ var (
 // and transfer targets, and each waiting session's position. Histories
 // (up to Policy.HistoryLimit, defaulted, per agent) are compared whole when fullHistory
 // is set, else by length and first page.
-func compareState(e *Engine, m *model.Shop, step int, fullHistory bool) error {
+func compareState(e *Engine, m refShop, step int, fullHistory bool) error {
 	if !e.Now().Equal(m.Now()) || e.TeamLevel() != m.TeamLevel() {
 		return fmt.Errorf("clock or level: engine %v %v, model %v %v", e.Now(), e.TeamLevel(), m.Now(), m.TeamLevel())
 	}
@@ -271,24 +340,25 @@ func compareState(e *Engine, m *model.Shop, step int, fullHistory bool) error {
 	return nil
 }
 
-// differ drives an engine and a model side by side.
+// differ drives an engine and a model (or comparator (b)) side by side.
 type differ struct {
 	e     *Engine
-	m     *model.Shop
+	m     refShop
+	ref   string
 	now   time.Time
 	steps int
 }
 
-func newDiffer(p policy.Policy) (*differ, error) {
+func newDiffer(r ref, p policy.Policy) (*differ, error) {
 	e, err := New(p)
 	if err != nil {
 		return nil, err
 	}
-	m, err := model.New(p)
+	m, err := r.new(p)
 	if err != nil {
 		return nil, err
 	}
-	return &differ{e: e, m: m, now: t0}, nil
+	return &differ{e: e, m: m, ref: r.name, now: t0}, nil
 }
 
 // step runs a on both at the next time and compares the error, the events
@@ -298,10 +368,11 @@ func (d *differ) step(a action, full bool) error {
 	d.now = d.now.Add(a.dt)
 	evs, err := a.do(d.e, d.now)
 	evs = slices.Clone(evs) // the engine reuses its buffer
+	// complete's events live in its buffer too, read before its next call
 	mevs, merr := a.onModel(d.m, d.now)
 	d.steps++
 	fail := func(err error) error {
-		return fmt.Errorf("step %d (%s at %s): %w", d.steps-1, a, d.now.Format(time.DateTime), err)
+		return fmt.Errorf("step %d (%s at %s), engine vs %s: %w", d.steps-1, a, d.now.Format(time.DateTime), d.ref, err)
 	}
 	if err := sameError(err, merr); err != nil {
 		return fail(err)
@@ -323,10 +394,11 @@ func (d *differ) step(a action, full bool) error {
 }
 
 // playDifferential runs the operations data decodes to (three bytes each,
-// as in playBytes) on a new engine and a new model with policy p, and
-// compares them after every step. It returns the number of steps played.
-func playDifferential(p policy.Policy, data []byte) (int, error) {
-	d, err := newDiffer(p)
+// as in playBytes) on a new engine and a new r (the model, or comparator
+// (b)) with policy p, and compares them after every step. It returns the
+// number of steps played.
+func playDifferential(r ref, p policy.Policy, data []byte) (int, error) {
+	d, err := newDiffer(r, p)
 	if err != nil {
 		return 0, err
 	}
@@ -341,15 +413,15 @@ func playDifferential(p policy.Policy, data []byte) (int, error) {
 // shrink removes operations from a failing sequence while it still fails,
 // for a short reproduction: it cuts after the failing step, then drops
 // chunks of halving size, within a time budget.
-func shrink(p policy.Policy, data []byte) []byte {
-	if n, err := playDifferential(p, data); err != nil {
+func shrink(r ref, p policy.Policy, data []byte) []byte {
+	if n, err := playDifferential(r, p, data); err != nil {
 		data = data[:3*n]
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for chunk := len(data) / 3 / 2; chunk >= 1 && time.Now().Before(deadline); chunk /= 2 {
 		for i := len(data)/3 - chunk; i >= 0 && time.Now().Before(deadline); i -= chunk {
 			try := slices.Concat(data[:3*i], data[3*(i+chunk):])
-			if n, err := playDifferential(p, try); err != nil {
+			if n, err := playDifferential(r, p, try); err != nil {
 				data = try[:3*n]
 				i = min(i, len(data)/3)
 			}
@@ -415,10 +487,10 @@ func randomData(seed uint64, n int) []byte {
 	return data
 }
 
-func reportDifferential(t *testing.T, p policy.Policy, data []byte, err error) {
+func reportDifferential(t *testing.T, r ref, p policy.Policy, data []byte, err error) {
 	t.Helper()
-	small := shrink(p, data)
-	_, serr := playDifferential(p, small)
+	small := shrink(r, p, data)
+	_, serr := playDifferential(r, p, small)
 	t.Fatalf("%v\npolicy %+v\nshrunk to %d steps, failing with: %v\n%s", err, p, len(small)/3, serr, describe(small))
 }
 
@@ -427,7 +499,15 @@ func reportDifferential(t *testing.T, p policy.Policy, data []byte, err error) {
 // hundred thousand with -short (a quarter of that with -short -race). Each
 // policy plays one long history and many short ones. A failure names the
 // policy, the seed and the step, and shows a shrunk reproduction.
-func TestDifferential(t *testing.T) {
+func TestDifferential(t *testing.T) { testDifferential(t, refModel) }
+
+// TestDifferential_Complete is TestDifferential, the same seeds and
+// policies, with comparator (b) (package complete) in the model's place:
+// it returns the engine's errors and events, and shows its state, after
+// every step.
+func TestDifferential_Complete(t *testing.T) { testDifferential(t, refComplete) }
+
+func testDifferential(t *testing.T, r ref) {
 	steps, long, total := 500, 25_000, 1_000_000
 	switch {
 	case testing.Short() && raceEnabled: // one goroutine: the detector has nothing to find
@@ -446,18 +526,19 @@ func TestDifferential(t *testing.T) {
 					n = long
 				}
 				data := randomData(seed*100+uint64(pi), n)
-				k, err := playDifferential(p, data)
+				k, err := playDifferential(r, p, data)
 				played += k
 				if err != nil {
-					reportDifferential(t, p, data, fmt.Errorf("policy %d, seed %d: %w", pi, seed, err))
+					reportDifferential(t, r, p, data, fmt.Errorf("policy %d, seed %d: %w", pi, seed, err))
 				}
 			}
-			t.Logf("policy %d: %d steps", pi, played)
+			t.Logf("policy %d: %d steps against %s", pi, played, r.name)
 		})
 	}
 }
 
-// FuzzDifferential is the same comparison driven by the fuzzer:
+// FuzzDifferential is the same comparison driven by the fuzzer, each input
+// played against the model and against comparator (b):
 //
 //	go test ./dispatch -run '^$' -fuzz FuzzDifferential
 func FuzzDifferential(f *testing.F) {
@@ -469,8 +550,10 @@ func FuzzDifferential(f *testing.F) {
 			data = data[:3*maxOps]
 		}
 		p := diffPolicies[int(pick)%len(diffPolicies)]
-		if _, err := playDifferential(p, data); err != nil {
-			reportDifferential(t, p, data, err)
+		for _, r := range []ref{refModel, refComplete} {
+			if _, err := playDifferential(r, p, data); err != nil {
+				reportDifferential(t, r, p, data, err)
+			}
 		}
 	})
 }
@@ -486,7 +569,8 @@ func TestDifferential_SentinelsPaired(t *testing.T) {
 
 // TestDifferential_FixedEngineBugs replays the smallest scene of each
 // engine bug the differential test found, on the engine and the model
-// (the rules): each must now agree step by step.
+// (the rules), and on the engine and comparator (b): each must now agree
+// step by step.
 func TestDifferential_FixedEngineBugs(t *testing.T) {
 	fans := []Membership{{"fans", t0.Add(-48 * time.Hour)}}
 	g1 := []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}
@@ -536,13 +620,15 @@ func TestDifferential_FixedEngineBugs(t *testing.T) {
 		},
 	}} {
 		t.Run(c.name, func(t *testing.T) {
-			d, err := newDiffer(c.p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, a := range c.scene {
-				if err := d.step(a, true); err != nil {
-					t.Fatalf("regression: %s\n%v", c.bug, err)
+			for _, r := range []ref{refModel, refComplete} {
+				d, err := newDiffer(r, c.p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range c.scene {
+					if err := d.step(a, true); err != nil {
+						t.Fatalf("regression: %s\n%v", c.bug, err)
+					}
 				}
 			}
 		})
