@@ -684,10 +684,16 @@ func (h *history) Pop() any {
 
 // add keeps c if it is among the limit first in the L4 order, pushing
 // out the last. It appends and fixes rather than calling heap.Push, which
-// would box the record (an allocation per close).
+// would box the record (an allocation per close); the slice grows by
+// doubling up to the limit, not past it as append would.
 func (h *history) add(c closed, limit int) {
 	switch {
 	case len(*h) < limit:
+		if len(*h) == cap(*h) {
+			grown := make(history, len(*h), min(max(2*len(*h), 1), limit))
+			copy(grown, *h)
+			*h = grown
+		}
 		*h = append(*h, c)
 		heap.Fix(h, len(*h)-1)
 	case compareHistory(c, (*h)[0]) < 0:
