@@ -10,17 +10,31 @@ import (
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/dispatch/internal/complete"
+	"github.com/kefu-dev/kefu/dispatch/internal/model"
 	"github.com/kefu-dev/kefu/dispatch/internal/obvious"
 	"github.com/kefu-dev/kefu/policy"
 )
 
-// Issue #14's benchmarks for many small shops (DESIGN property 10): kefu
-// side by side with dispatch/internal/obvious, the minimal hand-written
-// dispatcher (a mutex, a slice of agents scanned linearly, a sorted slice
-// for the queue, a session map; no list order, history, timers or
-// policies), in the same run, so that the ratios hold on a shared machine.
+// Issue #14's benchmarks for many small shops (DESIGN property 10): three
+// implementations side by side in the same run, so that the ratios hold on
+// a shared machine:
 //
-// Both sides are driven by the same driver (platShop), which keeps its own
+//   - impl=kefu: package dispatch, a Shop of a Shops registry with
+//     Kuaishou's policy, driven through Shop.Exec and Shop.Read with a
+//     reused event buffer;
+//   - impl=obvious: comparator (a), dispatch/internal/obvious, the minimal
+//     hand-written dispatcher (a mutex, a slice of agents scanned
+//     linearly, a sorted slice for the queue, a session map; no list
+//     order, history, timers or policies);
+//   - impl=complete: comparator (b), dispatch/internal/complete, every
+//     rule the engine implements done the way a developer in a hurry would
+//     (slices scanned linearly or kept sorted, maps, a container/heap of
+//     timers, histories), with Kuaishou's policy, behind a mutex, its
+//     events copied into a reused buffer; the differential test shows it
+//     returns the engine's events.
+//
+// All three are driven by the same driver (platShop), which keeps its own
 // model of each shop: the sessions with agents (any order) and the waiting
 // ones (in queue order, which is arrival order: every buyer has priority
 // 0 and every op its own instant). All agents are online with equal caps,
@@ -52,12 +66,14 @@ func platInit() {
 }
 
 // platWorker is one goroutine's state: its fake clock (1 µs per op), its
-// random source and its event buffers, reused by every call.
+// random source and its event buffers (one per implementation), reused by
+// every call.
 type platWorker struct {
 	now  time.Time
 	rng  *rand.Rand
 	kbuf []Event
 	obuf []obvious.Event
+	cbuf []model.Event
 	// leaves counts the leave ops, hits those that found a waiting
 	// session (the others closed a session instead).
 	leaves, hits int
@@ -65,7 +81,7 @@ type platWorker struct {
 
 func newPlatWorker(now time.Time, seed uint64) *platWorker {
 	return &platWorker{now: now, rng: rand.New(rand.NewPCG(seed, 14)),
-		kbuf: make([]Event, 0, 16), obuf: make([]obvious.Event, 0, 16)}
+		kbuf: make([]Event, 0, 16), obuf: make([]obvious.Event, 0, 16), cbuf: make([]model.Event, 0, 16)}
 }
 
 func (w *platWorker) tick() time.Time {
@@ -129,6 +145,63 @@ func (o obviousShop) position(id string) (int, bool) {
 	return pos, ok
 }
 
+// completeShop drives comparator (b) under a mutex (a complete.Shop is not
+// safe for concurrent use), copying the events it returns, which live in
+// its own buffer until its next call, into the worker's.
+type completeShop struct {
+	mu sync.Mutex
+	s  *complete.Shop
+}
+
+func (c *completeShop) arrive(w *platWorker, now time.Time, id, buyer string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	evs, err := c.s.Arrive(now, id, buyer, 0, model.EntryMessageBox, nil, "")
+	w.cbuf = append(w.cbuf[:0], evs...)
+	return err
+}
+
+func (c *completeShop) close(w *platWorker, now time.Time, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	evs, err := c.s.Close(now, id)
+	w.cbuf = append(w.cbuf[:0], evs...)
+	return err
+}
+
+func (c *completeShop) leave(w *platWorker, now time.Time, id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	evs, err := c.s.Leave(now, id)
+	w.cbuf = append(w.cbuf[:0], evs...)
+	return err
+}
+
+func (c *completeShop) position(id string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	pos, _, ok := c.s.Position(id)
+	return pos, ok
+}
+
+// newPlatImpl makes one shop of implementation impl ("kefu", opened in r
+// under id; "obvious"; "complete") with agents online at capacity c.
+func newPlatImpl(tb testing.TB, impl string, r *Shops, id string, agents, c int, now time.Time) platImpl {
+	switch impl {
+	case "kefu":
+		return newKefuShop(tb, r, id, policy.Kuaishou(), agents, c, now)
+	case "obvious":
+		return newObviousShop(tb, agents, c, now)
+	case "complete":
+		return newCompleteShop(tb, agents, c, now)
+	}
+	tb.Fatalf("unknown impl %q", impl)
+	return nil
+}
+
+// platImpls are the implementations the benchmarks compare.
+var platImpls = []string{"kefu", "obvious", "complete"}
+
 // newKefuShop opens a shop in r with policy p (policy.Kuaishou() when r
 // is for the platform) and agents of capacity c.
 func newKefuShop(tb testing.TB, r *Shops, id string, p policy.Policy, agents, c int, now time.Time) kefuShop {
@@ -152,6 +225,21 @@ func newObviousShop(tb testing.TB, agents, c int, now time.Time) obviousShop {
 		}
 	}
 	return obviousShop{s}
+}
+
+// newCompleteShop makes comparator (b)'s shop with Kuaishou's policy (as
+// kefu's) and agents online at capacity c.
+func newCompleteShop(tb testing.TB, agents, c int, now time.Time) *completeShop {
+	s, err := complete.New(policy.Kuaishou())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, a := range agentIDs(agents) {
+		if _, err := s.AddAgent(now, a, agent.Limit(c), agent.Online, ""); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return &completeShop{s: s}
 }
 
 var agentIDsOnce = sync.OnceValue(func() []string { return ids("agent-", 64) })
@@ -282,14 +370,7 @@ func newPlatWorld(tb testing.TB, impl string) *platWorld {
 	world := &platWorld{now: t0}
 	w := newPlatWorker(t0, 1)
 	for i := range platShops {
-		var x platImpl
-		switch impl {
-		case "kefu":
-			x = newKefuShop(tb, reg, shopIDs[i], policy.Kuaishou(), platAgents, platCap, t0)
-		case "obvious":
-			x = newObviousShop(tb, platAgents, platCap, t0)
-		}
-		p := newPlatShop(x, platAgents*platCap)
+		p := newPlatShop(newPlatImpl(tb, impl, reg, shopIDs[i], platAgents, platCap, t0), platAgents*platCap)
 		for range platAgents * platCap / 2 {
 			p.arrive(w)
 		}
@@ -310,12 +391,12 @@ func (world *platWorld) fill(n int) {
 	world.now = w.now
 }
 
-// BenchmarkPlatform: 10⁴ shops of 20 agents at cap 10 (Kuaishou's policy
-// for kefu, driven through Shop.Exec with a reused buffer), each half full,
-// and per op one random op of the platform mix (see platShop.op) on a
-// random shop; on 1 goroutine, and on 2 that each own half the shops.
-// Reports ops/s, and leave-hit-% (the share of leave ops that found a
-// waiting session).
+// BenchmarkPlatform: 10⁴ shops of 20 agents at cap 10 of each
+// implementation (kefu and complete with Kuaishou's policy, obvious with
+// none; see the top of the file), each half full, and per op one random op
+// of the platform mix (see platShop.op) on a random shop; on 1 goroutine,
+// and on 2 that each own half the shops. Reports ops/s, and leave-hit-%
+// (the share of leave ops that found a waiting session).
 //
 // At load=half nobody waits (all agents are online with room), so a leave
 // is a close and a position asks about a session with an agent; the same
@@ -323,7 +404,7 @@ func (world *platWorld) fill(n int) {
 // and 5 waiting, where the mix hovers (it gains sessions while the queue
 // is empty and loses them while it is not).
 func BenchmarkPlatform(b *testing.B) {
-	for _, impl := range []string{"kefu", "obvious"} {
+	for _, impl := range platImpls {
 		var world *platWorld // built by the first run that needs it
 		for _, load := range []string{"half", "full"} {
 			filled := false
@@ -412,17 +493,17 @@ func later2(a, b time.Time) time.Time {
 }
 
 // BenchmarkShopMemory reports the live heap per shop, B/shop, of shops of
-// 20 agents at cap 10: empty; loaded (200 sessions with agents, 5
-// waiting); and loaded after 4,000 arrive/close cycles, when with the
-// default history limit (Kuaishou's policy keeps it) each agent's history
-// holds policy.DefaultHistoryLimit records. kefu's shops are opened in a
-// Shops registry (its entry counts); ids are built before the first
-// reading and shared by the shops, so only the shops' own memory counts
-// (a closed session's id in a real history is a string of its own, not
-// counted here).
-// obvious keeps no history: its third case shows what running a while
-// leaves behind (its free records). The measurement runs once, whatever
-// b.N.
+// 20 agents at cap 10 of each implementation: empty; loaded (200 sessions
+// with agents, 5 waiting); and loaded after 4,000 arrive/close cycles,
+// when with the default history limit (Kuaishou's policy, which kefu and
+// complete run, keeps it) each agent's history holds
+// policy.DefaultHistoryLimit records. kefu's shops are opened in a Shops
+// registry (its entry counts), complete's include their mutex; ids are
+// built before the first reading and shared by the shops, so only the
+// shops' own memory counts (a closed session's id in a real history is a
+// string of its own, not counted here). obvious keeps no history: its
+// third case shows what running a while leaves behind (its free records).
+// The measurement runs once, whatever b.N.
 func BenchmarkShopMemory(b *testing.B) {
 	const cycles = platAgents * policy.DefaultHistoryLimit
 	cases := []struct {
@@ -436,7 +517,7 @@ func BenchmarkShopMemory(b *testing.B) {
 		{"loaded-history", 20, true, true},
 	}
 	platInit()
-	for _, impl := range []string{"kefu", "obvious"} {
+	for _, impl := range platImpls {
 		for _, c := range cases {
 			b.Run(fmt.Sprintf("impl=%s/shop=%s", impl, c.name), func(b *testing.B) {
 				for range min(b.N, 1) {
@@ -446,12 +527,7 @@ func BenchmarkShopMemory(b *testing.B) {
 					shops := make([]platImpl, c.shops) // only the shops stay
 					h0 := heapAlloc()
 					for i := range shops {
-						var x platImpl
-						if impl == "kefu" {
-							x = newKefuShop(b, reg, shopIDs[i], policy.Kuaishou(), platAgents, platCap, t0)
-						} else {
-							x = newObviousShop(b, platAgents, platCap, t0)
-						}
+						x := newPlatImpl(b, impl, reg, shopIDs[i], platAgents, platCap, t0)
 						p := newPlatShop(x, platAgents*platCap)
 						if c.history {
 							for range cycles {
@@ -474,6 +550,11 @@ func BenchmarkShopMemory(b *testing.B) {
 							}
 						})
 					}
+					if x, ok := shops[0].(*completeShop); ok && c.history {
+						if _, n, _ := x.s.History(agentIDs(1)[0], model.Page{}); n != policy.DefaultHistoryLimit {
+							b.Fatalf("history of %d, want %d", n, policy.DefaultHistoryLimit)
+						}
+					}
 					b.ReportMetric(float64(h1-h0)/float64(c.shops), "B/shop")
 					runtime.KeepAlive(shops)
 					runtime.KeepAlive(reg)
@@ -484,32 +565,28 @@ func BenchmarkShopMemory(b *testing.B) {
 }
 
 // BenchmarkOneShop times each operation of one shop of 50 agents at cap 4
-// (200 sessions in reception) with 200 waiting, per call, and reports p50
-// and p99 in ns per kind: close-pull (a random session with an agent
-// closes and the queue's head takes its place), arrive-queue, position (a
-// random waiting session), leave (a random waiting session; an untimed
-// arrival replaces it). arrive-assign cannot happen while buyers wait
-// (every agent is full), so it is timed on a twin shop with 199 of its 200
-// places taken and nobody waiting: an arrival, then its untimed close.
-// kefu runs Kuaishou's policy through Shop.Exec with a reused buffer.
-// A timed call includes the driver's few steps around it (its model's
-// update, a position's check) and one time.Now; both sides pay them. The
-// shop is young: at 20,000 iterations its agents' histories are still
-// filling, which is where kefu's allocations (B/op) come from; a shop
-// that has run 10⁵ iterations allocates nothing.
+// (200 sessions in reception) with 200 waiting, of each implementation
+// (see the top of the file), per call, and reports p50 and p99 in ns per
+// kind: close-pull (a random session with an agent closes and the queue's
+// head takes its place), arrive-queue, position (a random waiting
+// session), leave (a random waiting session; an untimed arrival replaces
+// it). arrive-assign cannot happen while buyers wait (every agent is
+// full), so it is timed on a twin shop with 199 of its 200 places taken
+// and nobody waiting: an arrival, then its untimed close. kefu runs
+// Kuaishou's policy through Shop.Exec with a reused buffer, complete the
+// same policy behind a mutex, obvious its fixed rules behind its own. A
+// timed call includes the driver's few steps around it (its model's
+// update, a position's check) and one time.Now; every side pays them. The shop is young: at 20,000
+// iterations its agents' histories are still filling, which is where
+// kefu's and complete's allocations (B/op) come from; a shop that has run
+// 10⁵ iterations allocates nothing.
 func BenchmarkOneShop(b *testing.B) {
 	const agents, c, waiting = 50, 4, 200
 	platInit()
-	for _, impl := range []string{"kefu", "obvious"} {
+	for _, impl := range platImpls {
 		b.Run("impl="+impl, func(b *testing.B) {
 			mk := func(name string) *platShop {
-				var x platImpl
-				if impl == "kefu" {
-					x = newKefuShop(b, new(Shops), name, policy.Kuaishou(), agents, c, t0)
-				} else {
-					x = newObviousShop(b, agents, c, t0)
-				}
-				return newPlatShop(x, agents*c)
+				return newPlatShop(newPlatImpl(b, impl, new(Shops), name, agents, c, t0), agents*c)
 			}
 			w := newPlatWorker(t0, 7)
 			main, twin := mk("main"), mk("twin")

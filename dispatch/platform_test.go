@@ -3,26 +3,21 @@ package dispatch
 import (
 	"testing"
 
-	"github.com/kefu-dev/kefu/policy"
+	"github.com/kefu-dev/kefu/dispatch/internal/model"
 )
 
 // TestPlatformDriver checks the model the platform benchmarks' driver
-// keeps of each shop against both implementations after a random run of
+// keeps of each shop against every implementation after a random run of
 // the platform mix, at half load and then full (its position ops check
 // every position on the way).
 func TestPlatformDriver(t *testing.T) {
 	platInit()
 	shopIDs := ids("shop-", 4)
 	reg := new(Shops)
-	for _, impl := range []string{"kefu", "obvious"} {
+	for _, impl := range platImpls {
 		w := newPlatWorker(t0, 3)
 		for i, id := range shopIDs {
-			var x platImpl
-			if impl == "kefu" {
-				x = newKefuShop(t, reg, impl+id, policy.Kuaishou(), platAgents, platCap, t0)
-			} else {
-				x = newObviousShop(t, platAgents, platCap, t0)
-			}
+			x := newPlatImpl(t, impl, reg, impl+id, platAgents, platCap, t0)
 			p := newPlatShop(x, platAgents*platCap)
 			for range p.cap / 2 {
 				p.arrive(w)
@@ -56,6 +51,17 @@ func TestPlatformDriver(t *testing.T) {
 				if o, q := x.s.Lens(); o != open || q != waiting {
 					t.Fatalf("%s %d: %d open, %d waiting; the driver says %d, %d", impl, i, o, q, open, waiting)
 				}
+			case *completeShop:
+				if x.s.Sessions() != open || x.s.QueueLen() != waiting {
+					t.Fatalf("%s %d: %d open, %d waiting; the driver says %d, %d", impl, i, x.s.Sessions(), x.s.QueueLen(), open, waiting)
+				}
+				for _, id := range p.assigned {
+					if info, ok := x.s.Session(id); !ok || info.Place != model.PlaceAgent {
+						t.Fatalf("%s %d: %s is %v", impl, i, id, info.Place)
+					}
+				}
+			default:
+				t.Fatalf("%s: no check for %T", impl, x)
 			}
 		}
 		if w.hits == 0 {
