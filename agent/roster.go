@@ -124,25 +124,24 @@ func cmpID(a, b *Agent) int { return strings.Compare(a.id, b.id) }
 
 // ranked is an agent in a saturation index with its sort key copied in,
 // so that a search compares keys in the index's own memory instead of
-// loading every agent it passes.
+// loading every agent it passes. It holds no pointer (the agent is its
+// slot in Roster.bySlot): 32 bytes the garbage collector does not scan
+// and a move copies without write barriers.
 type ranked struct {
 	num, den uint64 // saturation, as Agent.fraction returns it
 	sec      int64  // idle since, as Unix seconds and nanoseconds: exact
 	nsec     int32  // for any time.Time
-	a        *Agent
+	slot     int32
 }
 
 func rankOf(a *Agent) ranked {
 	num, den := a.fraction()
-	return ranked{num: num, den: den, sec: a.idle.Unix(), nsec: int32(a.idle.Nanosecond()), a: a}
+	return ranked{num: num, den: den, sec: a.idle.Unix(), nsec: int32(a.idle.Nanosecond()), slot: a.slot}
 }
 
 // cmpRanked is lessSaturation on the copied keys: saturation, then idle
 // longest, then id.
-func cmpRanked(x, y ranked) int {
-	if x.a == y.a {
-		return 0
-	}
+func (r *Roster) cmpRanked(x, y ranked) int {
 	h1, l1 := bits.Mul64(x.num, y.den)
 	h2, l2 := bits.Mul64(y.num, x.den)
 	switch {
@@ -155,7 +154,10 @@ func cmpRanked(x, y ranked) int {
 	case x.nsec != y.nsec:
 		return cmp.Compare(x.nsec, y.nsec)
 	}
-	return strings.Compare(x.a.id, y.a.id)
+	if x.slot == y.slot {
+		return 0
+	}
+	return strings.Compare(r.bySlot[x.slot].id, r.bySlot[y.slot].id)
 }
 
 // Roster holds a shop's agents and the indexes the dispatcher asks "who can
@@ -167,6 +169,7 @@ type Roster struct {
 	groups    map[string]*index // one per group with members (R2)
 	byStatus  [Offline + 1]int  // agents by status (index 0 unused)
 	slots     int32             // slots handed out (Slots)
+	bySlot    []*Agent          // the agent in each slot; nil for a free one
 	freeSlots []int32           // of removed agents, for the next ones
 	free      *btree.FreeListG[*Agent]
 }
@@ -174,6 +177,7 @@ type Roster struct {
 // index holds the work indexes of one set of agents: the whole roster, or
 // one group.
 type index struct {
+	r      *Roster
 	active set[ranked] // online and not suspended, by saturation (cmpRanked)
 	// open holds the active agents with room, by id, for round-robin. It
 	// is built by the first round-robin pick (rr.id is set from then on,
@@ -186,7 +190,7 @@ type index struct {
 }
 
 func (r *Roster) newIndex() *index {
-	return &index{active: newSet(cmpRanked), open: newSet(cmpID)}
+	return &index{r: r, active: newSet(r.cmpRanked), open: newSet(cmpID)}
 }
 
 // NewRoster returns an empty roster.
@@ -270,8 +274,10 @@ func (r *Roster) Add(id string, c Capacity, now time.Time) (*Agent, error) {
 	a := &Agent{id: id, status: Online, resume: Online, capacity: c, idle: now, roster: r, slot: r.slots}
 	if n := len(r.freeSlots); n > 0 {
 		a.slot, r.freeSlots = r.freeSlots[n-1], r.freeSlots[:n-1]
+		r.bySlot[a.slot] = a
 	} else {
 		r.slots++
+		r.bySlot = append(r.bySlot, a)
 	}
 	r.all.ReplaceOrInsert(a)
 	switch {
@@ -351,6 +357,7 @@ func (r *Roster) Remove(id string) error {
 	}
 	a.roster = nil
 	r.freeSlots = append(r.freeSlots, a.slot)
+	r.bySlot[a.slot] = nil
 	return nil
 }
 
@@ -532,7 +539,10 @@ func (r *Roster) LeastSaturatedIn(g string) (a *Agent, ok bool) {
 
 func (x *index) leastSaturated() (*Agent, bool) {
 	m, ok := x.active.Min()
-	return m.a, ok
+	if !ok {
+		return nil, false
+	}
+	return x.r.bySlot[m.slot], true
 }
 
 // NextRoundRobin returns the agent with room whose id follows, in id order,
@@ -554,8 +564,8 @@ func (x *index) next() (a *Agent, ok bool) {
 	if !x.dealt { // the first pick builds the index (see index.open)
 		x.dealt = true
 		x.active.Ascend(func(y ranked) bool {
-			if y.a.open {
-				x.open.ReplaceOrInsert(y.a)
+			if a := x.r.bySlot[y.slot]; a.open {
+				x.open.ReplaceOrInsert(a)
 			}
 			return true
 		})
@@ -580,7 +590,7 @@ func (x *index) next() (a *Agent, ok bool) {
 // most saturated (the order of the R3 transfer list within "online").
 func (r *Roster) ActiveBySaturation() iter.Seq[*Agent] {
 	return func(yield func(*Agent) bool) {
-		r.every.active.Ascend(func(x ranked) bool { return yield(x.a) })
+		r.every.active.Ascend(func(x ranked) bool { return yield(r.bySlot[x.slot]) })
 	}
 }
 
@@ -640,6 +650,9 @@ func (r *Roster) Verify() error {
 	}
 	if r.byID == nil && r.all.big != nil {
 		return fmt.Errorf("agent: roster of %d agents has no map by id", r.all.Len())
+	}
+	if err := r.verifySlots(); err != nil { // first: the indexes read agents by slot
+		return err
 	}
 	var byStatus [Offline + 1]int
 	active, open := 0, 0
@@ -701,9 +714,6 @@ func (r *Roster) Verify() error {
 			groupOpen[a.group]++
 		}
 	}
-	if err := r.verifySlots(); err != nil {
-		return err
-	}
 	if byStatus != r.byStatus {
 		return fmt.Errorf("agent: roster counts %v agents by status, has %v", r.byStatus, byStatus)
 	}
@@ -729,7 +739,11 @@ func (r *Roster) Verify() error {
 		var prev *Agent
 		var err error
 		x.active.Ascend(func(y ranked) bool {
-			a := y.a
+			a := r.bySlot[y.slot]
+			if a == nil || y != rankOf(a) {
+				err = fmt.Errorf("agent: saturation index has a stale key for slot %d", y.slot)
+				return false
+			}
 			if y != rankOf(a) {
 				err = fmt.Errorf("agent: saturation index has a stale key for %q", a.id)
 				return false
@@ -751,16 +765,19 @@ func (r *Roster) Verify() error {
 // verifySlots checks that every slot below Slots is either one agent's or
 // free, never both nor twice.
 func (r *Roster) verifySlots() error {
+	if len(r.bySlot) != int(r.slots) {
+		return fmt.Errorf("agent: %d slots, %d in the table", r.slots, len(r.bySlot))
+	}
 	owner := make([]string, r.slots)
 	for a := range r.All() {
 		id := a.id
-		if a.slot < 0 || a.slot >= r.slots || owner[a.slot] != "" {
+		if a.slot < 0 || a.slot >= r.slots || owner[a.slot] != "" || r.bySlot[a.slot] != a {
 			return fmt.Errorf("agent: %q has slot %d of %d, taken or out of range", id, a.slot, r.slots)
 		}
 		owner[a.slot] = id
 	}
 	for _, n := range r.freeSlots {
-		if n < 0 || n >= r.slots || owner[n] != "" {
+		if n < 0 || n >= r.slots || owner[n] != "" || r.bySlot[n] != nil {
 			return fmt.Errorf("agent: free slot %d of %d is taken or out of range", n, r.slots)
 		}
 		owner[n] = "(free)"

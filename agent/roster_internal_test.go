@@ -70,10 +70,10 @@ func TestRoster_VerifyDetectsCorruption(t *testing.T) {
 		{"stranger in round-robin index", func(r *Roster, m map[string]*Agent) {
 			r.every.open.ReplaceOrInsert(&Agent{id: "x", status: Online, resume: Online})
 		}},
-		{"saturation index holds a copy", func(r *Roster, m map[string]*Agent) {
-			cp := *m["c"]
-			r.every.active.ReplaceOrInsert(rankOf(&cp))
+		{"agent on break in saturation index", func(r *Roster, m map[string]*Agent) {
+			r.every.active.ReplaceOrInsert(rankOf(m["d"]))
 		}},
+		{"slot table points elsewhere", func(r *Roster, m map[string]*Agent) { r.bySlot[0] = m["b"] }},
 		{"missing from id index", func(r *Roster, m map[string]*Agent) { r.all.Delete(m["c"]) }},
 		{"stranger replaces an agent in id index", func(r *Roster, m map[string]*Agent) {
 			r.all.Delete(m["c"])
@@ -119,9 +119,10 @@ func TestCompareSaturation_Total(t *testing.T) {
 		for load := range 4 {
 			// Idle ties between some, and ids to break them.
 			as = append(as, &Agent{id: string(rune('a' + 4*i + load)), capacity: c, load: load,
-				idle: t0.Add(time.Duration(load%2) * time.Nanosecond)})
+				idle: t0.Add(time.Duration(load%2) * time.Nanosecond), slot: int32(len(as))})
 		}
 	}
+	r := &Roster{bySlot: as} // for the index's tie-break by id
 	for _, x := range as {
 		for _, y := range as {
 			require.Equal(t, compareSaturation(x, y), -compareSaturation(y, x), "%d/%v vs %d/%v", x.load, x.capacity, y.load, y.capacity)
@@ -134,7 +135,7 @@ func TestCompareSaturation_Total(t *testing.T) {
 			// The index's copied keys order as the agents do.
 			rx, ry := rankOf(x), rankOf(y)
 			require.Equal(t, compareSaturation(x, y) < 0 || (compareSaturation(x, y) == 0 && lessSaturation(x, y)),
-				cmpRanked(rx, ry) < 0, "%s %d/%v vs %s %d/%v", x.id, x.load, x.capacity, y.id, y.load, y.capacity)
+				r.cmpRanked(rx, ry) < 0, "%s %d/%v vs %s %d/%v", x.id, x.load, x.capacity, y.id, y.load, y.capacity)
 			// Room implies strictly less saturated than any full agent.
 			if x.capacity.HasRoom(x.load) && !y.capacity.HasRoom(y.load) {
 				require.Equal(t, -1, compareSaturation(x, y), "%d/%v has room, %d/%v does not", x.load, x.capacity, y.load, y.capacity)

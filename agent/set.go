@@ -60,8 +60,9 @@ func (s *set[T]) ReplaceOrInsert(a T) {
 }
 
 // Fix replaces old, which is in the set, with new, which is not: the move
-// of an agent whose load changed. In the slice it is a walk from old's
-// place to new's, usually a step or two, not a delete and an insert.
+// of an agent whose load changed. In the slice it is one binary search on
+// the side new goes to and one memmove of the items between, not a
+// delete and an insert.
 func (s *set[T]) Fix(old, new T) {
 	if s.big != nil {
 		s.big.Delete(old)
@@ -73,15 +74,15 @@ func (s *set[T]) Fix(old, new T) {
 		s.ReplaceOrInsert(new)
 		return
 	}
-	for i > 0 && s.cmp(s.small[i-1], new) > 0 {
-		s.small[i] = s.small[i-1]
-		i--
+	if s.cmp(new, old) > 0 { // later: shift the items after i, up to new's place, down one
+		j, _ := slices.BinarySearchFunc(s.small[i+1:], new, s.cmp)
+		copy(s.small[i:], s.small[i+1:i+1+j])
+		s.small[i+j] = new
+		return
 	}
-	for i+1 < len(s.small) && s.cmp(new, s.small[i+1]) > 0 {
-		s.small[i] = s.small[i+1]
-		i++
-	}
-	s.small[i] = new
+	j, _ := slices.BinarySearchFunc(s.small[:i], new, s.cmp)
+	copy(s.small[j+1:], s.small[j:i])
+	s.small[j] = new
 }
 
 // Delete removes the agent equal to a, if any.
