@@ -171,6 +171,7 @@ type Roster struct {
 	slots     int32             // slots handed out (Slots)
 	bySlot    []*Agent          // the agent in each slot; nil for a free one
 	freeSlots []int32           // of removed agents, for the next ones
+	holds     []hold            // the agents held (Hold), usually none or one
 	free      *btree.FreeListG[*Agent]
 }
 
@@ -348,6 +349,10 @@ func (r *Roster) Remove(id string) error {
 		return fmt.Errorf("%w: %q has %d", ErrAgentBusy, id, a.load)
 	}
 	r.unindex(a)
+	if a.held {
+		r.heldKey(a)
+		a.held = false
+	}
 	r.leaveGroup(a)
 	r.byStatus[a.status]--
 	r.all.Delete(a)
@@ -497,11 +502,40 @@ func (r *Roster) Hold(a *Agent) error {
 	if err := r.own(a); err != nil {
 		return err
 	}
-	if !a.held {
-		r.unindex(a)
+	if !a.held { // it stays in the indexes, at the key it has now, passed over
 		a.held = true
+		r.holds = append(r.holds, hold{a: a, key: rankOf(a)})
 	}
 	return nil
+}
+
+// hold is a held agent and the key it has in the indexes.
+type hold struct {
+	a   *Agent
+	key ranked
+}
+
+// heldKey removes a's hold and returns its key.
+func (r *Roster) heldKey(a *Agent) ranked {
+	for i, h := range r.holds {
+		if h.a == a {
+			r.holds = slices.Delete(r.holds, i, i+1)
+			return h.key
+		}
+	}
+	panic("agent: held agent without a hold")
+}
+
+// keyOf returns a's key in the indexes.
+func (r *Roster) keyOf(a *Agent) ranked {
+	if a.held {
+		for _, h := range r.holds {
+			if h.a == a {
+				return h.key
+			}
+		}
+	}
+	return rankOf(a)
 }
 
 // Settle puts a held agent back in the work indexes where its status,
@@ -513,9 +547,22 @@ func (r *Roster) Settle(a *Agent) error {
 	if err := r.own(a); err != nil {
 		return err
 	}
-	if a.held {
-		a.held = false
+	if !a.held {
+		return nil
+	}
+	key := r.heldKey(a)
+	a.held = false
+	if !a.active { // taken out while held (a status or capacity change)
 		r.index(a)
+		return nil
+	}
+	// Still active (only the load and idle time change while held): one
+	// move from the key it had to the one it has.
+	wasOpen := a.open
+	a.open = a.capacity.HasRoom(a.load)
+	r.every.move(a, key, wasOpen)
+	if a.group != "" {
+		r.groups[a.group].move(a, key, wasOpen)
 	}
 	return nil
 }
@@ -542,7 +589,18 @@ func (x *index) leastSaturated() (*Agent, bool) {
 	if !ok {
 		return nil, false
 	}
-	return x.r.bySlot[m.slot], true
+	if a := x.r.bySlot[m.slot]; !a.held {
+		return a, true
+	}
+	var found *Agent // the first is held: the next one that is not
+	x.active.Ascend(func(y ranked) bool {
+		if a := x.r.bySlot[y.slot]; !a.held {
+			found = a
+			return false
+		}
+		return true
+	})
+	return found, found != nil
 }
 
 // NextRoundRobin returns the agent with room whose id follows, in id order,
@@ -571,14 +629,20 @@ func (x *index) next() (a *Agent, ok bool) {
 		})
 	}
 	x.open.AscendGreaterOrEqual(&x.rr, func(y *Agent) bool {
-		if y.id == x.rr.id {
-			return true // strictly after the cursor
+		if y.id == x.rr.id || y.held {
+			return true // strictly after the cursor; a held agent is passed over
 		}
 		a, ok = y, true
 		return false
 	})
 	if !ok {
-		a, ok = x.open.Min()
+		x.open.Ascend(func(y *Agent) bool {
+			if y.held {
+				return true
+			}
+			a, ok = y, true
+			return false
+		})
 	}
 	if ok {
 		x.rr.id = a.id
@@ -590,7 +654,10 @@ func (x *index) next() (a *Agent, ok bool) {
 // most saturated (the order of the R3 transfer list within "online").
 func (r *Roster) ActiveBySaturation() iter.Seq[*Agent] {
 	return func(yield func(*Agent) bool) {
-		r.every.active.Ascend(func(x ranked) bool { return yield(r.bySlot[x.slot]) })
+		r.every.active.Ascend(func(x ranked) bool {
+			a := r.bySlot[x.slot]
+			return a.held || yield(a)
+		})
 	}
 }
 
@@ -608,15 +675,16 @@ func (r *Roster) unindex(a *Agent) {
 	if !a.active {
 		return
 	}
-	r.every.remove(a)
+	key := r.keyOf(a)
+	r.every.remove(a, key)
 	if a.group != "" {
-		r.groups[a.group].remove(a)
+		r.groups[a.group].remove(a, key)
 	}
 	a.active, a.open = false, false
 }
 
-func (x *index) remove(a *Agent) {
-	x.active.Delete(rankOf(a))
+func (x *index) remove(a *Agent, key ranked) {
+	x.active.Delete(key)
 	if a.open && x.dealt {
 		x.open.Delete(a)
 	}

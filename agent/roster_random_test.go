@@ -317,9 +317,18 @@ func TestRoster_Random(t *testing.T) {
 							ma.idle = now
 						}
 					}
+					if held && rng.IntN(4) == 0 { // a capacity change while held
+						c := randCapacity(rng)
+						op += fmt.Sprintf(" SetCapacity(%v)", c)
+						require.NoError(t, r.SetCapacity(a, c))
+						ma.c = c
+					}
 					if held {
 						if got, ok := r.LeastSaturated(); ok {
 							require.NotEqual(t, a, got, "a held agent is not offered")
+						}
+						for b := range r.ActiveBySaturation() {
+							require.NotEqual(t, a, b, "a held agent is not listed")
 						}
 						require.NoError(t, r.Settle(a))
 						op += " Settle"
