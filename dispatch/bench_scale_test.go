@@ -276,21 +276,31 @@ func BenchmarkTwoShops(b *testing.B) {
 func BenchmarkMemoryLatency(b *testing.B) {
 	for _, mib := range []int{1, 128} {
 		b.Run(fmt.Sprintf("block=%dMiB", mib), func(b *testing.B) {
-			n := mib << 20 / 8
-			next := make([]uint32, 2*n) // 8 bytes per slot: one index, one pad
-			perm := rand.New(rand.NewPCG(3, 4)).Perm(n)
-			for i, p := range perm {
-				next[2*p] = uint32(perm[(i+1)%n])
-			}
-			j := uint32(0)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				j = next[2*j]
-			}
-			b.StopTimer()
-			if j >= uint32(n) {
-				b.Fatal("chase left the block")
-			}
+			b.ReportMetric(dependentLoad(mib<<20, b.N), "ns/load")
 		})
 	}
+}
+
+// dependentLoad returns the mean time in ns of n dependent loads (a
+// pointer chase through a random cycle) in a block of the given size.
+func dependentLoad(size, n int) float64 {
+	slots := size / 8
+	next := make([]uint32, 2*slots) // 8 bytes per slot: one index, one pad
+	perm := rand.New(rand.NewPCG(3, 4)).Perm(slots)
+	for i, p := range perm {
+		next[2*p] = uint32(perm[(i+1)%slots])
+	}
+	j := uint32(0)
+	for range slots { // warm the TLB and the page tables once
+		j = next[2*j]
+	}
+	t := time.Now()
+	for range n {
+		j = next[2*j]
+	}
+	d := time.Since(t)
+	if j >= uint32(slots) {
+		panic("chase left the block")
+	}
+	return float64(d.Nanoseconds()) / float64(max(n, 1))
 }

@@ -241,8 +241,19 @@ func (e *Engine) newSession() *session {
 		e.freeSessions = e.freeSessions[:n-1]
 		return s
 	}
-	return new(session)
+	// A new peak of open sessions: allocate them a few at a time, one
+	// allocation for sessionChunk arrivals, the spares kept free.
+	chunk := make([]session, sessionChunk)
+	if e.freeSessions == nil {
+		e.freeSessions = make([]*session, 0, 2*sessionChunk)
+	}
+	for i := sessionChunk - 1; i > 0; i-- {
+		e.freeSessions = append(e.freeSessions, &chunk[i])
+	}
+	return &chunk[0]
 }
+
+const sessionChunk = 4 // 4×112 B and the allocation header fit the 480-byte size class
 
 // freeSession recycles a session that has left the engine: no index, pool,
 // timer or list holds it any more.

@@ -62,6 +62,7 @@ func platInit() {
 	platIDsOnce.Do(func() {
 		platIDs = ids("s", 1<<16)
 		platBuyers = ids("buyer-", 64)
+		agentIDsOnce()
 	})
 }
 
@@ -242,7 +243,7 @@ func newCompleteShop(tb testing.TB, agents, c int, now time.Time) *completeShop 
 	return &completeShop{s: s}
 }
 
-var agentIDsOnce = sync.OnceValue(func() []string { return ids("agent-", 64) })
+var agentIDsOnce = sync.OnceValue(func() []string { return ids("agent-", 10_000) })
 
 func agentIDs(n int) []string { return agentIDsOnce()[:n] }
 
@@ -636,4 +637,121 @@ func BenchmarkOneShop(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkBigShop times single operations in one huge shop, 10⁴ agents
+// at cap 100 (10⁶ sessions in reception) and 10⁵ waiting, on kefu
+// (Kuaishou's policy through Shop.Exec) and on obvious, with random
+// victims as agents and buyers pick them: close → pull (a random session
+// with an agent closes, the queue's head takes its place), arrive → queue,
+// leave (a random waiting buyer; an untimed arrival replaces it) and
+// position (of a random waiting buyer, checked). It reports each side's
+// p50 in ns, the machine's dependent-load latency in a 128 MiB block
+// measured in the same run (memlat-ns, as BenchmarkMemoryLatency), kefu's
+// close → pull and position p50 in units of it, and obvious's p50 over
+// kefu's for arrive and leave. Loading takes a few seconds.
+func BenchmarkBigShop(b *testing.B) {
+	const agents, c, waiting = 10_000, 100, 100_000
+	ids := ids("big", agents*c+waiting+3*max(b.N, 1)) // unique: no id is reused
+	kinds := []string{"close-pull", "arrive-queue", "leave", "position"}
+	p50 := map[string][]float64{}
+	for _, impl := range []string{"kefu", "obvious"} {
+		now := t0
+		var x platImpl
+		w := newPlatWorker(now, 21)
+		if impl == "kefu" {
+			x = newKefuShop(b, new(Shops), "big", policy.Kuaishou(), agents, c, now)
+		} else {
+			o := newObviousShop(b, agents, c, now)
+			x = o
+			for i := range agents * c { // the scan of 10⁴ agents per arrival would take minutes
+				o.s.Preload(now, ids[i], ids[i], i%agents)
+			}
+		}
+		next := 0
+		if impl == "kefu" {
+			for next < agents*c {
+				if err := x.arrive(w, w.tick(), ids[next], ids[next]); err != nil {
+					b.Fatal(err)
+				}
+				next++
+			}
+		} else {
+			next = agents * c
+		}
+		assigned := slices.Clone(ids[:agents*c])
+		queue := make([]string, 0, waiting+3*b.N)
+		for range waiting {
+			if err := x.arrive(w, w.tick(), ids[next], ids[next]); err != nil {
+				b.Fatal(err)
+			}
+			queue = append(queue, ids[next])
+			next++
+		}
+		head := 0 // queue[head:] waits, in order
+		lat := make([][]time.Duration, len(kinds))
+		for k := range lat {
+			lat[k] = make([]time.Duration, 0, b.N)
+		}
+		b.ResetTimer()
+		for range b.N {
+			i := w.rng.IntN(len(assigned))
+			now := w.tick()
+			t := time.Now()
+			if err := x.close(w, now, assigned[i]); err != nil {
+				b.Fatal(err)
+			}
+			lat[0] = append(lat[0], time.Since(t))
+			assigned[i] = queue[head]
+			head++
+
+			now = w.tick()
+			t = time.Now()
+			if err := x.arrive(w, now, ids[next], ids[next]); err != nil {
+				b.Fatal(err)
+			}
+			lat[1] = append(lat[1], time.Since(t))
+			queue = append(queue, ids[next])
+			next++
+
+			j := head + w.rng.IntN(len(queue)-head)
+			now = w.tick()
+			t = time.Now()
+			if err := x.leave(w, now, queue[j]); err != nil {
+				b.Fatal(err)
+			}
+			lat[2] = append(lat[2], time.Since(t))
+			queue = slices.Delete(queue, j, j+1)
+			if err := x.arrive(w, w.tick(), ids[next], ids[next]); err != nil {
+				b.Fatal(err)
+			}
+			queue = append(queue, ids[next])
+			next++
+
+			j = head + w.rng.IntN(len(queue)-head)
+			t = time.Now()
+			pos, ok := x.position(queue[j])
+			lat[3] = append(lat[3], time.Since(t))
+			if !ok || pos != j-head+1 {
+				b.Fatalf("%s: position of %s: %d, %v; the driver says %d", impl, queue[j], pos, ok, j-head+1)
+			}
+		}
+		b.StopTimer()
+		for k := range kinds {
+			slices.Sort(lat[k])
+			p50[impl] = append(p50[impl], percentile(lat[k], 0.50))
+		}
+		runtime.KeepAlive(x)
+	}
+	for _, impl := range []string{"kefu", "obvious"} { // after every ResetTimer, which drops metrics
+		for k, name := range kinds {
+			b.ReportMetric(p50[impl][k], impl+"-"+name+"-p50-ns")
+		}
+	}
+	memlat := dependentLoad(128<<20, 2_000_000)
+	b.ReportMetric(memlat, "memlat-ns")
+	b.ReportMetric(p50["kefu"][0]/memlat, "close-pull/memlat")
+	b.ReportMetric(p50["kefu"][3]/memlat, "position/memlat")
+	b.ReportMetric(p50["obvious"][1]/p50["kefu"][1], "arrive-obvious/kefu")
+	b.ReportMetric(p50["obvious"][2]/p50["kefu"][2], "leave-obvious/kefu")
 }

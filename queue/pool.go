@@ -1,9 +1,11 @@
 package queue
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 
 	"github.com/kefu-dev/kefu/queue/internal/rank"
 )
@@ -46,17 +48,58 @@ func Less(a, b *Entry) bool {
 	return a.Seq < b.Seq
 }
 
+// slot is an entry in the pool's index with its key copied in, so that a
+// search compares keys in the index's own memory instead of loading every
+// entry it passes (a cache miss each, in a pool of 10⁵ waiting buyers).
+type slot struct {
+	priority int
+	arrived  int64
+	seq      uint64
+	e        *Entry
+}
+
+func slotOf(e *Entry) slot { return slot{priority: e.Priority, arrived: e.Arrived, seq: e.Seq, e: e} }
+
+// cmpSlot is Less on the copied keys, as a three-way comparison.
+func cmpSlot(a, b slot) int {
+	switch {
+	case a.priority != b.priority:
+		return cmp.Compare(b.priority, a.priority)
+	case a.arrived != b.arrived:
+		return cmp.Compare(a.arrived, b.arrived)
+	}
+	return cmp.Compare(a.seq, b.seq)
+}
+
+func lessSlot(a, b slot) bool { return cmpSlot(a, b) < 0 }
+
+// smallPool is the most entries a pool keeps in a sorted slice; a larger
+// pool moves to the counted B-tree, and back when it shrinks to half of
+// this. A small shop's queue holds a few buyers: a slice of 32-byte keys
+// is a fraction of a tree node (62 keys, 2 KiB) and a position is the
+// index a binary search finds.
+const smallPool = 64
+
 // Pool is an ordered pool of waiting sessions. The zero value is not
 // usable; call [New].
 type Pool struct {
-	t *rank.Tree[*Entry]
+	small []slot           // sorted, while t is nil
+	t     *rank.Tree[slot] // a large pool
 }
 
 // New returns an empty pool.
-func New() *Pool { return &Pool{t: rank.New(Less)} }
+func New() *Pool { return &Pool{} }
 
 // Len returns the number of waiting entries.
-func (p *Pool) Len() int { return p.t.Len() }
+func (p *Pool) Len() int {
+	if p.t != nil {
+		return p.t.Len()
+	}
+	return len(p.small)
+}
+
+// search returns where x is or would be in the slice.
+func (p *Pool) search(x slot) (int, bool) { return slices.BinarySearchFunc(p.small, x, cmpSlot) }
 
 // Push adds e. It returns ErrDuplicate if an entry with the same key
 // (priority, arrival, seq) is already there, leaving the pool unchanged.
@@ -64,9 +107,27 @@ func (p *Pool) Push(e *Entry) error {
 	if e == nil {
 		return ErrNilEntry
 	}
-	if old, ok := p.t.Insert(e); !ok {
-		return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, old.ID)
+	x := slotOf(e)
+	if p.t != nil {
+		if old, ok := p.t.Insert(x); !ok {
+			return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, old.e.ID)
+		}
+		return nil
 	}
+	i, found := p.search(x)
+	if found {
+		return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, p.small[i].e.ID)
+	}
+	if len(p.small) == smallPool {
+		p.t = rank.New(lessSlot)
+		for _, y := range p.small { // in order: the tree keeps its nodes full
+			p.t.Insert(y)
+		}
+		p.small = nil
+		p.t.Insert(x)
+		return nil
+	}
+	p.small = slices.Insert(p.small, i, x)
 	return nil
 }
 
@@ -75,8 +136,28 @@ func (p *Pool) Delete(e *Entry) bool {
 	if e == nil {
 		return false
 	}
-	_, ok := p.t.Delete(e)
-	return ok
+	x := slotOf(e)
+	if p.t != nil {
+		_, ok := p.t.Delete(x)
+		p.shrink()
+		return ok
+	}
+	i, found := p.search(x)
+	if found {
+		p.small = slices.Delete(p.small, i, i+1)
+	}
+	return found
+}
+
+// shrink moves a large pool that fell to half of smallPool back to a
+// slice.
+func (p *Pool) shrink() {
+	if p.t.Len() > smallPool/2 {
+		return
+	}
+	small := make([]slot, 0, smallPool/2+1)
+	p.t.Ascend(func(x slot) bool { small = append(small, x); return true })
+	p.t, p.small = nil, small
 }
 
 // Contains reports whether e (this very pointer) is in the pool.
@@ -84,15 +165,40 @@ func (p *Pool) Contains(e *Entry) bool {
 	if e == nil {
 		return false
 	}
-	got, ok := p.t.Get(e)
-	return ok && got == e
+	if p.t != nil {
+		got, ok := p.t.Get(slotOf(e))
+		return ok && got.e == e
+	}
+	i, found := p.search(slotOf(e))
+	return found && p.small[i].e == e
 }
 
 // Min returns the entry to serve next, without removing it.
-func (p *Pool) Min() (*Entry, bool) { return p.t.Min() }
+func (p *Pool) Min() (*Entry, bool) {
+	if p.t != nil {
+		x, ok := p.t.Min()
+		return x.e, ok
+	}
+	if len(p.small) == 0 {
+		return nil, false
+	}
+	return p.small[0].e, true
+}
 
 // PopMin removes and returns the entry to serve next.
-func (p *Pool) PopMin() (*Entry, bool) { return p.t.DeleteMin() }
+func (p *Pool) PopMin() (*Entry, bool) {
+	if p.t != nil {
+		x, ok := p.t.DeleteMin()
+		p.shrink()
+		return x.e, ok
+	}
+	if len(p.small) == 0 {
+		return nil, false
+	}
+	e := p.small[0].e
+	p.small = slices.Delete(p.small, 0, 1)
+	return e, true
+}
 
 // Position returns e's 1-based place in line (Q3: "you are number 3"), and
 // false if e (this very pointer) is not in the pool. Cost O(log n): the
@@ -101,26 +207,63 @@ func (p *Pool) Position(e *Entry) (int, bool) {
 	if e == nil {
 		return 0, false
 	}
-	got, ahead, ok := p.t.Locate(e)
-	if !ok || got != e {
+	if p.t != nil {
+		got, ahead, ok := p.t.Locate(slotOf(e))
+		if !ok || got.e != e {
+			return 0, false
+		}
+		return ahead + 1, true
+	}
+	i, found := p.search(slotOf(e))
+	if !found || p.small[i].e != e {
 		return 0, false
 	}
-	return ahead + 1, true
+	return i + 1, true
 }
 
 // All yields the entries in serving order.
 func (p *Pool) All() iter.Seq[*Entry] {
 	return func(yield func(*Entry) bool) {
-		p.t.Ascend(func(e *Entry) bool { return yield(e) })
+		if p.t != nil {
+			p.t.Ascend(func(x slot) bool { return yield(x.e) })
+			return
+		}
+		for _, x := range p.small {
+			if !yield(x.e) {
+				return
+			}
+		}
 	}
 }
 
 // Verify checks that the pool iterates in strictly increasing Less order.
 // It costs O(n) and is meant for tests and restored states.
 func (p *Pool) Verify() error {
+	if p.t != nil && p.t.Len() <= smallPool/2 {
+		return fmt.Errorf("queue: a tree of %d entries, below the slice's %d", p.t.Len(), smallPool/2)
+	}
+	if p.t == nil && len(p.small) > smallPool {
+		return fmt.Errorf("queue: a slice of %d entries, above %d", len(p.small), smallPool)
+	}
 	var prev *Entry
 	var err error
-	p.t.Ascend(func(e *Entry) bool {
+	ascend := func(f func(slot) bool) {
+		if p.t != nil {
+			p.t.Ascend(f)
+			return
+		}
+		for _, x := range p.small {
+			if !f(x) {
+				return
+			}
+		}
+	}
+	ascend(func(x slot) bool {
+		e := x.e
+		if e != nil && x != slotOf(e) {
+			err = fmt.Errorf("queue: %q was changed while in the pool (its key is stale)", e.ID)
+			return false
+		}
 		if e == nil {
 			err = errors.New("queue: nil entry in pool")
 			return false
