@@ -66,7 +66,7 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 		}, "no place"},
 		{"queue out of Q2 order", scene, func(e *Engine) {
 			e.sessions["q2"].entry.Priority = 9 // key changed in place, not re-inserted
-		}, "stale"},
+		}, "is not before"},
 		{"waiting while an agent has room", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
 			e.roster.SetCapacity(a, agent.Limit(5))

@@ -1,7 +1,6 @@
 package queue
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"iter"
@@ -48,43 +47,30 @@ func Less(a, b *Entry) bool {
 	return a.Seq < b.Seq
 }
 
-// slot is an entry in the pool's index with its key copied in, so that a
-// search compares keys in the index's own memory instead of loading every
-// entry it passes (a cache miss each, in a pool of 10⁵ waiting buyers).
-type slot struct {
-	priority int
-	arrived  int64
-	seq      uint64
-	e        *Entry
-}
-
-func slotOf(e *Entry) slot { return slot{priority: e.Priority, arrived: e.Arrived, seq: e.Seq, e: e} }
-
-// cmpSlot is Less on the copied keys, as a three-way comparison.
-func cmpSlot(a, b slot) int {
+// cmpEntry is Less as a three-way comparison, for the slice's binary
+// search.
+func cmpEntry(a, b *Entry) int {
 	switch {
-	case a.priority != b.priority:
-		return cmp.Compare(b.priority, a.priority)
-	case a.arrived != b.arrived:
-		return cmp.Compare(a.arrived, b.arrived)
+	case Less(a, b):
+		return -1
+	case Less(b, a):
+		return 1
 	}
-	return cmp.Compare(a.seq, b.seq)
+	return 0
 }
-
-func lessSlot(a, b slot) bool { return cmpSlot(a, b) < 0 }
 
 // smallPool is the most entries a pool keeps in a sorted slice; a larger
 // pool moves to the counted B-tree, and back when it shrinks to half of
-// this. A small shop's queue holds a few buyers: a slice of 32-byte keys
-// is a fraction of a tree node (62 keys, 2 KiB) and a position is the
-// index a binary search finds.
+// this. A small shop's queue holds a few buyers: a slice of a few
+// pointers instead of a 512-byte tree node, and a position is the index a
+// binary search finds.
 const smallPool = 64
 
 // Pool is an ordered pool of waiting sessions. The zero value is not
 // usable; call [New].
 type Pool struct {
-	small []slot           // sorted, while t is nil
-	t     *rank.Tree[slot] // a large pool
+	small []*Entry           // sorted, while t is nil
+	t     *rank.Tree[*Entry] // a large pool
 }
 
 // New returns an empty pool.
@@ -99,7 +85,7 @@ func (p *Pool) Len() int {
 }
 
 // search returns where x is or would be in the slice.
-func (p *Pool) search(x slot) (int, bool) { return slices.BinarySearchFunc(p.small, x, cmpSlot) }
+func (p *Pool) search(e *Entry) (int, bool) { return slices.BinarySearchFunc(p.small, e, cmpEntry) }
 
 // Push adds e. It returns ErrDuplicate if an entry with the same key
 // (priority, arrival, seq) is already there, leaving the pool unchanged.
@@ -107,19 +93,19 @@ func (p *Pool) Push(e *Entry) error {
 	if e == nil {
 		return ErrNilEntry
 	}
-	x := slotOf(e)
+	x := e
 	if p.t != nil {
 		if old, ok := p.t.Insert(x); !ok {
-			return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, old.e.ID)
+			return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, old.ID)
 		}
 		return nil
 	}
 	i, found := p.search(x)
 	if found {
-		return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, p.small[i].e.ID)
+		return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, p.small[i].ID)
 	}
 	if len(p.small) == smallPool {
-		p.t = rank.New(lessSlot)
+		p.t = rank.New(Less)
 		for _, y := range p.small { // in order: the tree keeps its nodes full
 			p.t.Insert(y)
 		}
@@ -136,7 +122,7 @@ func (p *Pool) Delete(e *Entry) bool {
 	if e == nil {
 		return false
 	}
-	x := slotOf(e)
+	x := e
 	if p.t != nil {
 		_, ok := p.t.Delete(x)
 		p.shrink()
@@ -155,8 +141,8 @@ func (p *Pool) shrink() {
 	if p.t.Len() > smallPool/2 {
 		return
 	}
-	small := make([]slot, 0, smallPool/2+1)
-	p.t.Ascend(func(x slot) bool { small = append(small, x); return true })
+	small := make([]*Entry, 0, smallPool/2+1)
+	p.t.Ascend(func(x *Entry) bool { small = append(small, x); return true })
 	p.t, p.small = nil, small
 }
 
@@ -166,23 +152,22 @@ func (p *Pool) Contains(e *Entry) bool {
 		return false
 	}
 	if p.t != nil {
-		got, ok := p.t.Get(slotOf(e))
-		return ok && got.e == e
+		got, ok := p.t.Get(e)
+		return ok && got == e
 	}
-	i, found := p.search(slotOf(e))
-	return found && p.small[i].e == e
+	i, found := p.search(e)
+	return found && p.small[i] == e
 }
 
 // Min returns the entry to serve next, without removing it.
 func (p *Pool) Min() (*Entry, bool) {
 	if p.t != nil {
-		x, ok := p.t.Min()
-		return x.e, ok
+		return p.t.Min()
 	}
 	if len(p.small) == 0 {
 		return nil, false
 	}
-	return p.small[0].e, true
+	return p.small[0], true
 }
 
 // PopMin removes and returns the entry to serve next.
@@ -190,12 +175,12 @@ func (p *Pool) PopMin() (*Entry, bool) {
 	if p.t != nil {
 		x, ok := p.t.DeleteMin()
 		p.shrink()
-		return x.e, ok
+		return x, ok
 	}
 	if len(p.small) == 0 {
 		return nil, false
 	}
-	e := p.small[0].e
+	e := p.small[0]
 	p.small = slices.Delete(p.small, 0, 1)
 	return e, true
 }
@@ -208,14 +193,14 @@ func (p *Pool) Position(e *Entry) (int, bool) {
 		return 0, false
 	}
 	if p.t != nil {
-		got, ahead, ok := p.t.Locate(slotOf(e))
-		if !ok || got.e != e {
+		got, ahead, ok := p.t.Locate(e)
+		if !ok || got != e {
 			return 0, false
 		}
 		return ahead + 1, true
 	}
-	i, found := p.search(slotOf(e))
-	if !found || p.small[i].e != e {
+	i, found := p.search(e)
+	if !found || p.small[i] != e {
 		return 0, false
 	}
 	return i + 1, true
@@ -225,11 +210,11 @@ func (p *Pool) Position(e *Entry) (int, bool) {
 func (p *Pool) All() iter.Seq[*Entry] {
 	return func(yield func(*Entry) bool) {
 		if p.t != nil {
-			p.t.Ascend(func(x slot) bool { return yield(x.e) })
+			p.t.Ascend(yield)
 			return
 		}
 		for _, x := range p.small {
-			if !yield(x.e) {
+			if !yield(x) {
 				return
 			}
 		}
@@ -247,7 +232,7 @@ func (p *Pool) Verify() error {
 	}
 	var prev *Entry
 	var err error
-	ascend := func(f func(slot) bool) {
+	ascend := func(f func(*Entry) bool) {
 		if p.t != nil {
 			p.t.Ascend(f)
 			return
@@ -258,12 +243,7 @@ func (p *Pool) Verify() error {
 			}
 		}
 	}
-	ascend(func(x slot) bool {
-		e := x.e
-		if e != nil && x != slotOf(e) {
-			err = fmt.Errorf("queue: %q was changed while in the pool (its key is stale)", e.ID)
-			return false
-		}
+	ascend(func(e *Entry) bool {
 		if e == nil {
 			err = errors.New("queue: nil entry in pool")
 			return false
