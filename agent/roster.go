@@ -278,7 +278,7 @@ func (r *Roster) Add(id string, c Capacity, now time.Time) (*Agent, error) {
 		r.bySlot[a.slot] = a
 	} else {
 		r.slots++
-		r.bySlot = append(r.bySlot, a)
+		r.bySlot = append(roomForOne(r.bySlot), a)
 	}
 	r.all.ReplaceOrInsert(a)
 	switch {

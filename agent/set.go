@@ -56,7 +56,7 @@ func (s *set[T]) ReplaceOrInsert(a T) {
 		s.big.ReplaceOrInsert(a)
 		return
 	}
-	s.small = slices.Insert(s.small, i, a)
+	s.small = slices.Insert(roomForOne(s.small), i, a)
 }
 
 // Fix replaces old, which is in the set, with new, which is not: the move
@@ -151,4 +151,14 @@ func (s *set[T]) AscendGreaterOrEqual(pivot T, f func(T) bool) {
 			return
 		}
 	}
+}
+
+// roomForOne returns s with room for one more element, growing it by a
+// quarter rather than append's doubling: a roster's size seldom moves, so
+// doubling would leave most of the last growth unused.
+func roomForOne[T any](s []T) []T {
+	if len(s) < cap(s) {
+		return s
+	}
+	return append(make([]T, 0, len(s)+max(4, len(s)/4)), s...)
 }
