@@ -195,41 +195,19 @@ func WithLogger(l *zap.Logger) Option {
 // host serialises calls with its own mutex (one per shop; shops share
 // nothing).
 type Engine struct {
-	pol    policy.Policy // as the host gave it: Policy returns it
-	eff    defaulted     // pol's defaulted fields: read them here
-	log    *zap.Logger
-	now    time.Time
-	loc    *time.Location // of the latest time passed in: the times returned are in it
-	seq    uint64
-	roster *agent.Roster
+	floor // where the sessions are, and every move between places (spine.go)
 
-	sessions map[string]*session
-	outreach map[*session]outreach // of sessions an agent replied in or started to a stranger
-	pools    []*pools              // pools[0]: anyone's; then one per policy group (R2)
-	poolOf   map[string]*pools     // by group id, "" → pools[0]
-	timers   *btree.BTreeG[timer]
-	recent   contacts // buyer → the agent who served them last, for RecentContactTTL (R1)
-	desks    []*desk  // each agent's current list and history (L4), by agent.Agent.Slot
-	bot      int      // sessions held by the bot
+	now time.Time
+	seq uint64
 
 	crowds  map[string]bool // priority crowd id → member crowd (P1, P6)
 	prompts cooldowns       // P8
 
-	out       []Event
-	evSeq     uint64 // the Seq of the latest event (Event.Seq)
 	ops       uint64 // ops applied (Ops)
-	stats     Stats  // counters and histograms (Stats)
 	observers []observer
 
-	// Recycled sessions, so that the dispatch path does not allocate in
-	// steady state. (Closed records live by value in the histories.)
-	freeSessions []*session
-
 	level policy.TeamLevel // P2
-	// trackRecent: the policy reads recent (R1 recent contact, P9); else
-	// the engine does not keep it, a map write per assignment saved.
-	trackRecent bool
-	carry       bool // out holds timer events of a rejected operation
+	carry bool             // out holds timer events of a rejected operation
 }
 
 // maxFree bounds the recycled sessions kept after a peak.
@@ -274,17 +252,19 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
 	e := &Engine{
-		log:      nopLogger,
-		roster:   agent.NewRoster(),
-		sessions: make(map[string]*session),
-		loc:      time.UTC,
-		outreach: make(map[*session]outreach),
-		poolOf:   make(map[string]*pools),
-		timers:   btree.NewWithFreeListG(32, lessDeadline, btree.NewFreeListG[timer](0)), // a free list costs 256 B
-		recent:   newContacts(int64(p.WithDefaults().RecentContactTTL)),
-		level:    p.TeamLevel,
-		crowds:   make(map[string]bool),
-		prompts:  newCooldowns(),
+		floor: floor{
+			log:      nopLogger,
+			roster:   agent.NewRoster(),
+			sessions: make(map[string]*session),
+			loc:      time.UTC,
+			outreach: make(map[*session]outreach),
+			poolOf:   make(map[string]*pools),
+			timers:   btree.NewWithFreeListG(32, lessDeadline, btree.NewFreeListG[timer](0)), // a free list costs 256 B
+			recent:   newContacts(int64(p.WithDefaults().RecentContactTTL)),
+		},
+		level:   p.TeamLevel,
+		crowds:  make(map[string]bool),
+		prompts: newCooldowns(),
 	}
 	for _, g := range append([]string{""}, groupIDs(p)...) {
 		x := &pools{id: uint16(len(e.pools)), group: g, queue: queue.New(), offline: queue.New()}

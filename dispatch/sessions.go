@@ -314,7 +314,7 @@ func (e *Engine) place(s *session, a *agent.Agent, now time.Time) {
 	s.place, s.agent, s.entered = PlaceAgent, a, ns(now)
 	e.roster.AddLoad(a, 1, now)
 	e.deskOf(a).add(s)
-	if s.buyer != "" && e.trackRecent {
+	if s.buyer != "" && e.keepsRecent() {
 		e.recent.set(s.buyer, a.ID(), ns(now))
 	}
 	e.rearm(s)

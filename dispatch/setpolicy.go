@@ -104,7 +104,6 @@ func (e *Engine) doSetPolicy(now time.Time, p *policy.Policy) error {
 // setPolicy installs p (valid) and what the engine derives from it.
 func (e *Engine) setPolicy(p policy.Policy) {
 	e.pol, e.eff = p, defaultsOf(p)
-	e.trackRecent = p.Strategy == policy.RecentContact || (p.NoQueue && len(p.Crowds) > 0)
 	clear(e.crowds)
 	for _, c := range p.Crowds {
 		e.crowds[c.ID] = c.Member
