@@ -100,15 +100,6 @@ func later(t int64, d time.Duration) int64 {
 	return t + int64(d)
 }
 
-// time returns n as a time in the location of the times the host passes
-// in (the zero time for 0).
-func (e *Engine) time(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).In(e.loc)
-}
-
 // timerKind is what a session's deadline does when it falls due.
 type timerKind uint8
 
@@ -210,41 +201,6 @@ type Engine struct {
 	carry bool             // out holds timer events of a rejected operation
 }
 
-// maxFree bounds the recycled sessions kept after a peak.
-const maxFree = 4096
-
-func (e *Engine) newSession() *session {
-	if n := len(e.freeSessions); n > 0 {
-		s := e.freeSessions[n-1]
-		e.freeSessions = e.freeSessions[:n-1]
-		return s
-	}
-	// A new peak of open sessions: allocate them a few at a time, one
-	// allocation for sessionChunk arrivals, the spares kept free.
-	chunk := make([]session, sessionChunk)
-	if e.freeSessions == nil {
-		e.freeSessions = make([]*session, 0, 2*sessionChunk)
-	}
-	for i := sessionChunk - 1; i > 0; i-- {
-		e.freeSessions = append(e.freeSessions, &chunk[i])
-	}
-	return &chunk[0]
-}
-
-const sessionChunk = 4 // 4×112 B and the allocation header fit the 480-byte size class
-
-// freeSession recycles a session that has left the engine: no index, pool,
-// timer or list holds it any more.
-func (e *Engine) freeSession(s *session) {
-	if len(e.outreach) > 0 {
-		delete(e.outreach, s)
-	}
-	*s = session{}
-	if len(e.freeSessions) < maxFree {
-		e.freeSessions = append(e.freeSessions, s)
-	}
-}
-
 // New returns an engine for one shop with policy p, which must be valid.
 // The error wraps policy.ErrInvalid and names the field.
 func New(p policy.Policy, opts ...Option) (*Engine, error) {
@@ -322,22 +278,6 @@ func (e *Engine) fail(err error) ([]Event, error) {
 	return nil, err
 }
 
-// emit adds an event to the operation's result, numbered (Event.Seq).
-func (e *Engine) emit(ev Event) {
-	e.evSeq++
-	ev.Seq = e.evSeq
-	e.stats.count(&ev)
-	e.out = append(e.out, ev)
-}
-
-func (e *Engine) sessionEvent(k Kind, s *session, at time.Time) Event {
-	ev := Event{Kind: k, At: at, Session: s.entry.ID, Buyer: s.buyer, Flags: s.flags, Arrived: e.time(s.entry.Arrived)}
-	if s.agent != nil {
-		ev.Agent = s.agent.ID()
-	}
-	return ev
-}
-
 // Advance fires every timer due by now, in deadline order, and returns
 // what they caused. Cost O(k log n) for k timers due. It never fails, and
 // Policy.MaxClockStep does not bound it: the host drives it from its own
@@ -353,100 +293,18 @@ func (e *Engine) Advance(now time.Time) []Event {
 // pulls in may itself time out before now, in the same loop.
 func (e *Engine) fire(now time.Time) {
 	for {
-		t, ok := e.timers.Min()
-		if !ok || t.at > ns(now) {
-			return
-		}
-		s := t.s
-		e.timers.DeleteMin()
-		at, kind := e.time(s.deadline), s.timer
-		s.deadline, s.timer = 0, 0
+		s, at, kind := e.due(ns(now))
 		switch kind {
+		case 0:
+			return
 		case timerExpire:
-			// An offline message not distributed in time leaves
-			// auto-distribution, reported, never silently (O3).
-			e.poolFor(s).offline.Delete(&s.entry)
-			delete(e.sessions, s.entry.ID)
-			e.emit(e.sessionEvent(EventExpired, s, at))
-			e.debug("expired", s)
-			e.freeSession(s)
+			e.expire(s, e.time(at))
 		case timerBuyerIdle:
-			e.closeSession(s, at, CloseBuyerIdle)
+			e.closeSession(s, e.time(at), CloseBuyerIdle)
 		case timerAgentIdle:
-			e.closeSession(s, at, CloseAgentIdle)
+			e.closeSession(s, e.time(at), CloseAgentIdle)
 		case timerBotIdle:
-			e.closeSession(s, at, CloseBotIdle)
+			e.closeSession(s, e.time(at), CloseBotIdle)
 		}
-	}
-}
-
-func (e *Engine) setTimer(s *session, at int64, k timerKind) {
-	e.clearTimer(s)
-	s.deadline, s.timer = at, k
-	e.timers.ReplaceOrInsert(timerOf(s))
-}
-
-func (e *Engine) clearTimer(s *session) {
-	if s.deadline != 0 {
-		e.timers.Delete(timerOf(s))
-		s.deadline, s.timer = 0, 0
-	}
-}
-
-// rearm sets the deadline a session's place and messages call for.
-//
-// In an agent's list two conditions may close a session (L2, L3), and the
-// earlier deadline wins: the buyer's silence (Policy.BuyerIdleClose) when
-// the shop side (agent, bot, system auto-reply) wrote last or nobody wrote
-// yet, counted from that last message; and nobody answering
-// (Policy.AgentIdleClose) while the session is unreplied, counted from the
-// buyer's first unanswered message, so a buyer who keeps writing does not
-// keep an unanswered session open, and a system welcome message does not
-// switch the agent timeout off. Both clocks count at the earliest from
-// when the session entered this agent's list: an agent is never closed on
-// for the time before it had the session.
-//
-// A session held by the bot closes after Policy.BotIdleClose of silence,
-// whoever wrote last: bot sessions never stay open forever.
-func (e *Engine) rearm(s *session) {
-	k, at := e.wantTimer(s)
-	if k == 0 {
-		e.clearTimer(s)
-		return
-	}
-	e.setTimer(s, at, k)
-}
-
-// wantTimer returns the timer s should have in its place, if any.
-func (e *Engine) wantTimer(s *session) (timerKind, int64) {
-	since := func(t int64) int64 { return max(t, s.entered) } // never before it got here
-	switch s.place {
-	case PlaceOffline: // O3: counted from entering the offline pool
-		return timerExpire, later(s.entered, e.eff.OfflineValidity)
-	case PlaceBot:
-		return timerBotIdle, later(since(s.lastMsg), e.eff.BotIdleClose)
-	case PlaceAgent:
-		var k timerKind
-		var at int64
-		if d := e.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer {
-			k, at = timerBuyerIdle, later(since(s.lastMsg), d)
-		}
-		if d := e.pol.AgentIdleClose; d > 0 && s.waitSince != 0 {
-			if t := later(since(s.waitSince), d); k == 0 || t < at {
-				k, at = timerAgentIdle, t
-			}
-		}
-		return k, at
-	}
-	return 0, 0
-}
-
-func (e *Engine) debug(msg string, s *session) {
-	if ce := e.log.Check(zap.DebugLevel, msg); ce != nil {
-		f := []zap.Field{zap.String("session", s.entry.ID), zap.Stringer("place", s.place)}
-		if s.agent != nil {
-			f = append(f, zap.String("agent", s.agent.ID()))
-		}
-		ce.Write(f...)
 	}
 }

@@ -182,19 +182,6 @@ func (e *Engine) tiers(s *session) (t [2]string, n int) {
 	return t, 1
 }
 
-// groupOf returns the id of the group that serves s (R2), "" for none.
-func (e *Engine) groupOf(s *session) string { return e.pools[s.group].group }
-
-// poolFor returns the pools s waits in: its group's own if only the group
-// may take it, else the common ones (R2: with fallback, the group is a
-// preference at arrival, not a restriction).
-func (e *Engine) poolFor(s *session) *pools {
-	if e.pol.GroupFallback {
-		return e.pools[0]
-	}
-	return e.pools[s.group]
-}
-
 // mayTake reports whether agent a may take session s (R2).
 func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
 	return s.group == 0 || e.pol.GroupFallback || a.Group() == e.groupOf(s)
@@ -242,14 +229,6 @@ func (e *Engine) leastActive(s *session) *agent.Agent {
 		}
 	}
 	return nil
-}
-
-// pools are the queue pool and the offline pool of one restriction group
-// (R2): pools[""] anyone may take from, pools[g] only agents of group g.
-type pools struct {
-	id             uint16 // index in Engine.pools, the session's group field
-	group          string
-	queue, offline *queue.Pool
 }
 
 func groupIDs(p policy.Policy) []string {

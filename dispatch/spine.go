@@ -8,6 +8,7 @@ import (
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/policy"
+	"github.com/kefu-dev/kefu/queue"
 )
 
 // floor is the spine of the package: it owns where every open session is
@@ -57,4 +58,198 @@ type floor struct {
 // per assignment saved.
 func (f *floor) keepsRecent() bool {
 	return f.pol.Strategy == policy.RecentContact || (f.pol.NoQueue && len(f.pol.Crowds) > 0)
+}
+
+// # Pools
+
+// pools are the queue pool and the offline pool of one restriction group
+// (R2): pools[""] anyone may take from, pools[g] only agents of group g.
+type pools struct {
+	id             uint16 // index in Engine.pools, the session's group field
+	group          string
+	queue, offline *queue.Pool
+}
+
+// poolFor returns the pools s waits in: its group's own if only the group
+// may take it, else the common ones (R2: with fallback, the group is a
+// preference at arrival, not a restriction).
+func (f *floor) poolFor(s *session) *pools {
+	if f.pol.GroupFallback {
+		return f.pools[0]
+	}
+	return f.pools[s.group]
+}
+
+// groupOf returns the id of the group that serves s (R2), "" for none.
+func (f *floor) groupOf(s *session) string { return f.pools[s.group].group }
+
+// # Session records
+
+// maxFree bounds the recycled sessions kept after a peak.
+const maxFree = 4096
+
+// newSession returns a blank session record, a recycled one if any.
+func (f *floor) newSession() *session {
+	if n := len(f.freeSessions); n > 0 {
+		s := f.freeSessions[n-1]
+		f.freeSessions = f.freeSessions[:n-1]
+		return s
+	}
+	// A new peak of open sessions: allocate them a few at a time, one
+	// allocation for sessionChunk arrivals, the spares kept free.
+	chunk := make([]session, sessionChunk)
+	if f.freeSessions == nil {
+		f.freeSessions = make([]*session, 0, 2*sessionChunk)
+	}
+	for i := sessionChunk - 1; i > 0; i-- {
+		f.freeSessions = append(f.freeSessions, &chunk[i])
+	}
+	return &chunk[0]
+}
+
+const sessionChunk = 4 // 4×112 B and the allocation header fit the 480-byte size class
+
+// freeSession recycles a session that has left the engine: no index, pool,
+// timer or list holds it any more.
+func (f *floor) freeSession(s *session) {
+	if len(f.outreach) > 0 {
+		delete(f.outreach, s)
+	}
+	*s = session{}
+	if len(f.freeSessions) < maxFree {
+		f.freeSessions = append(f.freeSessions, s)
+	}
+}
+
+// admit records s, a new session in no place yet, as open; the caller
+// places it at once.
+func (f *floor) admit(s *session) { f.sessions[s.entry.ID] = s }
+
+// # Timers
+
+// setTimer gives s the deadline at, of kind k, in place of any other.
+func (f *floor) setTimer(s *session, at int64, k timerKind) {
+	f.clearTimer(s)
+	s.deadline, s.timer = at, k
+	f.timers.ReplaceOrInsert(timerOf(s))
+}
+
+// clearTimer takes s's deadline, if any, out of the timer index.
+func (f *floor) clearTimer(s *session) {
+	if s.deadline != 0 {
+		f.timers.Delete(timerOf(s))
+		s.deadline, s.timer = 0, 0
+	}
+}
+
+// rearm sets the deadline a session's place and messages call for.
+//
+// In an agent's list two conditions may close a session (L2, L3), and the
+// earlier deadline wins: the buyer's silence (Policy.BuyerIdleClose) when
+// the shop side (agent, bot, system auto-reply) wrote last or nobody wrote
+// yet, counted from that last message; and nobody answering
+// (Policy.AgentIdleClose) while the session is unreplied, counted from the
+// buyer's first unanswered message, so a buyer who keeps writing does not
+// keep an unanswered session open, and a system welcome message does not
+// switch the agent timeout off. Both clocks count at the earliest from
+// when the session entered this agent's list: an agent is never closed on
+// for the time before it had the session.
+//
+// A session held by the bot closes after Policy.BotIdleClose of silence,
+// whoever wrote last: bot sessions never stay open forever.
+func (f *floor) rearm(s *session) {
+	k, at := f.wantTimer(s)
+	if k == 0 {
+		f.clearTimer(s)
+		return
+	}
+	f.setTimer(s, at, k)
+}
+
+// wantTimer returns the timer s should have in its place, if any.
+func (f *floor) wantTimer(s *session) (timerKind, int64) {
+	since := func(t int64) int64 { return max(t, s.entered) } // never before it got here
+	switch s.place {
+	case PlaceOffline: // O3: counted from entering the offline pool
+		return timerExpire, later(s.entered, f.eff.OfflineValidity)
+	case PlaceBot:
+		return timerBotIdle, later(since(s.lastMsg), f.eff.BotIdleClose)
+	case PlaceAgent:
+		var k timerKind
+		var at int64
+		if d := f.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer {
+			k, at = timerBuyerIdle, later(since(s.lastMsg), d)
+		}
+		if d := f.pol.AgentIdleClose; d > 0 && s.waitSince != 0 {
+			if t := later(since(s.waitSince), d); k == 0 || t < at {
+				k, at = timerAgentIdle, t
+			}
+		}
+		return k, at
+	}
+	return 0, 0
+}
+
+// due takes the earliest timer off the index if it falls due by now, and
+// returns its session, which keeps no timer, with the deadline and its
+// kind; kind 0 when none is due.
+func (f *floor) due(now int64) (*session, int64, timerKind) {
+	t, ok := f.timers.Min()
+	if !ok || t.at > now {
+		return nil, 0, 0
+	}
+	s := t.s
+	f.timers.DeleteMin()
+	at, kind := s.deadline, s.timer
+	s.deadline, s.timer = 0, 0
+	return s, at, kind
+}
+
+// expire takes an offline message not distributed in time (O3) out of
+// the offline pool and the engine, reported, never silently.
+func (f *floor) expire(s *session, at time.Time) {
+	f.poolFor(s).offline.Delete(&s.entry)
+	delete(f.sessions, s.entry.ID)
+	f.emit(f.sessionEvent(EventExpired, s, at))
+	f.debug("expired", s)
+	f.freeSession(s)
+}
+
+// # Events
+
+// time returns n as a time in the location of the times the host passes
+// in (the zero time for 0).
+func (f *floor) time(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).In(f.loc)
+}
+
+// emit adds an event to the operation's result, numbered (Event.Seq).
+func (f *floor) emit(ev Event) {
+	f.evSeq++
+	ev.Seq = f.evSeq
+	f.stats.count(&ev)
+	f.out = append(f.out, ev)
+}
+
+// sessionEvent returns an event of kind k about s at time at.
+func (f *floor) sessionEvent(k Kind, s *session, at time.Time) Event {
+	ev := Event{Kind: k, At: at, Session: s.entry.ID, Buyer: s.buyer, Flags: s.flags, Arrived: f.time(s.entry.Arrived)}
+	if s.agent != nil {
+		ev.Agent = s.agent.ID()
+	}
+	return ev
+}
+
+// debug logs a move of s at debug level.
+func (f *floor) debug(msg string, s *session) {
+	if ce := f.log.Check(zap.DebugLevel, msg); ce != nil {
+		fields := []zap.Field{zap.String("session", s.entry.ID), zap.Stringer("place", s.place)}
+		if s.agent != nil {
+			fields = append(fields, zap.String("agent", s.agent.ID()))
+		}
+		ce.Write(fields...)
+	}
 }
