@@ -86,7 +86,7 @@ func (e *Engine) doRemoveAgent(now time.Time, id string) error {
 		return fromAgent(err)
 	}
 	if ok {
-		e.desks[a.Slot()] = nil // its history goes with it; the slot is the next agent's
+		e.dropDesk(a)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package dispatch
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
@@ -16,15 +15,6 @@ type desk struct {
 	list    sessionList // lessInList
 	history history     // at most Policy.HistoryLimit (defaulted), L4 order
 	offline int         // open sessions in list taken from the offline pool (O5)
-}
-
-// newDesk makes room for a new agent's desk, in its roster slot, made by
-// its first use: an agent who has had no session costs a nil pointer.
-func (e *Engine) newDesk(a *agent.Agent) {
-	if n := a.Slot() + 1; n > len(e.desks) {
-		e.desks = slices.Grow(e.desks, n-len(e.desks))[:n]
-	}
-	e.desks[a.Slot()] = nil
 }
 
 // listed is a session in a list with its L4 key copied in, so that a
@@ -134,12 +124,6 @@ func (d *desk) remove(s *session) {
 	}
 }
 
-// archive records a session a closed in a's history, dropping the oldest
-// beyond the policy's limit.
-func (e *Engine) archive(a *agent.Agent, c closed) {
-	e.deskOf(a).history.add(c, e.eff.HistoryLimit)
-}
-
 // Closed returns a closed session that is still in its agent's history
 // (at most Policy.HistoryLimit per agent are kept), so that a buyer who
 // polls a session that just closed learns how it ended. If the id was
@@ -168,34 +152,6 @@ func (e *Engine) Closed(id string) (Closed, bool) {
 	out := e.record(*best)
 	out.Agent = at.ID()
 	return out, true
-}
-
-// readDesk returns a's desk for reading: an empty one, not kept, if a
-// has none yet.
-func (e *Engine) readDesk(a *agent.Agent) *desk {
-	if d := e.desks[a.Slot()]; d != nil {
-		return d
-	}
-	return new(desk)
-}
-
-// offlineHeld returns the number of sessions from the offline pool in a's
-// list (O5).
-func (e *Engine) offlineHeld(a *agent.Agent) int {
-	if d := e.desks[a.Slot()]; d != nil {
-		return d.offline
-	}
-	return 0
-}
-
-// deskOf returns a's desk, made on first use.
-func (e *Engine) deskOf(a *agent.Agent) *desk {
-	d := e.desks[a.Slot()]
-	if d == nil {
-		d = new(desk)
-		e.desks[a.Slot()] = d
-	}
-	return d
 }
 
 // Page selects part of a list: skip Offset entries, return at most Limit

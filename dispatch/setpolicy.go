@@ -62,11 +62,7 @@ func (e *Engine) doSetPolicy(now time.Time, p *policy.Policy) error {
 		e.regroup()
 	}
 	if limit := e.eff.HistoryLimit; limit < old.WithDefaults().HistoryLimit {
-		for _, d := range e.desks {
-			for d != nil && d.history.Len() > limit {
-				d.history.dropOldest()
-			}
-		}
+		e.trimHistories(limit)
 	}
 	e.recent.ttl = int64(e.eff.RecentContactTTL)
 	e.recent.forget(ns(now))

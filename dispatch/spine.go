@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"slices"
 	"time"
 
 	"github.com/google/btree"
@@ -124,6 +125,64 @@ func (f *floor) freeSession(s *session) {
 // admit records s, a new session in no place yet, as open; the caller
 // places it at once.
 func (f *floor) admit(s *session) { f.sessions[s.entry.ID] = s }
+
+// # Desks
+
+// newDesk makes room for a new agent's desk, in its roster slot, made by
+// its first use: an agent who has had no session costs a nil pointer.
+func (f *floor) newDesk(a *agent.Agent) {
+	if n := a.Slot() + 1; n > len(f.desks) {
+		f.desks = slices.Grow(f.desks, n-len(f.desks))[:n]
+	}
+	f.desks[a.Slot()] = nil
+}
+
+// dropDesk forgets a removed agent's desk: its history goes with it, and
+// the slot is the next agent's.
+func (f *floor) dropDesk(a *agent.Agent) { f.desks[a.Slot()] = nil }
+
+// deskOf returns a's desk, made on first use.
+func (f *floor) deskOf(a *agent.Agent) *desk {
+	d := f.desks[a.Slot()]
+	if d == nil {
+		d = new(desk)
+		f.desks[a.Slot()] = d
+	}
+	return d
+}
+
+// readDesk returns a's desk for reading: an empty one, not kept, if a
+// has none yet.
+func (f *floor) readDesk(a *agent.Agent) *desk {
+	if d := f.desks[a.Slot()]; d != nil {
+		return d
+	}
+	return new(desk)
+}
+
+// offlineHeld returns the number of sessions from the offline pool in a's
+// list (O5).
+func (f *floor) offlineHeld(a *agent.Agent) int {
+	if d := f.desks[a.Slot()]; d != nil {
+		return d.offline
+	}
+	return 0
+}
+
+// archive records a session a closed in a's history, dropping the oldest
+// beyond the policy's limit.
+func (f *floor) archive(a *agent.Agent, c closed) {
+	f.deskOf(a).history.add(c, f.eff.HistoryLimit)
+}
+
+// trimHistories drops from every history its oldest records beyond limit.
+func (f *floor) trimHistories(limit int) {
+	for _, d := range f.desks {
+		for d != nil && d.history.Len() > limit {
+			d.history.dropOldest()
+		}
+	}
+}
 
 // # Timers
 
