@@ -141,14 +141,7 @@ func (e *Engine) goOffline(a *agent.Agent, now time.Time) {
 	if !e.pol.RequeueOnOffline {
 		return
 	}
-	d := e.deskOf(a)
-	for d.list.Len() > 0 {
-		x, _ := d.list.Min()
-		s := x.s
-		e.release(s, now)
-		e.park(s, PlaceQueue, now)
-		e.out[len(e.out)-1].From = a.ID() // the EventQueued: requeued from a
-	}
+	e.requeueList(a, now)
 	e.drain(now)
 }
 

@@ -161,20 +161,3 @@ func (e *Engine) doFollow(now time.Time, id string) error {
 	}
 	return nil
 }
-
-// update changes a session's list key under f, keeping its agent's list
-// and its auto-close deadline in step (delete, change, insert).
-func (e *Engine) update(s *session, f func()) {
-	if s.place != PlaceAgent {
-		f()
-		if s.place == PlaceBot {
-			e.rearm(s) // the bot's silence timer
-		}
-		return
-	}
-	d := e.deskOf(s.agent)
-	d.list.Delete(listKey(s))
-	f()
-	d.list.Insert(listKey(s))
-	e.rearm(s)
-}

@@ -157,15 +157,6 @@ func splitPoint(id string) float64 {
 	return float64(h>>11) / (1 << 53)
 }
 
-// toBot hands s to the shop's bot (B1, B3: no agent's load).
-func (e *Engine) toBot(s *session, now time.Time) {
-	s.place, s.agent, s.entered = PlaceBot, nil, ns(now)
-	e.bot++
-	e.rearm(s)
-	e.emit(e.sessionEvent(EventBot, s, now))
-	e.debug("bot", s)
-}
-
 // Handover passes a session from the bot to humans, because the buyer
 // asked for one or the bot could not answer (B1). It takes the normal path
 // (an agent with room, the queue, the offline pool) with its original

@@ -117,7 +117,7 @@ func (e *Engine) doArrive(now time.Time, a Arrival) error {
 		})
 		s.group = e.poolOf[g].id
 	}
-	e.sessions[a.Session] = s
+	e.admit(s)
 	e.reception(s, &a, now)
 	return nil
 }
@@ -239,66 +239,6 @@ func groupIDs(p policy.Policy) []string {
 	return out
 }
 
-// park puts s in the queue pool or the offline pool of its group.
-func (e *Engine) park(s *session, p Place, now time.Time) {
-	s.place, s.agent, s.entered = p, nil, ns(now)
-	x := e.poolFor(s)
-	if p == PlaceOffline {
-		_ = x.offline.Push(&s.entry) // unique: Seq is fresh
-		e.emit(e.sessionEvent(EventOffline, s, now))
-	} else {
-		_ = x.queue.Push(&s.entry)
-		e.emit(e.sessionEvent(EventQueued, s, now))
-	}
-	e.rearm(s)
-	e.debug("parked", s)
-}
-
-// unpark takes a session out of the pool or the bot.
-func (e *Engine) unpark(s *session) {
-	switch s.place {
-	case PlaceQueue:
-		e.poolFor(s).queue.Delete(&s.entry)
-	case PlaceOffline:
-		e.poolFor(s).offline.Delete(&s.entry)
-	case PlaceBot:
-		e.bot--
-	}
-	e.clearTimer(s)
-	s.place = 0
-}
-
-// take gives a waiting session (in the queue or offline pool, or held by
-// the bot for a manual assignment) to agent a; the time it waited in a
-// pool goes to Stats.Wait.
-func (e *Engine) take(s *session, a *agent.Agent, c Cause, now time.Time) {
-	if s.place == PlaceQueue || s.place == PlaceOffline {
-		e.stats.Wait.observe(time.Duration(ns(now) - s.entered))
-	}
-	e.unpark(s)
-	e.assign(s, a, c, now)
-}
-
-// assign puts a session that is in no place into a's list.
-func (e *Engine) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
-	e.place(s, a, now)
-	ev := e.sessionEvent(EventAssigned, s, now)
-	ev.Cause = c
-	e.emit(ev)
-	e.debug("assigned", s)
-}
-
-// place puts s into a's list: load, list order, recent contact, deadline.
-func (e *Engine) place(s *session, a *agent.Agent, now time.Time) {
-	s.place, s.agent, s.entered = PlaceAgent, a, ns(now)
-	e.roster.AddLoad(a, 1, now)
-	e.deskOf(a).add(s)
-	if s.buyer != "" && e.keepsRecent() {
-		e.recent.set(s.buyer, a.ID(), ns(now))
-	}
-	e.rearm(s)
-}
-
 // fill gives agent a waiting sessions while it has room, best first across
 // the pools it may take from by the order of Q2 (C5, C6, O1, O2, R2).
 // Offline messages stop at Policy.OfflineBatch open ones per agent (O5).
@@ -400,39 +340,17 @@ func (e *Engine) hasRoomFor(s *session) bool {
 	return false
 }
 
-// release takes s out of its agent's list; the caller then lets the
-// agent pull the next waiting session (C5).
-func (e *Engine) release(s *session, now time.Time) {
-	a := s.agent
-	e.clearTimer(s)
-	e.deskOf(a).remove(s)
-	e.roster.AddLoad(a, -1, now)
-	s.agent, s.place = nil, 0
-}
-
 // closeSession closes an open session at time at for the given reason:
 // into its agent's history, and the agent pulls the next waiting session
 // (C5).
 func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
-	ev := e.sessionEvent(EventClosed, s, at)
-	ev.Reason = r
-	delete(e.sessions, s.entry.ID)
 	if s.place != PlaceAgent {
-		e.unpark(s)
-		e.emit(ev)
-		e.debug("closed", s)
-		e.freeSession(s)
+		e.closeOut(s, at, r)
 		return
 	}
-	c := newClosed(s.entry.ID, s.buyer, s.entry.Arrived, s.lastMsg, ns(at), s.entry.Seq, r, s.flags)
-	e.stats.Handle.observe(time.Duration(ns(at) - s.entered))
 	a := s.agent
 	e.roster.Hold(a) // the freed place and the session pulled into it: one index update
-	e.release(s, at)
-	e.archive(a, c)
-	e.emit(ev)
-	e.debug("closed", s)
-	e.freeSession(s)
+	e.closeOut(s, at, r)
 	e.fillRoom(a, at)
 	e.roster.Settle(a)
 	e.noQueue(at)
@@ -473,11 +391,7 @@ func (e *Engine) doLeave(now time.Time, id string) error {
 	if s.place != PlaceQueue && s.place != PlaceOffline {
 		return fmt.Errorf("%w: %q is %s", ErrNotWaiting, id, e.where(s))
 	}
-	ev := e.sessionEvent(EventLeft, s, now)
-	e.unpark(s)
-	delete(e.sessions, id)
-	e.emit(ev)
-	e.freeSession(s)
+	e.leave(s, now)
 	return nil
 }
 
@@ -534,14 +448,8 @@ func (e *Engine) doTransfer(now time.Time, id, to string) error {
 		return fmt.Errorf("%w: %q, %q", ErrSameAgent, id, to)
 	}
 	from := s.agent
-	e.roster.Hold(from)
-	e.release(s, now)
-	s.flags |= FlagTransferred
-	e.place(s, b, now)
-	ev := e.sessionEvent(EventTransferred, s, now)
-	ev.From = from.ID()
-	e.emit(ev)
-	e.debug("transferred", s)
+	e.roster.Hold(from) // the freed place and the session pulled into it: one index update
+	e.transfer(s, b, now)
 	e.fillRoom(from, now)
 	e.roster.Settle(from)
 	e.noQueue(now)
@@ -618,7 +526,7 @@ func (e *Engine) doStart(now time.Time, o Outbound) error {
 	if o.Stranger {
 		e.outreach[s] = outreach{stranger: true}
 	}
-	e.sessions[o.Session] = s
+	e.admit(s)
 	e.assign(s, a, CauseStarted, now)
 	return nil
 }

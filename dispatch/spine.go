@@ -126,6 +126,171 @@ func (f *floor) freeSession(s *session) {
 // places it at once.
 func (f *floor) admit(s *session) { f.sessions[s.entry.ID] = s }
 
+// # Moves
+//
+// A session in no place (new, or just taken out of one) goes to exactly
+// one place at once: park, toBot, assign. A session leaves a place by
+// unpark (a pool, the bot) or release (an agent's list), or both at once
+// with the move that follows: take, transfer, requeueList. It leaves the
+// engine by closeOut, leave or expire (Timers).
+
+// park puts s, in no place, in the queue pool or the offline pool of its
+// group.
+func (f *floor) park(s *session, p Place, now time.Time) {
+	s.place, s.agent, s.entered = p, nil, ns(now)
+	x := f.poolFor(s)
+	if p == PlaceOffline {
+		_ = x.offline.Push(&s.entry) // unique: Seq is fresh
+		f.emit(f.sessionEvent(EventOffline, s, now))
+	} else {
+		_ = x.queue.Push(&s.entry)
+		f.emit(f.sessionEvent(EventQueued, s, now))
+	}
+	f.rearm(s)
+	f.debug("parked", s)
+}
+
+// toBot hands s, in no place, to the shop's bot (B1, B3: no agent's load).
+func (f *floor) toBot(s *session, now time.Time) {
+	s.place, s.agent, s.entered = PlaceBot, nil, ns(now)
+	f.bot++
+	f.rearm(s)
+	f.emit(f.sessionEvent(EventBot, s, now))
+	f.debug("bot", s)
+}
+
+// assign puts a session that is in no place into a's list.
+func (f *floor) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
+	f.place(s, a, now)
+	ev := f.sessionEvent(EventAssigned, s, now)
+	ev.Cause = c
+	f.emit(ev)
+	f.debug("assigned", s)
+}
+
+// place puts s into a's list: load, list order, recent contact, deadline.
+func (f *floor) place(s *session, a *agent.Agent, now time.Time) {
+	s.place, s.agent, s.entered = PlaceAgent, a, ns(now)
+	f.roster.AddLoad(a, 1, now)
+	f.deskOf(a).add(s)
+	if s.buyer != "" && f.keepsRecent() {
+		f.recent.set(s.buyer, a.ID(), ns(now))
+	}
+	f.rearm(s)
+}
+
+// unpark takes a session out of the pool or the bot.
+func (f *floor) unpark(s *session) {
+	switch s.place {
+	case PlaceQueue:
+		f.poolFor(s).queue.Delete(&s.entry)
+	case PlaceOffline:
+		f.poolFor(s).offline.Delete(&s.entry)
+	case PlaceBot:
+		f.bot--
+	}
+	f.clearTimer(s)
+	s.place = 0
+}
+
+// release takes s out of its agent's list, into no place; the caller
+// then lets the agent pull the next waiting session (C5).
+func (f *floor) release(s *session, now time.Time) {
+	a := s.agent
+	f.clearTimer(s)
+	f.deskOf(a).remove(s)
+	f.roster.AddLoad(a, -1, now)
+	s.agent, s.place = nil, 0
+}
+
+// take gives a waiting session (in the queue or offline pool, or held by
+// the bot for a manual assignment) to agent a; the time it waited in a
+// pool goes to Stats.Wait.
+func (f *floor) take(s *session, a *agent.Agent, c Cause, now time.Time) {
+	if s.place == PlaceQueue || s.place == PlaceOffline {
+		f.stats.Wait.observe(time.Duration(ns(now) - s.entered))
+	}
+	f.unpark(s)
+	f.assign(s, a, c, now)
+}
+
+// transfer moves s from its agent's list to b's (R3), flagged
+// FlagTransferred; the caller lets the sender pull the next waiting
+// session (C5).
+func (f *floor) transfer(s *session, b *agent.Agent, now time.Time) {
+	from := s.agent
+	f.release(s, now)
+	s.flags |= FlagTransferred
+	f.place(s, b, now)
+	ev := f.sessionEvent(EventTransferred, s, now)
+	ev.From = from.ID()
+	f.emit(ev)
+	f.debug("transferred", s)
+}
+
+// requeueList puts every session of a's list back in the queue pool, in
+// L4 order (S5), each reported as requeued from a.
+func (f *floor) requeueList(a *agent.Agent, now time.Time) {
+	d := f.deskOf(a)
+	for d.list.Len() > 0 {
+		x, _ := d.list.Min()
+		s := x.s
+		f.release(s, now)
+		f.park(s, PlaceQueue, now)
+		f.out[len(f.out)-1].From = a.ID() // the EventQueued: requeued from a
+	}
+}
+
+// update runs change, which changes s's messages (its list key),
+// keeping its agent's list and its deadline in step (delete, change,
+// insert).
+func (f *floor) update(s *session, change func()) {
+	if s.place != PlaceAgent {
+		change()
+		if s.place == PlaceBot {
+			f.rearm(s) // the bot's silence timer
+		}
+		return
+	}
+	d := f.deskOf(s.agent)
+	d.list.Delete(listKey(s))
+	change()
+	d.list.Insert(listKey(s))
+	f.rearm(s)
+}
+
+// closeOut takes s out of its place and the engine at time at for reason r:
+// from an agent's list into the agent's history (L1, L4); from a pool or
+// the bot with no trace but the event. The caller lets the agent pull the
+// next waiting session (C5).
+func (f *floor) closeOut(s *session, at time.Time, r CloseReason) {
+	ev := f.sessionEvent(EventClosed, s, at)
+	ev.Reason = r
+	delete(f.sessions, s.entry.ID)
+	if s.place == PlaceAgent {
+		c := newClosed(s.entry.ID, s.buyer, s.entry.Arrived, s.lastMsg, ns(at), s.entry.Seq, r, s.flags)
+		f.stats.Handle.observe(time.Duration(ns(at) - s.entered))
+		a := s.agent
+		f.release(s, at)
+		f.archive(a, c)
+	} else {
+		f.unpark(s)
+	}
+	f.emit(ev)
+	f.debug("closed", s)
+	f.freeSession(s)
+}
+
+// leave takes s out of its pool and the engine: the buyer gave up
+// waiting (Q3). No trace is left but the event.
+func (f *floor) leave(s *session, now time.Time) {
+	ev := f.sessionEvent(EventLeft, s, now)
+	f.unpark(s)
+	delete(f.sessions, s.entry.ID)
+	f.emit(ev)
+	f.freeSession(s)
+}
+
 // # Desks
 
 // newDesk makes room for a new agent's desk, in its roster slot, made by
