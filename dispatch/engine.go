@@ -214,7 +214,6 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 			sessions: make(map[string]*session),
 			loc:      time.UTC,
 			outreach: make(map[*session]outreach),
-			poolOf:   make(map[string]*pools),
 			timers:   btree.NewWithFreeListG(32, lessDeadline, btree.NewFreeListG[timer](0)), // a free list costs 256 B
 			recent:   newContacts(int64(p.WithDefaults().RecentContactTTL)),
 		},
@@ -222,11 +221,7 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		crowds:  make(map[string]bool),
 		prompts: newCooldowns(),
 	}
-	for _, g := range append([]string{""}, groupIDs(p)...) {
-		x := &pools{id: uint16(len(e.pools)), group: g, queue: queue.New(), offline: queue.New()}
-		e.pools = append(e.pools, x)
-		e.poolOf[g] = x
-	}
+	e.setPools(groupIDs(p))
 	e.setPolicy(p)
 	for _, o := range opts {
 		o.apply(e)

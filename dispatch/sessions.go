@@ -231,14 +231,6 @@ func (e *Engine) leastActive(s *session) *agent.Agent {
 	return nil
 }
 
-func groupIDs(p policy.Policy) []string {
-	out := make([]string, 0, len(p.Groups))
-	for _, g := range p.Groups {
-		out = append(out, g.ID)
-	}
-	return out
-}
-
 // fill gives agent a waiting sessions while it has room, best first across
 // the pools it may take from by the order of Q2 (C5, C6, O1, O2, R2).
 // Offline messages stop at Policy.OfflineBatch open ones per agent (O5).

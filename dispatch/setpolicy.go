@@ -7,7 +7,6 @@ import (
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/policy"
-	"github.com/kefu-dev/kefu/queue"
 )
 
 // SetPolicy changes the shop's policy at now, as an operation (OpSetPolicy):
@@ -59,25 +58,14 @@ func (e *Engine) doSetPolicy(now time.Time, p *policy.Policy) error {
 	old := e.pol
 	e.setPolicy(*p)
 	if !slices.Equal(groupIDs(old), groupIDs(*p)) || old.GroupFallback != p.GroupFallback {
-		e.regroup()
+		e.regroup(groupIDs(*p))
 	}
 	if limit := e.eff.HistoryLimit; limit < old.WithDefaults().HistoryLimit {
 		e.trimHistories(limit)
 	}
 	e.recent.ttl = int64(e.eff.RecentContactTTL)
 	e.recent.forget(ns(now))
-	// Timers: again from the new durations; one now past falls due now.
-	for _, s := range e.sessions {
-		k, at := e.wantTimer(s)
-		if k == 0 {
-			e.clearTimer(s)
-			continue
-		}
-		at = max(at, ns(now))
-		if k != s.timer || at != s.deadline {
-			e.setTimer(s, at, k)
-		}
-	}
+	e.retime(ns(now)) // again from the new durations
 	e.fire(now)
 	// Waiting sessions go to every agent the new rules give room: first
 	// by the shop's strategy, as after a requeue, then each agent in id
@@ -135,27 +123,11 @@ func (e *Engine) policyFits(p *policy.Policy) error {
 	return nil
 }
 
-// regroup rebuilds the pools for the policy's groups and moves every
-// waiting session to the pool the policy now puts it in (R2). Pool order
-// is by key (Q2), so the order of the moves does not matter.
-func (e *Engine) regroup() {
-	oldIDs := make([]string, len(e.pools))
-	for i, x := range e.pools {
-		oldIDs[i] = x.group
+// groupIDs returns the ids of p's groups, in order.
+func groupIDs(p policy.Policy) []string {
+	out := make([]string, 0, len(p.Groups))
+	for _, g := range p.Groups {
+		out = append(out, g.ID)
 	}
-	e.pools, e.poolOf = nil, make(map[string]*pools)
-	for _, g := range append([]string{""}, groupIDs(e.pol)...) {
-		x := &pools{id: uint16(len(e.pools)), group: g, queue: queue.New(), offline: queue.New()}
-		e.pools = append(e.pools, x)
-		e.poolOf[g] = x
-	}
-	for _, s := range e.sessions {
-		s.group = e.poolOf[oldIDs[s.group]].id // policyFits: the group exists
-		switch s.place {
-		case PlaceQueue:
-			_ = e.poolFor(s).queue.Push(&s.entry)
-		case PlaceOffline:
-			_ = e.poolFor(s).offline.Push(&s.entry)
-		}
-	}
+	return out
 }

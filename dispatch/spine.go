@@ -71,6 +71,38 @@ type pools struct {
 	queue, offline *queue.Pool
 }
 
+// setPools makes the pools of the shop's groups (R2), empty: pools[0]
+// for anyone, then one per group in order.
+func (f *floor) setPools(groups []string) {
+	f.pools, f.poolOf = nil, make(map[string]*pools)
+	for _, g := range append([]string{""}, groups...) {
+		x := &pools{id: uint16(len(f.pools)), group: g, queue: queue.New(), offline: queue.New()}
+		f.pools = append(f.pools, x)
+		f.poolOf[g] = x
+	}
+}
+
+// regroup rebuilds the pools for the policy's groups and moves every
+// waiting session to the pool the policy now puts it in (R2), each
+// session keeping its group (which must be among groups). Pool order is
+// by key (Q2), so the order of the moves does not matter.
+func (f *floor) regroup(groups []string) {
+	oldIDs := make([]string, len(f.pools))
+	for i, x := range f.pools {
+		oldIDs[i] = x.group
+	}
+	f.setPools(groups)
+	for _, s := range f.sessions {
+		s.group = f.poolOf[oldIDs[s.group]].id // policyFits: the group exists
+		switch s.place {
+		case PlaceQueue:
+			_ = f.poolFor(s).queue.Push(&s.entry)
+		case PlaceOffline:
+			_ = f.poolFor(s).offline.Push(&s.entry)
+		}
+	}
+}
+
 // poolFor returns the pools s waits in: its group's own if only the group
 // may take it, else the common ones (R2: with fallback, the group is a
 // preference at arrival, not a restriction).
@@ -412,6 +444,23 @@ func (f *floor) wantTimer(s *session) (timerKind, int64) {
 		return k, at
 	}
 	return 0, 0
+}
+
+// retime sets every session's deadline again from the policy, from the
+// same starting points (after SetPolicy); one that is now past falls due
+// at now.
+func (f *floor) retime(now int64) {
+	for _, s := range f.sessions {
+		k, at := f.wantTimer(s)
+		if k == 0 {
+			f.clearTimer(s)
+			continue
+		}
+		at = max(at, now)
+		if k != s.timer || at != s.deadline {
+			f.setTimer(s, at, k)
+		}
+	}
 }
 
 // due takes the earliest timer off the index if it falls due by now, and
