@@ -578,38 +578,21 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	if o := (outreach{firstReply: t[4], stranger: ss.Stranger, dmSent: uint32(ss.DMSent)}); o != (outreach{}) {
 		e.outreach[x] = o
 	}
-	pools := e.poolFor(x)
-	switch Place(ss.Place) {
+	switch x.place = Place(ss.Place); x.place {
 	case PlaceAgent:
 		a, ok := e.roster.Get(ss.Agent)
 		if !ok {
 			return fmt.Errorf("held by unknown agent %q", ss.Agent)
 		}
-		x.place, x.agent = PlaceAgent, a
-		e.roster.AddLoad(a, 1, a.IdleSince()) // keeps its idle time
-		e.deskOf(a).add(x)
-	case PlaceQueue:
-		x.place = PlaceQueue
-		if err := pools.queue.Push(&x.entry); err != nil {
-			return err
+		x.agent = a
+	case PlaceQueue, PlaceOffline, PlaceBot:
+		if ss.Agent != "" {
+			return fmt.Errorf("in the %s but held by %q", x.place, ss.Agent)
 		}
-	case PlaceOffline:
-		x.place = PlaceOffline
-		if err := pools.offline.Push(&x.entry); err != nil {
-			return err
-		}
-	case PlaceBot:
-		x.place = PlaceBot
-		e.bot++
 	default:
 		return fmt.Errorf("place %d", ss.Place)
 	}
-	if Place(ss.Place) != PlaceAgent && ss.Agent != "" {
-		return fmt.Errorf("in the %s but held by %q", Place(ss.Place), ss.Agent)
-	}
-	e.sessions[ss.ID] = x
-	e.rearm(x)
-	return nil
+	return e.restore(x)
 }
 
 // loadRecent rebuilds the recent contacts (R1) in the order they were

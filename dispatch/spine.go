@@ -323,6 +323,30 @@ func (f *floor) leave(s *session, now time.Time) {
 	f.freeSession(s)
 }
 
+// restore puts s, read from a snapshot with its place (and agent) set,
+// back where it was, with the deadline its place calls for; no event.
+// An agent's load counts it without changing the agent's idle time.
+func (f *floor) restore(s *session) error {
+	switch s.place {
+	case PlaceAgent:
+		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // keeps its idle time
+		f.deskOf(s.agent).add(s)
+	case PlaceQueue:
+		if err := f.poolFor(s).queue.Push(&s.entry); err != nil {
+			return err
+		}
+	case PlaceOffline:
+		if err := f.poolFor(s).offline.Push(&s.entry); err != nil {
+			return err
+		}
+	case PlaceBot:
+		f.bot++
+	}
+	f.admit(s)
+	f.rearm(s)
+	return nil
+}
+
 // # Desks
 
 // newDesk makes room for a new agent's desk, in its roster slot, made by
