@@ -54,6 +54,21 @@ type floor struct {
 	freeSessions []*session
 }
 
+// defaulted holds the fields of a policy whose zero means a default, as
+// policy.Policy.WithDefaults gives them: 40 bytes, not a second Policy.
+type defaulted struct {
+	OfflineValidity, RecentContactTTL, BotIdleClose time.Duration
+	HistoryLimit                                    int
+	Location                                        *time.Location
+}
+
+// defaultsOf returns p's defaulted fields.
+func defaultsOf(p policy.Policy) defaulted {
+	d := p.WithDefaults()
+	return defaulted{OfflineValidity: d.OfflineValidity, RecentContactTTL: d.RecentContactTTL,
+		BotIdleClose: d.BotIdleClose, HistoryLimit: d.HistoryLimit, Location: d.Location}
+}
+
 // keepsRecent reports whether the policy reads recent contacts (R1
 // recent contact, P9); if not, the floor does not keep them, a map write
 // per assignment saved.
@@ -66,7 +81,7 @@ func (f *floor) keepsRecent() bool {
 // pools are the queue pool and the offline pool of one restriction group
 // (R2): pools[""] anyone may take from, pools[g] only agents of group g.
 type pools struct {
-	id             uint16 // index in Engine.pools, the session's group field
+	id             uint16 // index in floor.pools, the session's group field
 	group          string
 	queue, offline *queue.Pool
 }
@@ -117,9 +132,6 @@ func (f *floor) poolFor(s *session) *pools {
 func (f *floor) groupOf(s *session) string { return f.pools[s.group].group }
 
 // # Session records
-
-// maxFree bounds the recycled sessions kept after a peak.
-const maxFree = 4096
 
 // newSession returns a blank session record, a recycled one if any.
 func (f *floor) newSession() *session {
