@@ -64,33 +64,6 @@ func (e *Engine) record(c closed) Closed {
 		At: e.time(c.at), Reason: c.reason(), Flags: c.flags()}
 }
 
-// CloseReason says why a session closed.
-type CloseReason uint8
-
-const (
-	// CloseManual: the agent (or the host) closed it (L1).
-	CloseManual CloseReason = iota + 1
-	// CloseBuyerIdle: the shop side wrote last and the buyer stayed silent
-	// for Policy.BuyerIdleClose (L2, L3).
-	CloseBuyerIdle
-	// CloseAgentIdle: the buyer wrote last and nobody answered for
-	// Policy.AgentIdleClose (L3).
-	CloseAgentIdle
-	// CloseBotIdle: a session held by the bot fell silent for
-	// Policy.BotIdleClose (B1).
-	CloseBotIdle
-)
-
-var closeNames = [...]string{"", "manual", "buyer-idle", "agent-idle", "bot-idle"}
-
-// String returns the reason's name, e.g. "buyer-idle".
-func (r CloseReason) String() string {
-	if r != 0 && int(r) < len(closeNames) {
-		return closeNames[r]
-	}
-	return fmt.Sprintf("CloseReason(%d)", uint8(r))
-}
-
 // Closed is a session in an agent's history (L1, L4).
 type Closed struct {
 	Session string

@@ -164,6 +164,70 @@ func (w Warning) TextZH() string {
 	return w.Code()
 }
 
+// Sender is who wrote a message.
+type Sender uint8
+
+const (
+	// FromBuyer: the buyer.
+	FromBuyer Sender = iota + 1
+	// FromAgent: a human agent; the only sender whose message is a reply
+	// (L5) and who is bound by S4 and L6.
+	FromAgent
+	// FromBot: the shop's robot.
+	FromBot
+	// FromSystem: a system auto-reply or notice.
+	FromSystem
+)
+
+var senderNames = [...]string{"", "buyer", "agent", "bot", "system"}
+
+// String returns "buyer", "agent", "bot" or "system".
+func (s Sender) String() string {
+	if s != 0 && int(s) < len(senderNames) {
+		return senderNames[s]
+	}
+	return fmt.Sprintf("Sender(%d)", uint8(s))
+}
+
+// CloseReason says why a session closed.
+type CloseReason uint8
+
+const (
+	// CloseManual: the agent (or the host) closed it (L1).
+	CloseManual CloseReason = iota + 1
+	// CloseBuyerIdle: the shop side wrote last and the buyer stayed silent
+	// for Policy.BuyerIdleClose (L2, L3).
+	CloseBuyerIdle
+	// CloseAgentIdle: the buyer wrote last and nobody answered for
+	// Policy.AgentIdleClose (L3).
+	CloseAgentIdle
+	// CloseBotIdle: a session held by the bot fell silent for
+	// Policy.BotIdleClose (B1).
+	CloseBotIdle
+)
+
+var closeNames = [...]string{"", "manual", "buyer-idle", "agent-idle", "bot-idle"}
+
+// String returns the reason's name, e.g. "buyer-idle".
+func (r CloseReason) String() string {
+	if r != 0 && int(r) < len(closeNames) {
+		return closeNames[r]
+	}
+	return fmt.Sprintf("CloseReason(%d)", uint8(r))
+}
+
+// Prompt is what the buyer sees when priority reception succeeds (P6).
+type Prompt struct {
+	// Key is a stable id: "member/skip-queue", "priority/skip-bot", …
+	Key string `json:"key"`
+	// Title and Text in English; TitleZH and TextZH are the platform's
+	// exact wording (003).
+	Title   string `json:"title"`
+	Text    string `json:"text"`
+	TitleZH string `json:"titleZH"`
+	TextZH  string `json:"textZH"`
+}
+
 // Event is one effect of an operation (DESIGN property 2). The host acts
 // on it: shows the session in the agent's list, tells the buyer they are
 // queued, shows the warning. Metrics consume the same events.

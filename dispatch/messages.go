@@ -8,31 +8,6 @@ import (
 	"github.com/kefu-dev/kefu/agent"
 )
 
-// Sender is who wrote a message.
-type Sender uint8
-
-const (
-	// FromBuyer: the buyer.
-	FromBuyer Sender = iota + 1
-	// FromAgent: a human agent; the only sender whose message is a reply
-	// (L5) and who is bound by S4 and L6.
-	FromAgent
-	// FromBot: the shop's robot.
-	FromBot
-	// FromSystem: a system auto-reply or notice.
-	FromSystem
-)
-
-var senderNames = [...]string{"", "buyer", "agent", "bot", "system"}
-
-// String returns "buyer", "agent", "bot" or "system".
-func (s Sender) String() string {
-	if s != 0 && int(s) < len(senderNames) {
-		return senderNames[s]
-	}
-	return fmt.Sprintf("Sender(%d)", uint8(s))
-}
-
 // Message is a message written in a session. The engine keeps no bodies,
 // only what dispatch and the list order need.
 type Message struct {

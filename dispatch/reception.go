@@ -34,18 +34,6 @@ type Membership struct {
 	Since time.Time
 }
 
-// Prompt is what the buyer sees when priority reception succeeds (P6).
-type Prompt struct {
-	// Key is a stable id: "member/skip-queue", "priority/skip-bot", …
-	Key string `json:"key"`
-	// Title and Text in English; TitleZH and TextZH are the platform's
-	// exact wording (003).
-	Title   string `json:"title"`
-	Text    string `json:"text"`
-	TitleZH string `json:"titleZH"`
-	TextZH  string `json:"textZH"`
-}
-
 var (
 	titleMember   = [3]string{"member", "Member exclusive agent", "会员专属客服"}
 	titlePriority = [3]string{"priority", "Priority reception in effect", "优先接待生效"}
