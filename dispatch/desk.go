@@ -1,62 +1,11 @@
 package dispatch
 
 import (
-	"cmp"
 	"fmt"
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
 )
-
-// desk is one agent's current-session list and history, each an ordered
-// index in the order rule L4 shows them, so a page of either is read
-// without sorting.
-type desk struct {
-	list    sessionList // lessInList
-	history history     // at most Policy.HistoryLimit (defaulted), L4 order
-	offline int         // open sessions in list taken from the offline pool (O5)
-}
-
-// listed is a session in a list with its L4 key copied in, so that a
-// search compares keys in the node it reads instead of loading every
-// session it passes (a cache miss each, with a million sessions open).
-//
-// The key is 16 bytes: rank is the session's sequence, with the top bit
-// set for a replied session (they come after the unreplied ones); at is
-// since when an unreplied session has waited, or minus a replied
-// session's last message time (the newest first).
-type listed struct {
-	at   int64
-	rank uint64
-	s    *session
-}
-
-const repliedBit = 1 << 63
-
-// listKey returns s's entry in its agent's list, from its current fields.
-func listKey(s *session) listed {
-	if s.waitSince != 0 {
-		return listed{at: s.waitSince, rank: s.entry.Seq, s: s}
-	}
-	return listed{at: -s.lastMsg, rank: repliedBit | s.entry.Seq, s: s}
-}
-
-// lessInList is the L4 order of the current list (Feige 004, Kuaishou
-// "longest wait"): unreplied sessions first, the one waiting longest
-// first; then replied sessions, the newest last message first; ties by
-// sequence.
-func lessInList(a, b listed) bool { return cmpInList(a, b) < 0 }
-
-// cmpInList is lessInList as a three-way comparison.
-func cmpInList(a, b listed) int {
-	if ar, br := a.rank&repliedBit, b.rank&repliedBit; ar != br {
-		return cmp.Compare(ar, br)
-	}
-	if a.at != b.at {
-		return cmp.Compare(a.at, b.at)
-	}
-	return cmp.Compare(a.rank, b.rank)
-}
 
 // record returns c as the API shows it, times in the engine's location.
 func (e *Engine) record(c closed) Closed {
@@ -79,22 +28,6 @@ type Closed struct {
 	At     time.Time
 	Reason CloseReason
 	Flags  Flags
-}
-
-// add puts s, just placed with a, in a's list.
-func (d *desk) add(s *session) {
-	d.list.Insert(listKey(s))
-	if s.flags&FlagOffline != 0 {
-		d.offline++
-	}
-}
-
-// remove takes s out of the list.
-func (d *desk) remove(s *session) {
-	d.list.Delete(listKey(s))
-	if s.flags&FlagOffline != 0 {
-		d.offline--
-	}
 }
 
 // Closed returns a closed session that is still in its agent's history

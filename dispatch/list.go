@@ -1,10 +1,52 @@
 package dispatch
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/google/btree"
 )
+
+// listed is a session in a list with its L4 key copied in, so that a
+// search compares keys in the node it reads instead of loading every
+// session it passes (a cache miss each, with a million sessions open).
+//
+// The key is 16 bytes: rank is the session's sequence, with the top bit
+// set for a replied session (they come after the unreplied ones); at is
+// since when an unreplied session has waited, or minus a replied
+// session's last message time (the newest first).
+type listed struct {
+	at   int64
+	rank uint64
+	s    *session
+}
+
+const repliedBit = 1 << 63
+
+// listKey returns s's entry in its agent's list, from its current fields.
+func listKey(s *session) listed {
+	if s.waitSince != 0 {
+		return listed{at: s.waitSince, rank: s.entry.Seq, s: s}
+	}
+	return listed{at: -s.lastMsg, rank: repliedBit | s.entry.Seq, s: s}
+}
+
+// lessInList is the L4 order of the current list (Feige 004, Kuaishou
+// "longest wait"): unreplied sessions first, the one waiting longest
+// first; then replied sessions, the newest last message first; ties by
+// sequence.
+func lessInList(a, b listed) bool { return cmpInList(a, b) < 0 }
+
+// cmpInList is lessInList as a three-way comparison.
+func cmpInList(a, b listed) int {
+	if ar, br := a.rank&repliedBit, b.rank&repliedBit; ar != br {
+		return cmp.Compare(ar, br)
+	}
+	if a.at != b.at {
+		return cmp.Compare(a.at, b.at)
+	}
+	return cmp.Compare(a.rank, b.rank)
+}
 
 // smallList is the most sessions an agent's list keeps in a sorted slice;
 // a longer list moves to a B-tree, and back when it shrinks to half of

@@ -361,6 +361,31 @@ func (f *floor) restore(s *session) error {
 
 // # Desks
 
+// desk is one agent's current-session list and history, each an ordered
+// index in the order rule L4 shows them, so a page of either is read
+// without sorting.
+type desk struct {
+	list    sessionList // lessInList
+	history history     // at most Policy.HistoryLimit (defaulted), L4 order
+	offline int         // open sessions in list taken from the offline pool (O5)
+}
+
+// add puts s, just placed with a, in a's list.
+func (d *desk) add(s *session) {
+	d.list.Insert(listKey(s))
+	if s.flags&FlagOffline != 0 {
+		d.offline++
+	}
+}
+
+// remove takes s out of the list.
+func (d *desk) remove(s *session) {
+	d.list.Delete(listKey(s))
+	if s.flags&FlagOffline != 0 {
+		d.offline--
+	}
+}
+
 // newDesk makes room for a new agent's desk, in its roster slot, made by
 // its first use: an agent who has had no session costs a nil pointer.
 func (f *floor) newDesk(a *agent.Agent) {
