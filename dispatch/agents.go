@@ -196,14 +196,6 @@ func (e *Engine) doSetCapacity(now time.Time, id string, c agent.Capacity) error
 	return nil
 }
 
-func (e *Engine) agent(id string) (*agent.Agent, error) {
-	a, ok := e.roster.Get(id)
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownAgent, id)
-	}
-	return a, nil
-}
-
 func (e *Engine) warnCapacity(a *agent.Agent, now time.Time) {
 	if e.pol.Capacity.Low(a.Capacity()) {
 		e.emit(Event{Kind: EventWarning, At: now, Agent: a.ID(), Warning: WarnCapacityLow})

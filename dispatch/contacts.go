@@ -1,6 +1,9 @@
 package dispatch
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // contacts is the memory of R1 RecentContact (and P9): for each buyer, the
 // agent a session of theirs was last assigned to, and when. A contact is
@@ -123,4 +126,50 @@ func (c *contacts) verify(now int64) error {
 		return fmt.Errorf("dispatch: "+"recent contacts: %d listed, %d mapped", n, len(c.by))
 	}
 	return nil
+}
+
+// PromptCooldown is how long after a prompt the same buyer gets none (P8).
+const PromptCooldown = 8 * time.Hour
+
+// cooldowns remembers who was prompted in the last PromptCooldown (P8).
+// Prompt times only grow, so a FIFO forgets the oldest first: memory stays
+// bounded by the buyers prompted in the last 8 hours.
+type cooldowns struct {
+	last  map[string]time.Time
+	order []prompted // FIFO by time
+	head  int
+}
+
+type prompted struct {
+	buyer string
+	at    time.Time
+}
+
+func newCooldowns() cooldowns { return cooldowns{last: make(map[string]time.Time)} }
+
+// allow reports whether buyer may be prompted at now, and if so records it.
+func (c *cooldowns) allow(buyer string, now time.Time) bool {
+	c.forget(now)
+	if _, recent := c.last[buyer]; recent {
+		return false
+	}
+	c.last[buyer] = now
+	c.order = append(c.order, prompted{buyer, now})
+	return true
+}
+
+// forget drops the prompts older than the cool-down.
+func (c *cooldowns) forget(now time.Time) {
+	for c.head < len(c.order) && !now.Before(c.order[c.head].at.Add(PromptCooldown)) {
+		p := c.order[c.head]
+		if c.last[p.buyer].Equal(p.at) {
+			delete(c.last, p.buyer)
+		}
+		c.order[c.head] = prompted{}
+		c.head++
+	}
+	if c.head > 64 && c.head*2 > len(c.order) { // compact
+		c.order = append(c.order[:0], c.order[c.head:]...)
+		c.head = 0
+	}
 }

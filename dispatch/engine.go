@@ -31,6 +31,41 @@ func WithLogger(l *zap.Logger) Option {
 	})
 }
 
+// Observer consumes a shop's events as the engine returns them (DESIGN
+// property 9): the metrics recorder is one. Register it with
+// [WithObserver]. The engine calls Observe for every event of every op
+// that is not rejected, in Event.Seq order, before the op returns, on the
+// goroutine that called the op (under Shop's mutex, for a Shop). Observe
+// must not call the engine.
+//
+// An observer that also has a method Advance(time.Time) is told the
+// engine's time after the events of every op that is not rejected, so it
+// sees time pass when no event comes (metrics.Recorder closes its
+// 3-minute reply windows so). An observer that also implements
+// encoding.BinaryMarshaler and encoding.BinaryUnmarshaler is saved by
+// Engine.Snapshot and loaded by Restore together with the engine, so the
+// two never disagree about which events were seen.
+type Observer interface {
+	Observe(Event)
+}
+
+type observer struct {
+	name  string
+	o     Observer
+	clock interface{ Advance(time.Time) } // o, if it has Advance
+}
+
+// WithObserver registers o under name, which identifies its state in
+// snapshots. Names must be unique and non-empty; a nil o is ignored.
+func WithObserver(name string, o Observer) Option {
+	return optionFunc(func(e *Engine) {
+		if o != nil {
+			c, _ := o.(interface{ Advance(time.Time) })
+			e.observers = append(e.observers, observer{name, o, c})
+		}
+	})
+}
+
 // Engine dispatches the sessions of one shop. Create it with [New]; the
 // zero value is not usable.
 //
@@ -105,70 +140,45 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 	return e, nil
 }
 
+// setPolicy installs p (valid) and what the engine derives from it.
+func (e *Engine) setPolicy(p policy.Policy) {
+	e.pol, e.eff = p, defaultsOf(p)
+	clear(e.crowds)
+	for _, c := range p.Crowds {
+		e.crowds[c.ID] = c.Member
+	}
+}
+
+// groupIDs returns the ids of p's groups, in order.
+func groupIDs(p policy.Policy) []string {
+	out := make([]string, 0, len(p.Groups))
+	for _, g := range p.Groups {
+		out = append(out, g.ID)
+	}
+	return out
+}
+
+// agent returns the agent of an id, or ErrUnknownAgent.
+func (e *Engine) agent(id string) (*agent.Agent, error) {
+	a, ok := e.roster.Get(id)
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownAgent, id)
+	}
+	return a, nil
+}
+
+// session returns the open session of an id, or ErrUnknownSession.
+func (e *Engine) session(id string) (*session, error) {
+	s, ok := e.sessions[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownSession, id)
+	}
+	return s, nil
+}
+
 // Policy returns the shop's policy as it was given to New: a field whose
 // zero means a default is still zero (see policy.Policy.WithDefaults).
 func (e *Engine) Policy() policy.Policy { return e.pol }
 
 // Now returns the latest time the engine has seen.
 func (e *Engine) Now() time.Time { return e.now }
-
-// begin starts an operation at now: it clamps the time, clears the event
-// buffer (unless it holds events a rejected call could not deliver) and
-// fires the timers due by then. It returns the time to use.
-func (e *Engine) begin(now time.Time) time.Time {
-	now = now.Round(0) // drop the monotonic reading: times compare and persist exactly
-	e.loc = now.Location()
-	switch {
-	case now.Before(e.now):
-		now = e.now.In(e.loc)
-	case now.Before(minTime):
-		now = minTime.In(e.loc)
-	case now.After(maxTime):
-		now = maxTime.In(e.loc)
-	}
-	if !e.carry {
-		e.out = e.out[:0]
-	}
-	e.carry = false
-	e.now = now
-	e.fire(now)
-	return now
-}
-
-// fail ends a rejected operation: the timer events already in the buffer
-// are kept for the next call.
-func (e *Engine) fail(err error) ([]Event, error) {
-	e.carry = len(e.out) > 0
-	return nil, err
-}
-
-// Advance fires every timer due by now, in deadline order, and returns
-// what they caused. Cost O(k log n) for k timers due. It never fails, and
-// Policy.MaxClockStep does not bound it: the host drives it from its own
-// clock.
-func (e *Engine) Advance(now time.Time) []Event {
-	evs, _ := e.apply(now, &Op{Kind: OpAdvance})
-	return evs
-}
-
-// fire handles every timer whose deadline is at or before now, in
-// deadline order. What a timer does happens at its deadline: a session
-// auto-closed at 10:20 frees its agent at 10:20, and the queue head it
-// pulls in may itself time out before now, in the same loop.
-func (e *Engine) fire(now time.Time) {
-	for {
-		s, at, kind := e.due(ns(now))
-		switch kind {
-		case 0:
-			return
-		case timerExpire:
-			e.expire(s, e.time(at))
-		case timerBuyerIdle:
-			e.closeSession(s, e.time(at), CloseBuyerIdle)
-		case timerAgentIdle:
-			e.closeSession(s, e.time(at), CloseAgentIdle)
-		case timerBotIdle:
-			e.closeSession(s, e.time(at), CloseBotIdle)
-		}
-	}
-}

@@ -212,6 +212,45 @@ func (e *Engine) apply(now time.Time, op *Op) ([]Event, error) {
 	return e.out, nil
 }
 
+// begin starts an operation at now: it clamps the time, clears the event
+// buffer (unless it holds events a rejected call could not deliver) and
+// fires the timers due by then. It returns the time to use.
+func (e *Engine) begin(now time.Time) time.Time {
+	now = now.Round(0) // drop the monotonic reading: times compare and persist exactly
+	e.loc = now.Location()
+	switch {
+	case now.Before(e.now):
+		now = e.now.In(e.loc)
+	case now.Before(minTime):
+		now = minTime.In(e.loc)
+	case now.After(maxTime):
+		now = maxTime.In(e.loc)
+	}
+	if !e.carry {
+		e.out = e.out[:0]
+	}
+	e.carry = false
+	e.now = now
+	e.fire(now)
+	return now
+}
+
+// fail ends a rejected operation: the timer events already in the buffer
+// are kept for the next call.
+func (e *Engine) fail(err error) ([]Event, error) {
+	e.carry = len(e.out) > 0
+	return nil, err
+}
+
+// Advance fires every timer due by now, in deadline order, and returns
+// what they caused. Cost O(k log n) for k timers due. It never fails, and
+// Policy.MaxClockStep does not bound it: the host drives it from its own
+// clock.
+func (e *Engine) Advance(now time.Time) []Event {
+	evs, _ := e.apply(now, &Op{Kind: OpAdvance})
+	return evs
+}
+
 // Ops returns the number of ops the engine has applied, accepted or
 // rejected (every call of Apply, which every typed method is), counted
 // across Snapshot and Restore. A host that numbers a shop's logged ops
@@ -230,41 +269,6 @@ func (e *Engine) checkStep(now time.Time, k OpKind) error {
 			now, d, e.now, step)
 	}
 	return nil
-}
-
-// Observer consumes a shop's events as the engine returns them (DESIGN
-// property 9): the metrics recorder is one. Register it with
-// [WithObserver]. The engine calls Observe for every event of every op
-// that is not rejected, in Event.Seq order, before the op returns, on the
-// goroutine that called the op (under Shop's mutex, for a Shop). Observe
-// must not call the engine.
-//
-// An observer that also has a method Advance(time.Time) is told the
-// engine's time after the events of every op that is not rejected, so it
-// sees time pass when no event comes (metrics.Recorder closes its
-// 3-minute reply windows so). An observer that also implements
-// encoding.BinaryMarshaler and encoding.BinaryUnmarshaler is saved by
-// Engine.Snapshot and loaded by Restore together with the engine, so the
-// two never disagree about which events were seen.
-type Observer interface {
-	Observe(Event)
-}
-
-type observer struct {
-	name  string
-	o     Observer
-	clock interface{ Advance(time.Time) } // o, if it has Advance
-}
-
-// WithObserver registers o under name, which identifies its state in
-// snapshots. Names must be unique and non-empty; a nil o is ignored.
-func WithObserver(name string, o Observer) Option {
-	return optionFunc(func(e *Engine) {
-		if o != nil {
-			c, _ := o.(interface{ Advance(time.Time) })
-			e.observers = append(e.observers, observer{name, o, c})
-		}
-	})
 }
 
 // NextDeadline returns the earliest pending timer of the shop (an

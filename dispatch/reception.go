@@ -42,9 +42,6 @@ var (
 	textArranged  = [3]string{"arranged", "Priority reception arranged", "已安排优先接待"}
 )
 
-// PromptCooldown is how long after a prompt the same buyer gets none (P8).
-const PromptCooldown = 8 * time.Hour
-
 // priorityHit reports whether the arriving buyer is in an effective
 // priority crowd (P1-P4), and whether in the member crowd (P6).
 func (e *Engine) priorityHit(a *Arrival, now time.Time) (member, hit bool) {
@@ -187,46 +184,3 @@ func (e *Engine) doSetTeamLevel(now time.Time, l policy.TeamLevel) error {
 
 // TeamLevel returns the shop's current team level (P2).
 func (e *Engine) TeamLevel() policy.TeamLevel { return e.level }
-
-// cooldowns remembers who was prompted in the last PromptCooldown (P8).
-// Prompt times only grow, so a FIFO forgets the oldest first: memory stays
-// bounded by the buyers prompted in the last 8 hours.
-type cooldowns struct {
-	last  map[string]time.Time
-	order []prompted // FIFO by time
-	head  int
-}
-
-type prompted struct {
-	buyer string
-	at    time.Time
-}
-
-func newCooldowns() cooldowns { return cooldowns{last: make(map[string]time.Time)} }
-
-// allow reports whether buyer may be prompted at now, and if so records it.
-func (c *cooldowns) allow(buyer string, now time.Time) bool {
-	c.forget(now)
-	if _, recent := c.last[buyer]; recent {
-		return false
-	}
-	c.last[buyer] = now
-	c.order = append(c.order, prompted{buyer, now})
-	return true
-}
-
-// forget drops the prompts older than the cool-down.
-func (c *cooldowns) forget(now time.Time) {
-	for c.head < len(c.order) && !now.Before(c.order[c.head].at.Add(PromptCooldown)) {
-		p := c.order[c.head]
-		if c.last[p.buyer].Equal(p.at) {
-			delete(c.last, p.buyer)
-		}
-		c.order[c.head] = prompted{}
-		c.head++
-	}
-	if c.head > 64 && c.head*2 > len(c.order) { // compact
-		c.order = append(c.order[:0], c.order[c.head:]...)
-		c.head = 0
-	}
-}

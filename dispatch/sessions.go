@@ -332,6 +332,28 @@ func (e *Engine) hasRoomFor(s *session) bool {
 	return false
 }
 
+// fire handles every timer whose deadline is at or before now, in
+// deadline order. What a timer does happens at its deadline: a session
+// auto-closed at 10:20 frees its agent at 10:20, and the queue head it
+// pulls in may itself time out before now, in the same loop.
+func (e *Engine) fire(now time.Time) {
+	for {
+		s, at, kind := e.due(ns(now))
+		switch kind {
+		case 0:
+			return
+		case timerExpire:
+			e.expire(s, e.time(at))
+		case timerBuyerIdle:
+			e.closeSession(s, e.time(at), CloseBuyerIdle)
+		case timerAgentIdle:
+			e.closeSession(s, e.time(at), CloseAgentIdle)
+		case timerBotIdle:
+			e.closeSession(s, e.time(at), CloseBotIdle)
+		}
+	}
+}
+
 // closeSession closes an open session at time at for the given reason:
 // into its agent's history, and the agent pulls the next waiting session
 // (C5).
@@ -459,13 +481,6 @@ func (e *Engine) target(id string) (*agent.Agent, error) {
 		return nil, fmt.Errorf("%w: %q", ErrAgentOffline, id)
 	}
 	return a, nil
-}
-func (e *Engine) session(id string) (*session, error) {
-	s, ok := e.sessions[id]
-	if !ok {
-		return nil, fmt.Errorf("%w: %q", ErrUnknownSession, id)
-	}
-	return s, nil
 }
 
 // Outbound is a session an agent starts with a buyer (a private message).

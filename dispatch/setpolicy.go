@@ -85,15 +85,6 @@ func (e *Engine) doSetPolicy(now time.Time, p *policy.Policy) error {
 	return nil
 }
 
-// setPolicy installs p (valid) and what the engine derives from it.
-func (e *Engine) setPolicy(p policy.Policy) {
-	e.pol, e.eff = p, defaultsOf(p)
-	clear(e.crowds)
-	for _, c := range p.Crowds {
-		e.crowds[c.ID] = c.Member
-	}
-}
-
 // policyFits refuses a policy the shop's state does not fit: an agent's
 // capacity outside its bounds, a removed group still in use.
 func (e *Engine) policyFits(p *policy.Policy) error {
@@ -121,13 +112,4 @@ func (e *Engine) policyFits(p *policy.Policy) error {
 		}
 	}
 	return nil
-}
-
-// groupIDs returns the ids of p's groups, in order.
-func groupIDs(p policy.Policy) []string {
-	out := make([]string, 0, len(p.Groups))
-	for _, g := range p.Groups {
-		out = append(out, g.ID)
-	}
-	return out
 }
