@@ -348,10 +348,6 @@ func (e *Engine) Verify() error {
 	return nil
 }
 
-func (e *Engine) atOfflineBatch(a *agent.Agent) bool {
-	return e.pol.OfflineBatch > 0 && e.offlineHeld(a) >= e.pol.OfflineBatch
-}
-
 // verifyDesk checks an agent's list against its sessions and the L4
 // order, its offline count and its history bound.
 func (e *Engine) verifyDesk(a *agent.Agent) error {

@@ -3,9 +3,136 @@ package dispatch
 import (
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kefu-dev/kefu/policy"
+	"github.com/kefu-dev/kefu/queue"
 )
+
+// Arrival is a buyer's new session.
+type Arrival struct {
+	// Session is the host's id for the session; required, unique among
+	// open sessions.
+	Session string
+	// Buyer identifies the buyer, for recent-contact routing (R1), the bot
+	// split (B2) and the prompt cool-down (P8). It may be empty: such a
+	// session is never routed by recent contact and never prompted.
+	Buyer string
+	// Priority orders the queue: higher first (Q2). Zero for ordinary
+	// buyers; it must be below PriorityBand.
+	Priority int
+	// Entry is where the buyer clicked to ask (P7): only lit entries
+	// (product, order, shop home page) show the priority prompt.
+	Entry EntryPoint
+	// Crowds are the buyer's crowd memberships with the time each began:
+	// for priority reception (P1, P4: effective from the next local day)
+	// and group routing (R2).
+	Crowds []Membership
+	// Exclusive is the buyer's exclusive agent (专属客服), if any: tried
+	// first unless crowd priority hit (P10).
+	Exclusive string
+}
+
+// checkIDs refuses ids that are not valid UTF-8 (ErrInvalidID).
+func (a *Arrival) checkIDs() error {
+	if err := checkIDs("session", a.Session, "buyer", a.Buyer, "exclusive agent", a.Exclusive); err != nil {
+		return err
+	}
+	for _, m := range a.Crowds {
+		if !utf8.ValidString(m.Crowd) {
+			return fmt.Errorf("%w: crowd %q", ErrInvalidID, m.Crowd)
+		}
+	}
+	return nil
+}
+
+// PriorityBand is added to the priority of a priority-crowd buyer who
+// waits at the head of the queue (Policy.PriorityAtQueueHead, P1).
+// Arrival.Priority must stay below it.
+const PriorityBand = 1 << 30
+
+// Arrive takes a buyer's new session, at the time of the buyer's first
+// message, and places it:
+//
+//   - a buyer of a priority crowd (P1-P5) skips the bot and the queue: to
+//     an online, non-suspended agent, over the cap if all are full (or at
+//     the head of the queue, by policy); with none, to the bot, unprompted;
+//   - with no agent online, in the offline pool (O1), where it waits at
+//     most the policy's offline validity (O3), or to the bot (O4);
+//   - to the bot, by bot-first mode or the time-window share (B1, B2);
+//   - to the buyer's exclusive agent if online with room (P10);
+//   - to an online agent with room, chosen by the policy's strategy (R1),
+//     from the buyer's crowd group first (R2);
+//   - with every online agent full: over the cap to the least saturated
+//     one if the shop does not queue (Q4), or else in the queue pool (Q1).
+//
+// Cost O(log n) in agents and waiting sessions.
+//
+// Errors: ErrEmptySessionID, ErrDuplicateSession, ErrInvalidPriority.
+func (e *Engine) Arrive(now time.Time, a Arrival) ([]Event, error) {
+	return e.apply(now, &Op{Kind: OpArrive, Arrival: a})
+}
+
+func (e *Engine) doArrive(now time.Time, a Arrival) error {
+	if a.Session == "" {
+		return ErrEmptySessionID
+	}
+	if err := a.checkIDs(); err != nil {
+		return err
+	}
+	if _, dup := e.sessions[a.Session]; dup {
+		return fmt.Errorf("%w: %q", ErrDuplicateSession, a.Session)
+	}
+	if a.Priority >= PriorityBand || a.Priority <= -PriorityBand {
+		return fmt.Errorf("%w: %d", ErrInvalidPriority, a.Priority)
+	}
+	e.seq++
+	e.stats.Arrived++
+	s := e.newSession()
+	*s = session{
+		entry: queue.Entry{ID: a.Session, Priority: a.Priority, Arrived: ns(now), Seq: e.seq},
+		buyer: a.Buyer,
+		// The buyer's first message opens the session (L5: unreplied).
+		lastFrom: FromBuyer, lastMsg: ns(now), waitSince: ns(now), unread: 1,
+	}
+	if len(e.pol.Groups) > 0 { // R2
+		g := e.pol.GroupFor(func(yield func(string) bool) {
+			for _, m := range a.Crowds {
+				if !yield(m.Crowd) {
+					return
+				}
+			}
+		})
+		s.group = e.poolOf[g].id
+	}
+	e.admit(s)
+	e.reception(s, &a, now)
+	return nil
+}
+
+// reception is the arrival path of rule sections P, O, B and R, in that
+// order of precedence.
+func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
+	if member, hit := e.priorityHit(a, now); hit { // P1, P10
+		e.receivePriority(s, a, member, now)
+		return
+	}
+	if e.roster.Online() == 0 && e.pol.OfflineDiversion == policy.OfflineToBot { // O4
+		e.toBot(s, now)
+		return
+	}
+	if e.roster.Online() > 0 && e.botTakes(s, now) { // B1, B2
+		e.toBot(s, now)
+		return
+	}
+	if a.Exclusive != "" { // P10: no crowd hit
+		if x, ok := e.roster.Get(a.Exclusive); ok && x.HasRoom() && e.mayTake(x, s) {
+			e.assign(s, x, CauseExclusive, now)
+			return
+		}
+	}
+	e.route(s, CauseArrival, now)
+}
 
 // EntryPoint is where a buyer started asking (P7).
 type EntryPoint uint8
