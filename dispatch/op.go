@@ -102,15 +102,6 @@ type Op struct {
 	Policy *policy.Policy
 }
 
-// String renders the op on one line, for logs.
-func (op Op) String() string {
-	b, err := op.MarshalJSON()
-	if err != nil {
-		return fmt.Sprintf("%s (%v)", op.Kind, err)
-	}
-	return string(b)
-}
-
 // Apply runs op at now, exactly as the typed method it stands for
 // (Engine.Arrive for OpArrive, …), and returns the same events and error.
 // It is the engine's one path: every typed method calls it.

@@ -414,13 +414,6 @@ func Unframe(magic string, data []byte) (version int, body []byte, err error) {
 	return version, body, nil
 }
 
-func truncate(b []byte) string {
-	if len(b) > 40 {
-		return string(b[:40]) + "…"
-	}
-	return string(b)
-}
-
 // load fills a new engine from a decoded snapshot, checking every value
 // before it is used.
 func (e *Engine) load(s *snapshot) error {

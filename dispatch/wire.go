@@ -537,3 +537,20 @@ func (ev *Event) UnmarshalJSON(b []byte) error {
 	*ev = x
 	return nil
 }
+
+// String renders the op on one line, for logs.
+func (op Op) String() string {
+	b, err := op.MarshalJSON()
+	if err != nil {
+		return fmt.Sprintf("%s (%v)", op.Kind, err)
+	}
+	return string(b)
+}
+
+// truncate returns b as a string, cut after 40 bytes, for error messages.
+func truncate(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "…"
+	}
+	return string(b)
+}
