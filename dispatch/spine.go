@@ -12,13 +12,34 @@ import (
 	"github.com/kefu-dev/kefu/queue"
 )
 
-// floor is the spine of the package: it owns where every open session is
-// and every way a session moves between places (an agent's list, the
-// queue pool, the offline pool, the bot, an agent's history, or out of
-// the engine), with the timers, statistics and events each move brings.
-// The Engine embeds it; the Engine's operations decide (which agent,
-// whether to queue, what a rule allows) and then call the floor's
-// moves, which decide nothing.
+// floor is the spine of the package: it owns where every open session
+// is (an agent's list, the queue pool, the offline pool, the bot) and
+// every way a session moves, into the engine, between places, and into
+// an agent's history or out of the engine, each move with the load,
+// timer, statistics and event it brings. The Engine embeds it. The
+// Engine's operations decide (which agent, whether to queue, what a rule
+// allows, which waiting session a freed place pulls in) and then call
+// the floor's moves, which decide nothing; no other code moves a
+// session.
+//
+// The moves, in the order of this file:
+//
+//   - into the engine: admit (new), restore (from a snapshot);
+//   - from no place into one: park (the queue or the offline pool),
+//     toBot, assign (an agent's list);
+//   - out of a place into none: unpark (a pool, the bot), release (an
+//     agent's list);
+//   - from one place into another: take (a pool or the bot to a list),
+//     transfer (a list to another), requeueList (a list to the queue, S5);
+//   - within a list: update (a message moves the session and its
+//     deadline);
+//   - out of the engine: closeOut (a list into its history; a pool or
+//     the bot), leave (a pool, Q3), expire (the offline pool, O3).
+//
+// Besides the sessions, the floor holds what its moves share with the
+// Engine's decisions: the policy, the roster (the floor keeps each
+// agent's load equal to its list) and the operation's events, numbered
+// and counted.
 type floor struct {
 	// The shop's policy, installed by Engine.setPolicy. The floor reads
 	// what moves follow (the idle timeouts, GroupFallback, the defaulted
@@ -54,84 +75,8 @@ type floor struct {
 	freeSessions []*session
 }
 
-// defaulted holds the fields of a policy whose zero means a default, as
-// policy.Policy.WithDefaults gives them: 40 bytes, not a second Policy.
-type defaulted struct {
-	OfflineValidity, RecentContactTTL, BotIdleClose time.Duration
-	HistoryLimit                                    int
-	Location                                        *time.Location
-}
-
-// defaultsOf returns p's defaulted fields.
-func defaultsOf(p policy.Policy) defaulted {
-	d := p.WithDefaults()
-	return defaulted{OfflineValidity: d.OfflineValidity, RecentContactTTL: d.RecentContactTTL,
-		BotIdleClose: d.BotIdleClose, HistoryLimit: d.HistoryLimit, Location: d.Location}
-}
-
-// keepsRecent reports whether the policy reads recent contacts (R1
-// recent contact, P9); if not, the floor does not keep them, a map write
-// per assignment saved.
-func (f *floor) keepsRecent() bool {
-	return f.pol.Strategy == policy.RecentContact || (f.pol.NoQueue && len(f.pol.Crowds) > 0)
-}
-
-// # Pools
-
-// pools are the queue pool and the offline pool of one restriction group
-// (R2): pools[""] anyone may take from, pools[g] only agents of group g.
-type pools struct {
-	id             uint16 // index in floor.pools, the session's group field
-	group          string
-	queue, offline *queue.Pool
-}
-
-// setPools makes the pools of the shop's groups (R2), empty: pools[0]
-// for anyone, then one per group in order.
-func (f *floor) setPools(groups []string) {
-	f.pools, f.poolOf = nil, make(map[string]*pools)
-	for _, g := range append([]string{""}, groups...) {
-		x := &pools{id: uint16(len(f.pools)), group: g, queue: queue.New(), offline: queue.New()}
-		f.pools = append(f.pools, x)
-		f.poolOf[g] = x
-	}
-}
-
-// regroup rebuilds the pools for the policy's groups and moves every
-// waiting session to the pool the policy now puts it in (R2), each
-// session keeping its group (which must be among groups). Pool order is
-// by key (Q2), so the order of the moves does not matter.
-func (f *floor) regroup(groups []string) {
-	oldIDs := make([]string, len(f.pools))
-	for i, x := range f.pools {
-		oldIDs[i] = x.group
-	}
-	f.setPools(groups)
-	for _, s := range f.sessions {
-		s.group = f.poolOf[oldIDs[s.group]].id // policyFits: the group exists
-		switch s.place {
-		case PlaceQueue:
-			_ = f.poolFor(s).queue.Push(&s.entry)
-		case PlaceOffline:
-			_ = f.poolFor(s).offline.Push(&s.entry)
-		}
-	}
-}
-
-// poolFor returns the pools s waits in: its group's own if only the group
-// may take it, else the common ones (R2: with fallback, the group is a
-// preference at arrival, not a restriction).
-func (f *floor) poolFor(s *session) *pools {
-	if f.pol.GroupFallback {
-		return f.pools[0]
-	}
-	return f.pools[s.group]
-}
-
-// groupOf returns the id of the group that serves s (R2), "" for none.
-func (f *floor) groupOf(s *session) string { return f.pools[s.group].group }
-
-// # Session records
+// Into the engine: a new session (a record from newSession, filled in
+// by the caller, then admit) or one from a snapshot (restore).
 
 // newSession returns a blank session record, a recycled one if any.
 func (f *floor) newSession() *session {
@@ -154,29 +99,37 @@ func (f *floor) newSession() *session {
 
 const sessionChunk = 4 // 4×112 B and the allocation header fit the 480-byte size class
 
-// freeSession recycles a session that has left the engine: no index, pool,
-// timer or list holds it any more.
-func (f *floor) freeSession(s *session) {
-	if len(f.outreach) > 0 {
-		delete(f.outreach, s)
-	}
-	*s = session{}
-	if len(f.freeSessions) < maxFree {
-		f.freeSessions = append(f.freeSessions, s)
-	}
-}
-
 // admit records s, a new session in no place yet, as open; the caller
 // places it at once.
 func (f *floor) admit(s *session) { f.sessions[s.entry.ID] = s }
 
-// # Moves
-//
-// A session in no place (new, or just taken out of one) goes to exactly
-// one place at once: park, toBot, assign. A session leaves a place by
-// unpark (a pool, the bot) or release (an agent's list), or both at once
-// with the move that follows: take, transfer, requeueList. It leaves the
-// engine by closeOut, leave or expire (Timers).
+// restore puts s, read from a snapshot with its place (and agent) set,
+// back where it was, with the deadline its place calls for; no event.
+// An agent's load counts it without changing the agent's idle time.
+func (f *floor) restore(s *session) error {
+	switch s.place {
+	case PlaceAgent:
+		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // keeps its idle time
+		f.deskOf(s.agent).add(s)
+	case PlaceQueue:
+		if err := f.poolFor(s).queue.Push(&s.entry); err != nil {
+			return err
+		}
+	case PlaceOffline:
+		if err := f.poolFor(s).offline.Push(&s.entry); err != nil {
+			return err
+		}
+	case PlaceBot:
+		f.bot++
+	}
+	f.admit(s)
+	f.rearm(s)
+	return nil
+}
+
+// Between places. Each move keeps the indexes in step (the pools, the
+// agent's load and desk, the bot count, the session's timer, the recent
+// contacts) and reports itself with its event.
 
 // park puts s, in no place, in the queue pool or the offline pool of its
 // group.
@@ -203,7 +156,7 @@ func (f *floor) toBot(s *session, now time.Time) {
 	f.debug("bot", s)
 }
 
-// assign puts a session that is in no place into a's list.
+// assign puts s, in no place, into a's list, reported with cause c.
 func (f *floor) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
 	f.place(s, a, now)
 	ev := f.sessionEvent(EventAssigned, s, now)
@@ -223,7 +176,7 @@ func (f *floor) place(s *session, a *agent.Agent, now time.Time) {
 	f.rearm(s)
 }
 
-// unpark takes a session out of the pool or the bot.
+// unpark takes s out of its pool or the bot, into no place.
 func (f *floor) unpark(s *session) {
 	switch s.place {
 	case PlaceQueue:
@@ -303,6 +256,8 @@ func (f *floor) update(s *session, change func()) {
 	f.rearm(s)
 }
 
+// Out of the engine; the record is then recycled.
+
 // closeOut takes s out of its place and the engine at time at for reason r:
 // from an agent's list into the agent's history (L1, L4); from a pool or
 // the bot with no trace but the event. The caller lets the agent pull the
@@ -335,114 +290,31 @@ func (f *floor) leave(s *session, now time.Time) {
 	f.freeSession(s)
 }
 
-// restore puts s, read from a snapshot with its place (and agent) set,
-// back where it was, with the deadline its place calls for; no event.
-// An agent's load counts it without changing the agent's idle time.
-func (f *floor) restore(s *session) error {
-	switch s.place {
-	case PlaceAgent:
-		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // keeps its idle time
-		f.deskOf(s.agent).add(s)
-	case PlaceQueue:
-		if err := f.poolFor(s).queue.Push(&s.entry); err != nil {
-			return err
-		}
-	case PlaceOffline:
-		if err := f.poolFor(s).offline.Push(&s.entry); err != nil {
-			return err
-		}
-	case PlaceBot:
-		f.bot++
+// expire takes an offline message not distributed in time (O3) out of
+// the offline pool and the engine, reported, never silently.
+func (f *floor) expire(s *session, at time.Time) {
+	f.poolFor(s).offline.Delete(&s.entry)
+	delete(f.sessions, s.entry.ID)
+	f.emit(f.sessionEvent(EventExpired, s, at))
+	f.debug("expired", s)
+	f.freeSession(s)
+}
+
+// freeSession recycles a session that has left the engine: no index, pool,
+// timer or list holds it any more.
+func (f *floor) freeSession(s *session) {
+	if len(f.outreach) > 0 {
+		delete(f.outreach, s)
 	}
-	f.admit(s)
-	f.rearm(s)
-	return nil
-}
-
-// # Desks
-
-// desk is one agent's current-session list and history, each an ordered
-// index in the order rule L4 shows them, so a page of either is read
-// without sorting.
-type desk struct {
-	list    sessionList // lessInList
-	history history     // at most Policy.HistoryLimit (defaulted), L4 order
-	offline int         // open sessions in list taken from the offline pool (O5)
-}
-
-// add puts s, just placed with a, in a's list.
-func (d *desk) add(s *session) {
-	d.list.Insert(listKey(s))
-	if s.flags&FlagOffline != 0 {
-		d.offline++
+	*s = session{}
+	if len(f.freeSessions) < maxFree {
+		f.freeSessions = append(f.freeSessions, s)
 	}
 }
 
-// remove takes s out of the list.
-func (d *desk) remove(s *session) {
-	d.list.Delete(listKey(s))
-	if s.flags&FlagOffline != 0 {
-		d.offline--
-	}
-}
-
-// newDesk makes room for a new agent's desk, in its roster slot, made by
-// its first use: an agent who has had no session costs a nil pointer.
-func (f *floor) newDesk(a *agent.Agent) {
-	if n := a.Slot() + 1; n > len(f.desks) {
-		f.desks = slices.Grow(f.desks, n-len(f.desks))[:n]
-	}
-	f.desks[a.Slot()] = nil
-}
-
-// dropDesk forgets a removed agent's desk: its history goes with it, and
-// the slot is the next agent's.
-func (f *floor) dropDesk(a *agent.Agent) { f.desks[a.Slot()] = nil }
-
-// deskOf returns a's desk, made on first use.
-func (f *floor) deskOf(a *agent.Agent) *desk {
-	d := f.desks[a.Slot()]
-	if d == nil {
-		d = new(desk)
-		f.desks[a.Slot()] = d
-	}
-	return d
-}
-
-// readDesk returns a's desk for reading: an empty one, not kept, if a
-// has none yet.
-func (f *floor) readDesk(a *agent.Agent) *desk {
-	if d := f.desks[a.Slot()]; d != nil {
-		return d
-	}
-	return new(desk)
-}
-
-// offlineHeld returns the number of sessions from the offline pool in a's
-// list (O5).
-func (f *floor) offlineHeld(a *agent.Agent) int {
-	if d := f.desks[a.Slot()]; d != nil {
-		return d.offline
-	}
-	return 0
-}
-
-// archive records a session a closed in a's history, dropping the oldest
-// beyond the policy's limit.
-func (f *floor) archive(a *agent.Agent, c closed) {
-	f.deskOf(a).history.add(c, f.eff.HistoryLimit)
-}
-
-// trimHistories drops from every history its oldest records beyond limit.
-func (f *floor) trimHistories(limit int) {
-	for _, d := range f.desks {
-		for d != nil && d.history.Len() > limit {
-			d.history.dropOldest()
-		}
-	}
-}
-
-// # Timers
+// Timers: each open session has at most one deadline, in one index
+// ordered by (deadline, sequence); the moves rearm it, Engine.fire pops
+// what fell due (due) and decides what each does.
 
 // setTimer gives s the deadline at, of kind k, in place of any other.
 func (f *floor) setTimer(s *session, at int64, k timerKind) {
@@ -539,17 +411,8 @@ func (f *floor) due(now int64) (*session, int64, timerKind) {
 	return s, at, kind
 }
 
-// expire takes an offline message not distributed in time (O3) out of
-// the offline pool and the engine, reported, never silently.
-func (f *floor) expire(s *session, at time.Time) {
-	f.poolFor(s).offline.Delete(&s.entry)
-	delete(f.sessions, s.entry.ID)
-	f.emit(f.sessionEvent(EventExpired, s, at))
-	f.debug("expired", s)
-	f.freeSession(s)
-}
-
-// # Events
+// Events: every move is reported in the operation's event buffer, which
+// the Engine's own events share.
 
 // time returns n as a time in the location of the times the host passes
 // in (the zero time for 0).
@@ -586,4 +449,166 @@ func (f *floor) debug(msg string, s *session) {
 		}
 		ce.Write(fields...)
 	}
+}
+
+// Desks: each agent's current list and history, by roster slot.
+
+// desk is one agent's current-session list and history, each an ordered
+// index in the order rule L4 shows them, so a page of either is read
+// without sorting.
+type desk struct {
+	list    sessionList // lessInList
+	history history     // at most Policy.HistoryLimit (defaulted), L4 order
+	offline int         // open sessions in list taken from the offline pool (O5)
+}
+
+// add puts s, just placed with a, in a's list.
+func (d *desk) add(s *session) {
+	d.list.Insert(listKey(s))
+	if s.flags&FlagOffline != 0 {
+		d.offline++
+	}
+}
+
+// remove takes s out of the list.
+func (d *desk) remove(s *session) {
+	d.list.Delete(listKey(s))
+	if s.flags&FlagOffline != 0 {
+		d.offline--
+	}
+}
+
+// newDesk makes room for a new agent's desk, in its roster slot, made by
+// its first use: an agent who has had no session costs a nil pointer.
+func (f *floor) newDesk(a *agent.Agent) {
+	if n := a.Slot() + 1; n > len(f.desks) {
+		f.desks = slices.Grow(f.desks, n-len(f.desks))[:n]
+	}
+	f.desks[a.Slot()] = nil
+}
+
+// dropDesk forgets a removed agent's desk: its history goes with it, and
+// the slot is the next agent's.
+func (f *floor) dropDesk(a *agent.Agent) { f.desks[a.Slot()] = nil }
+
+// deskOf returns a's desk, made on first use.
+func (f *floor) deskOf(a *agent.Agent) *desk {
+	d := f.desks[a.Slot()]
+	if d == nil {
+		d = new(desk)
+		f.desks[a.Slot()] = d
+	}
+	return d
+}
+
+// readDesk returns a's desk for reading: an empty one, not kept, if a
+// has none yet.
+func (f *floor) readDesk(a *agent.Agent) *desk {
+	if d := f.desks[a.Slot()]; d != nil {
+		return d
+	}
+	return new(desk)
+}
+
+// offlineHeld returns the number of sessions from the offline pool in a's
+// list (O5).
+func (f *floor) offlineHeld(a *agent.Agent) int {
+	if d := f.desks[a.Slot()]; d != nil {
+		return d.offline
+	}
+	return 0
+}
+
+// archive records a session a closed in a's history, dropping the oldest
+// beyond the policy's limit.
+func (f *floor) archive(a *agent.Agent, c closed) {
+	f.deskOf(a).history.add(c, f.eff.HistoryLimit)
+}
+
+// trimHistories drops from every history its oldest records beyond limit.
+func (f *floor) trimHistories(limit int) {
+	for _, d := range f.desks {
+		for d != nil && d.history.Len() > limit {
+			d.history.dropOldest()
+		}
+	}
+}
+
+// Pools: the queue pool and the offline pool of each group (R2).
+
+// pools are the queue pool and the offline pool of one restriction group
+// (R2): pools[""] anyone may take from, pools[g] only agents of group g.
+type pools struct {
+	id             uint16 // index in floor.pools, the session's group field
+	group          string
+	queue, offline *queue.Pool
+}
+
+// setPools makes the pools of the shop's groups (R2), empty: pools[0]
+// for anyone, then one per group in order.
+func (f *floor) setPools(groups []string) {
+	f.pools, f.poolOf = nil, make(map[string]*pools)
+	for _, g := range append([]string{""}, groups...) {
+		x := &pools{id: uint16(len(f.pools)), group: g, queue: queue.New(), offline: queue.New()}
+		f.pools = append(f.pools, x)
+		f.poolOf[g] = x
+	}
+}
+
+// regroup rebuilds the pools for the policy's groups and moves every
+// waiting session to the pool the policy now puts it in (R2), each
+// session keeping its group (which must be among groups). Pool order is
+// by key (Q2), so the order of the moves does not matter.
+func (f *floor) regroup(groups []string) {
+	oldIDs := make([]string, len(f.pools))
+	for i, x := range f.pools {
+		oldIDs[i] = x.group
+	}
+	f.setPools(groups)
+	for _, s := range f.sessions {
+		s.group = f.poolOf[oldIDs[s.group]].id // policyFits: the group exists
+		switch s.place {
+		case PlaceQueue:
+			_ = f.poolFor(s).queue.Push(&s.entry)
+		case PlaceOffline:
+			_ = f.poolFor(s).offline.Push(&s.entry)
+		}
+	}
+}
+
+// poolFor returns the pools s waits in: its group's own if only the group
+// may take it, else the common ones (R2: with fallback, the group is a
+// preference at arrival, not a restriction).
+func (f *floor) poolFor(s *session) *pools {
+	if f.pol.GroupFallback {
+		return f.pools[0]
+	}
+	return f.pools[s.group]
+}
+
+// groupOf returns the id of the group that serves s (R2), "" for none.
+func (f *floor) groupOf(s *session) string { return f.pools[s.group].group }
+
+// The policy as the floor reads it.
+
+// defaulted holds the fields of a policy whose zero means a default, as
+// policy.Policy.WithDefaults gives them: 40 bytes, not a second Policy.
+type defaulted struct {
+	OfflineValidity, RecentContactTTL, BotIdleClose time.Duration
+	HistoryLimit                                    int
+	Location                                        *time.Location
+}
+
+// defaultsOf returns p's defaulted fields.
+func defaultsOf(p policy.Policy) defaulted {
+	d := p.WithDefaults()
+	return defaulted{OfflineValidity: d.OfflineValidity, RecentContactTTL: d.RecentContactTTL,
+		BotIdleClose: d.BotIdleClose, HistoryLimit: d.HistoryLimit, Location: d.Location}
+}
+
+// keepsRecent reports whether the policy reads recent contacts (R1
+// recent contact, P9); if not, the floor does not keep them, a map write
+// per assignment saved.
+func (f *floor) keepsRecent() bool {
+	return f.pol.Strategy == policy.RecentContact || (f.pol.NoQueue && len(f.pol.Crowds) > 0)
 }
