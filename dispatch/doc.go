@@ -109,6 +109,22 @@
 // assignment, transfer, Start and no-queue mode may). [Engine.Verify]
 // checks all of this; the package's tests call it after every step.
 //
+// # Structure
+//
+// For readers of the code: the package's spine is one unexported type,
+// floor (spine.go), which the Engine embeds. It owns where the sessions
+// are (the open sessions by id, each group's queue and offline pools,
+// each agent's desk with its L4 list and history, the bot's count, the
+// timer index, the recycled session records) and every way a session
+// moves between those places, each move with its load change, timer,
+// statistics and event. The operations only decide (which agent, whether
+// to queue, what a rule allows, which waiting session a freed place
+// pulls in) and then call the floor's moves: arrivals in reception.go;
+// routing, pulls, closes and transfers in sessions.go; agents.go,
+// messages.go, setpolicy.go and snapshot.go for the rest. A session's
+// record is in record.go and the events in event.go; op.go turns every
+// call into an [Op] and runs it.
+//
 // # Operations as data
 //
 // Every state-changing call is also a value, [Op], and [Engine.Apply]
