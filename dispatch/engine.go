@@ -90,8 +90,6 @@ func WithObserver(name string, o Observer) Option {
 // host serialises calls with its own mutex (one per shop; shops share
 // nothing).
 type Engine struct {
-	floor // where the sessions are, and every move between places (spine.go)
-
 	now time.Time
 	seq uint64
 
@@ -103,6 +101,10 @@ type Engine struct {
 
 	level policy.TeamLevel // P2
 	carry bool             // out holds timer events of a rejected operation
+
+	// The floor comes last, its counters (Stats) at its end: the fields
+	// every operation reads share the first cache lines.
+	floor // where the sessions are, and every move between places (spine.go)
 }
 
 // New returns an engine for one shop with policy p, which must be valid.

@@ -64,15 +64,15 @@ type floor struct {
 	desks    []*desk               // each agent's current list and history (L4), by agent.Agent.Slot
 	bot      int                   // sessions held by the bot
 
+	// Recycled sessions, so that the dispatch path does not allocate in
+	// steady state. (Closed records live by value in the histories.)
+	freeSessions []*session
+
 	// The events of the operation under way: the floor's moves and the
 	// Engine's own (warnings, prompts, messages) go through emit.
 	out   []Event
 	evSeq uint64 // the Seq of the latest event (Event.Seq)
-	stats Stats  // counters and histograms (Stats)
-
-	// Recycled sessions, so that the dispatch path does not allocate in
-	// steady state. (Closed records live by value in the histories.)
-	freeSessions []*session
+	stats Stats  // counters and histograms (Stats); last, being large and little read
 }
 
 // Into the engine: a new session (a record from newSession, filled in
