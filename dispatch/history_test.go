@@ -58,3 +58,9 @@ func TestHistory_RecordIs64Bytes(t *testing.T) {
 	assert.Equal(t, CloseBotIdle, c.reason())
 	assert.Equal(t, FlagOffline|FlagStarted, c.flags())
 }
+
+// An open session's record stays 112 bytes (a size class): 205 of them
+// are most of a loaded shop (BenchmarkShopMemory's records-B/shop).
+func TestRecord_SessionIs112Bytes(t *testing.T) {
+	assert.Equal(t, uintptr(112), unsafe.Sizeof(session{}))
+}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/dispatch/internal/complete"
@@ -557,6 +558,11 @@ func BenchmarkShopMemory(b *testing.B) {
 						}
 					}
 					b.ReportMetric(float64(h1-h0)/float64(c.shops), "B/shop")
+					if _, ok := shops[0].(kefuShop); ok && c.load {
+						// The floor under a loaded shop: its open sessions'
+						// records alone, before any index, agent or history.
+						b.ReportMetric(float64((platAgents*platCap+5)*int(unsafe.Sizeof(session{}))), "records-B/shop")
+					}
 					runtime.KeepAlive(shops)
 					runtime.KeepAlive(reg)
 				}
