@@ -46,16 +46,22 @@
 //
 // # Cost
 //
-// The roster keeps two ordered indexes (google/btree, degree 32): agents that
-// are online and not suspended, by (saturation, idle since, id), and those of
-// them with room, by id. Every change of load, status or capacity is a
-// delete-then-insert, O(log n); [Roster.LeastSaturated] and
-// [Roster.NextRoundRobin] are O(log n). Nothing scans the agents.
+// The roster keeps two ordered indexes: agents that are online and not
+// suspended, by (saturation, idle since, id), each with its key copied in
+// so a search reads no agent; and those of them with room, by id, built by
+// the first round-robin pick. Each is a sorted slice up to 64 agents (a
+// shop's size: a binary search and a short memmove, no nodes) and a
+// google/btree above. A change of load moves the agent from its old key to
+// its new one, O(log n); [Roster.LeastSaturated] and
+// [Roster.NextRoundRobin] are O(log n). Nothing scans the agents. Each
+// agent has a [Agent.Slot], a dense number a dispatcher indexes its own
+// per-agent state by.
 //
 // A step that changes one agent's load several times (a close that frees a
 // place and pulls the queue head into it) brackets the changes with
-// [Roster.Hold] and [Roster.Settle]: the agent leaves the indexes once and
-// comes back once, where its final load and idle time put it.
+// [Roster.Hold] and [Roster.Settle]: the agent stays in the indexes at its
+// old key, passed over, and moves once, where its final load and idle time
+// put it.
 //
 //	r.Hold(a)
 //	r.AddLoad(a, -1, now) // a session closed
