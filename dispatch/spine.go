@@ -501,14 +501,19 @@ func (f *floor) deskOf(a *agent.Agent) *desk {
 	return d
 }
 
-// readDesk returns a's desk for reading: an empty one, not kept, if a
-// has none yet.
+// readDesk returns a's desk for reading: the shared empty desk if a has
+// none yet, so that a query of an idle agent allocates nothing. Callers
+// must not change what it returns (deskOf is for that).
 func (f *floor) readDesk(a *agent.Agent) *desk {
 	if d := f.desks[a.Slot()]; d != nil {
 		return d
 	}
-	return new(desk)
+	return &noDesk
 }
+
+// noDesk is the desk of every agent that has had no session: empty, and
+// never written.
+var noDesk desk
 
 // offlineHeld returns the number of sessions from the offline pool in a's
 // list (O5).

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"iter"
@@ -38,25 +39,19 @@ func Less(a, b *Entry) bool {
 	if a == nil || b == nil {
 		return a != nil
 	}
-	if a.Priority != b.Priority {
-		return a.Priority > b.Priority
-	}
-	if a.Arrived != b.Arrived {
-		return a.Arrived < b.Arrived
-	}
-	return a.Seq < b.Seq
+	return cmpEntry(a, b) < 0
 }
 
-// cmpEntry is Less as a three-way comparison, for the slice's binary
-// search.
+// cmpEntry is the Q2 order of two non-nil entries as a three-way
+// comparison: Less and the slice's binary search both use it.
 func cmpEntry(a, b *Entry) int {
 	switch {
-	case Less(a, b):
-		return -1
-	case Less(b, a):
-		return 1
+	case a.Priority != b.Priority:
+		return cmp.Compare(b.Priority, a.Priority)
+	case a.Arrived != b.Arrived:
+		return cmp.Compare(a.Arrived, b.Arrived)
 	}
-	return 0
+	return cmp.Compare(a.Seq, b.Seq)
 }
 
 // smallPool is the most entries a pool keeps in a sorted slice; a larger
