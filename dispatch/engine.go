@@ -49,6 +49,18 @@ type Observer interface {
 	Observe(Event)
 }
 
+// Observer returns the observer registered under name with
+// [WithObserver], or nil if there is none: a host reads a shop's
+// metrics.Recorder this way, under the shop's mutex (Shop.Read).
+func (e *Engine) Observer(name string) Observer {
+	for i := range e.observers {
+		if e.observers[i].name == name {
+			return e.observers[i].o
+		}
+	}
+	return nil
+}
+
 type observer struct {
 	name  string
 	o     Observer

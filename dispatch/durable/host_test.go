@@ -1,0 +1,174 @@
+package durable_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/dispatch"
+	"github.com/kefu-dev/kefu/dispatch/durable"
+)
+
+// A host restarted on the same directory (without Close: as after a
+// crash) has every acknowledged op of every shop, and goes on numbering
+// events where it stopped.
+func TestHost_RestartReplaysTheLog(t *testing.T) {
+	dir := t.TempDir()
+	f, h := open(t, dir, durable.FilesOptions{}, durable.HostOptions{SnapshotEvery: 37})
+	shops := []string{"shop-a", "shop-b", "店铺c"}
+	done := map[string][]applied{}
+	for i, id := range shops {
+		require.NoError(t, h.Create(ctx, id, pol()))
+		g := newGen(uint64(i))
+		for range 300 {
+			at, op := g.next()
+			_, err := h.Apply(ctx, id, at, op)
+			if err != nil {
+				require.False(t, errors.Is(err, durable.ErrClosed), err)
+			}
+			done[id] = append(done[id], applied{at, op})
+		}
+	}
+	require.NoError(t, f.Close()) // no h.Close: the snapshots are as a crash leaves them
+
+	_, h2 := open(t, dir, durable.FilesOptions{}, durable.HostOptions{SnapshotEvery: 37})
+	st := h2.Stats()
+	require.Equal(t, len(shops), st.Loaded, "the shops with ops after their snapshot are loaded at start")
+	require.Equal(t, uint64(3*(300%37)), st.Replayed)
+	for _, id := range shops {
+		want := oracle(t, done[id])
+		sameAs(t, h2, id, want)
+		// Event.Seq goes on without a gap.
+		at := want.Now().Add(time.Second)
+		op := dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "next", Buyer: "next"}}
+		wantEvs, wantErr := want.Apply(at, op)
+		gotEvs, gotErr := h2.Apply(ctx, id, at, op)
+		require.Equal(t, wantErr, gotErr)
+		require.Equal(t, wantEvs, gotEvs)
+		require.NotEmpty(t, gotEvs)
+	}
+}
+
+// Maintain evicts idle shops after a snapshot; the next use loads them
+// back exactly, and their timers fire even while they are out of memory,
+// across a restart too.
+func TestHost_EvictLoadAndTimers(t *testing.T) {
+	dir := t.TempDir()
+	ho := durable.HostOptions{IdleAfter: 10 * time.Minute}
+	f, h := open(t, dir, durable.FilesOptions{}, ho)
+	require.NoError(t, h.Create(ctx, "s", pol()))
+	var done []applied
+	do := func(at time.Time, op dispatch.Op) []dispatch.Event {
+		evs, err := h.Apply(ctx, "s", at, op)
+		require.NoError(t, err)
+		done = append(done, applied{at, op})
+		return evs
+	}
+	do(t0, dispatch.Op{Kind: dispatch.OpAddAgent, Agent: "wang", AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(3)}})
+	do(t0, dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "x", Buyer: "bx"}})
+	do(t0, dispatch.Op{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: "x", From: dispatch.FromAgent, Agent: "wang"}})
+	deadline, ok := oracle(t, done).NextDeadline() // Kuaishou closes after 20 minutes of the buyer's silence (L2)
+	require.True(t, ok)
+
+	require.NoError(t, h.Maintain(ctx, t0.Add(10*time.Minute-1)))
+	require.Equal(t, 1, h.Stats().Loaded, "not idle yet")
+	require.NoError(t, h.Maintain(ctx, t0.Add(10*time.Minute)))
+	require.Equal(t, durable.HostStats{Evictions: 1, Snapshots: 1, Loaded: 0}, h.Stats())
+	next, ok := h.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, deadline.UnixNano(), next.UnixNano(), "an evicted shop's timer stays in the host's heap")
+
+	// Restart: the timer is learnt from the snapshot store's list.
+	require.NoError(t, h.Close(ctx))
+	require.NoError(t, f.Close())
+	f, h = open(t, dir, durable.FilesOptions{}, ho)
+	defer f.Close()
+	require.Equal(t, 0, h.Stats().Loaded, "nothing to replay: nothing loaded")
+	next, ok = h.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, deadline.UnixNano(), next.UnixNano())
+
+	_, bytes := f.Segments()
+	n, err := h.AdvanceDue(ctx, deadline.Add(-1), nil)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	_, after := f.Segments()
+	require.Equal(t, bytes, after, "nothing due: nothing logged")
+
+	var got []dispatch.Event
+	n, err = h.AdvanceDue(ctx, deadline, func(shop string, evs []dispatch.Event) { got = append(got, evs...) })
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, 1, h.Stats().Loaded, "loaded for its timer")
+	want := oracle(t, done)
+	wantEvs := want.Advance(deadline)
+	require.Equal(t, wantEvs, got)
+	require.Equal(t, dispatch.EventClosed, got[0].Kind)
+	done = append(done, applied{deadline, dispatch.Op{Kind: dispatch.OpAdvance}})
+	sameAs(t, h, "s", oracle(t, done))
+}
+
+// A rejected op is logged: it moved the clock and fired a timer, and the
+// replay returns the same events, numbered the same.
+func TestHost_RejectedOpsAreLoggedAndReplayed(t *testing.T) {
+	dir := t.TempDir()
+	f, h := open(t, dir, durable.FilesOptions{}, durable.HostOptions{})
+	require.NoError(t, h.Create(ctx, "s", pol()))
+	var done []applied
+	do := func(at time.Time, op dispatch.Op) ([]dispatch.Event, error) {
+		done = append(done, applied{at, op})
+		return h.Apply(ctx, "s", at, op)
+	}
+	_, err := do(t0, dispatch.Op{Kind: dispatch.OpAddAgent, Agent: "wang", AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(3)}})
+	require.NoError(t, err)
+	_, err = do(t0, dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "x"}})
+	require.NoError(t, err)
+	_, err = do(t0, dispatch.Op{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: "x", From: dispatch.FromAgent, Agent: "wang"}})
+	require.NoError(t, err)
+	// An hour later, a close of an unknown session: rejected, but the
+	// auto-close of x fired at 09:20 on the way.
+	_, err = do(t0.Add(time.Hour), dispatch.Op{Kind: dispatch.OpClose, Session: "nobody"})
+	require.ErrorIs(t, err, dispatch.ErrUnknownSession)
+	// An op that cannot be encoded is neither logged nor applied.
+	_, err = h.Apply(ctx, "s", t0.Add(time.Hour), dispatch.Op{Kind: dispatch.OpClose, Session: "x", Agent: "stray field"})
+	require.ErrorIs(t, err, dispatch.ErrInvalidOp)
+	require.NoError(t, f.Close())
+
+	_, h = open(t, dir, durable.FilesOptions{}, durable.HostOptions{})
+	sameAs(t, h, "s", oracle(t, done))
+	evs, err := h.Apply(ctx, "s", t0.Add(time.Hour), dispatch.Op{Kind: dispatch.OpAdvance})
+	require.NoError(t, err)
+	require.Len(t, evs, 1, "the held event of the rejected op's timer")
+	require.Equal(t, dispatch.EventClosed, evs[0].Kind)
+	require.Equal(t, t0.Add(20*time.Minute).UnixNano(), evs[0].At.UnixNano())
+}
+
+// Create and the errors a caller maps: unknown and duplicate shops, bad
+// ids, a closed host.
+func TestHost_Errors(t *testing.T) {
+	dir := t.TempDir()
+	f, h := open(t, dir, durable.FilesOptions{}, durable.HostOptions{})
+	defer f.Close()
+	_, err := h.Apply(ctx, "nope", t0, dispatch.Op{Kind: dispatch.OpAdvance})
+	require.ErrorIs(t, err, dispatch.ErrUnknownShop)
+	require.ErrorIs(t, err, dispatch.ErrNotFound)
+	require.NoError(t, h.Create(ctx, "s", pol()))
+	require.ErrorIs(t, h.Create(ctx, "s", pol()), dispatch.ErrDuplicateShop)
+	require.NoError(t, h.Maintain(ctx, t0.Add(time.Hour*24*365)))
+	require.Zero(t, h.Stats().Loaded)
+	require.ErrorIs(t, h.Create(ctx, "s", pol()), dispatch.ErrDuplicateShop, "evicted, still exists")
+	for _, bad := range []string{"", string(make([]byte, 129)), "\xff"} {
+		require.ErrorIs(t, h.Create(ctx, bad, pol()), durable.ErrInvalidShop)
+		_, err := h.Apply(ctx, bad, t0, dispatch.Op{Kind: dispatch.OpAdvance})
+		require.ErrorIs(t, err, dispatch.ErrInvalid)
+	}
+	bad := pol()
+	bad.BuyerIdleClose = -time.Second
+	require.ErrorIs(t, h.Create(ctx, "bad-policy", bad), dispatch.ErrInvalidPolicy)
+	require.NoError(t, h.Close(ctx))
+	_, err = h.Apply(ctx, "s", t0, dispatch.Op{Kind: dispatch.OpAdvance})
+	require.ErrorIs(t, err, durable.ErrClosed)
+}
