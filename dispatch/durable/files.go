@@ -712,9 +712,9 @@ func (f *Files) Read(ctx context.Context, shop string, after uint64, fn func(Rec
 // reader reads records from segment files through a window of the file,
 // so that a shop's records written close together cost one read.
 type reader struct {
-	seg  *segment
-	off  int64 // of buf[0]
-	buf  []byte
+	seg *segment
+	off int64 // of buf[0]
+	buf []byte
 }
 
 const window = 64 << 10
