@@ -2,6 +2,7 @@ package durable
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -444,7 +445,7 @@ func (f *Files) Append(ctx context.Context, shop string, fence Fence, recs []Rec
 	for i := range recs {
 		r := &recs[i]
 		if sl != nil && r.N <= sl.last {
-			if k, ok := slices.BinarySearchFunc(sl.recs, r.N, func(p pos, n uint64) int { return cmpU64(p.n, n) }); ok {
+			if k, ok := slices.BinarySearchFunc(sl.recs, r.N, func(p pos, n uint64) int { return cmp.Compare(p.n, n) }); ok {
 				dups = append(dups, dup{sl.recs[k], r})
 			}
 			continue
@@ -679,7 +680,7 @@ func (f *Files) Read(ctx context.Context, shop string, after uint64, fn func(Rec
 		return ErrClosed
 	}
 	if sl := f.shops[shop]; sl != nil {
-		k, _ := slices.BinarySearchFunc(sl.recs, after+1, func(p pos, n uint64) int { return cmpU64(p.n, n) })
+		k, _ := slices.BinarySearchFunc(sl.recs, after+1, func(p pos, n uint64) int { return cmp.Compare(p.n, n) })
 		for _, p := range sl.recs[k:] {
 			todo = append(todo, at{f.seg(p.seg), p})
 		}
@@ -872,14 +873,4 @@ func (f *Files) closeFiles() {
 	if f.lock != nil {
 		f.lock.Close() // releases the flock
 	}
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -466,7 +466,7 @@ func (h *Host) AdvanceDue(ctx context.Context, now time.Time, f func(shop string
 			continue
 		}
 		if err != nil {
-			first = cmp(first, err)
+			first = firstOf(first, err)
 			retry = append(retry, x)
 			continue
 		}
@@ -481,7 +481,7 @@ func (h *Host) AdvanceDue(ctx context.Context, now time.Time, f func(shop string
 		evs, err = h.apply(ctx, s, evs[:0], now, dispatch.Op{Kind: dispatch.OpAdvance})
 		if err != nil {
 			s.mu.Unlock()
-			first = cmp(first, err)
+			first = firstOf(first, err)
 			retry = append(retry, x)
 			continue
 		}
@@ -493,7 +493,8 @@ func (h *Host) AdvanceDue(ctx context.Context, now time.Time, f func(shop string
 	}
 }
 
-func cmp(first, err error) error {
+// firstOf returns first, or err if first is nil.
+func firstOf(first, err error) error {
 	if first == nil {
 		return err
 	}
@@ -506,14 +507,8 @@ func cmp(first, err error) error {
 // ops since its last snapshot). O(loaded shops). It returns the first
 // error; a shop whose snapshot fails stays loaded.
 func (h *Host) Maintain(ctx context.Context, now time.Time) error {
-	h.mu.Lock()
-	all := make([]*hosted, 0, len(h.shops))
-	for _, s := range h.shops {
-		all = append(all, s)
-	}
-	h.mu.Unlock()
 	var first error
-	for _, s := range all {
+	for _, s := range h.loaded() {
 		s.mu.Lock()
 		if s.gone || s.e == nil {
 			s.mu.Unlock()
@@ -522,7 +517,7 @@ func (h *Host) Maintain(ctx context.Context, now time.Time) error {
 		idle := h.opts.IdleAfter > 0 && now.Sub(s.used) >= h.opts.IdleAfter
 		if s.since > 0 && (idle || s.e.Now().Sub(s.snapT) >= h.opts.SnapshotAfter) {
 			if err := h.snapshot(ctx, s); err != nil {
-				first = cmp(first, fmt.Errorf("durable: snapshot of shop %q: %w", s.id, err))
+				first = firstOf(first, fmt.Errorf("durable: snapshot of shop %q: %w", s.id, err))
 				s.mu.Unlock()
 				continue
 			}
@@ -533,6 +528,17 @@ func (h *Host) Maintain(ctx context.Context, now time.Time) error {
 		s.mu.Unlock()
 	}
 	return first
+}
+
+// loaded returns the shops in memory (or loading).
+func (h *Host) loaded() []*hosted {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	all := make([]*hosted, 0, len(h.shops))
+	for _, s := range h.shops {
+		all = append(all, s)
+	}
+	return all
 }
 
 // evict drops a snapshotted shop from memory; its entry in the due heap
@@ -601,17 +607,13 @@ func (h *Host) Close(ctx context.Context) error {
 		return ErrClosed
 	}
 	h.closed = true
-	all := make([]*hosted, 0, len(h.shops))
-	for _, s := range h.shops {
-		all = append(all, s)
-	}
 	h.mu.Unlock()
 	var first error
-	for _, s := range all {
+	for _, s := range h.loaded() {
 		s.mu.Lock() // waits for a call in progress on the shop
 		if !s.gone && s.e != nil && s.since > 0 {
 			if err := h.snapshot(ctx, s); err != nil {
-				first = cmp(first, fmt.Errorf("durable: snapshot of shop %q: %w", s.id, err))
+				first = firstOf(first, fmt.Errorf("durable: snapshot of shop %q: %w", s.id, err))
 			}
 		}
 		s.gone, s.e = true, nil
