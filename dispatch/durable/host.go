@@ -443,8 +443,9 @@ func (h *Host) NextDeadline() (time.Time, bool) {
 // by then (loading it if needed), logged like any op, and calls f with
 // each shop's events, if any (with no lock held). Shops with nothing due
 // are not touched and nothing is logged for them. It returns how many
-// shops it advanced, and the first error (a shop that cannot load or
-// append stays due and is retried at the next call; the others go on).
+// shops it advanced, and the first error: a shop that cannot load or
+// append is tried again a second later (its deadline in the heap moves
+// to now + 1s); the others go on.
 func (h *Host) AdvanceDue(ctx context.Context, now time.Time, f func(shop string, evs []dispatch.Event)) (int, error) {
 	n := 0
 	var first error
@@ -453,7 +454,8 @@ func (h *Host) AdvanceDue(ctx context.Context, now time.Time, f func(shop string
 	for {
 		h.mu.Lock()
 		if len(h.due) == 0 || h.due[0].at > now.UnixNano() {
-			for _, d := range retry {
+			for _, d := range retry { // not before a second from now: no busy loop on a broken shop
+				d.at = now.Add(retryAfter).UnixNano()
 				heap.Push(&h.due, d)
 			}
 			h.mu.Unlock()
@@ -492,6 +494,10 @@ func (h *Host) AdvanceDue(ctx context.Context, now time.Time, f func(shop string
 		}
 	}
 }
+
+// retryAfter is how long AdvanceDue waits before it tries a failed shop
+// again.
+const retryAfter = time.Second
 
 // firstOf returns first, or err if first is nil.
 func firstOf(first, err error) error {
@@ -545,9 +551,8 @@ func (h *Host) loaded() []*hosted {
 // stays, so its timers still fire (s.mu held).
 func (h *Host) evict(s *hosted) {
 	s.e = nil
-	s.gone = true
+	h.forget(s)
 	h.mu.Lock()
-	delete(h.shops, s.id)
 	h.stats.Loaded--
 	h.stats.Evictions++
 	h.mu.Unlock()

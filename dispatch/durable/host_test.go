@@ -2,6 +2,7 @@ package durable_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -171,4 +172,68 @@ func TestHost_Errors(t *testing.T) {
 	require.NoError(t, h.Close(ctx))
 	_, err = h.Apply(ctx, "s", t0, dispatch.Op{Kind: dispatch.OpAdvance})
 	require.ErrorIs(t, err, durable.ErrClosed)
+}
+
+// Goroutines driving their own shops while another evicts every shop it
+// can, again and again: every op lands once, in order, whatever the
+// interleaving of loads and evictions (run with -race).
+func TestHost_ConcurrentApplyAndEviction(t *testing.T) {
+	dir := t.TempDir()
+	f, h := open(t, dir, durable.FilesOptions{Sync: durable.SyncNone}, durable.HostOptions{IdleAfter: time.Nanosecond, SnapshotEvery: 10})
+	const workers, shopsEach, opsEach = 4, 3, 150
+	done := make([]map[string][]applied, workers)
+	errs := make(chan error, workers)
+	stop := make(chan struct{})
+	evicted := make(chan error, 1)
+	go func() {
+		var err error
+		for err == nil {
+			select {
+			case <-stop:
+				evicted <- nil
+				return
+			default:
+			}
+			err = h.Maintain(ctx, t0.Add(100*24*time.Hour))
+		}
+		evicted <- err
+	}()
+	for w := range workers {
+		done[w] = map[string][]applied{}
+		go func() {
+			g := newGen(uint64(100 + w))
+			var ids []string
+			for i := range shopsEach {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				if err := h.Create(ctx, id, pol()); err != nil {
+					errs <- err
+					return
+				}
+				ids = append(ids, id)
+			}
+			for k := range opsEach {
+				id := ids[k%shopsEach]
+				at, op := g.next()
+				if _, err := h.Apply(ctx, id, at, op); errors.Is(err, durable.ErrClosed) || errors.Is(err, dispatch.ErrUnknownShop) {
+					errs <- err
+					return
+				}
+				done[w][id] = append(done[w][id], applied{at, op})
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-errs)
+	}
+	close(stop)
+	require.NoError(t, <-evicted)
+	require.Greater(t, h.Stats().Evictions, uint64(0))
+	for w := range workers {
+		for id, ops := range done[w] {
+			sameAs(t, h, id, oracle(t, ops))
+		}
+	}
+	require.NoError(t, h.Close(ctx))
+	require.NoError(t, f.Close())
 }
