@@ -3,6 +3,8 @@ package durable_test
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -236,4 +238,39 @@ func TestHost_ConcurrentApplyAndEviction(t *testing.T) {
 	}
 	require.NoError(t, h.Close(ctx))
 	require.NoError(t, f.Close())
+}
+
+// A shop that cannot load at its timer (its snapshot is corrupt) makes
+// AdvanceDue return the error and try again a second later; the other
+// shops' timers fire.
+func TestHost_BrokenShopAtItsTimer(t *testing.T) {
+	dir := t.TempDir()
+	f, h := open(t, dir, durable.FilesOptions{}, durable.HostOptions{})
+	defer f.Close()
+	for _, id := range []string{"good", "bad"} {
+		require.NoError(t, h.Create(ctx, id, pol()))
+		for _, op := range []dispatch.Op{
+			{Kind: dispatch.OpAddAgent, Agent: "wang"},
+			{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "x"}},
+			{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: "x", From: dispatch.FromAgent, Agent: "wang"}},
+		} {
+			_, err := h.Apply(ctx, id, t0, op)
+			require.NoError(t, err)
+		}
+	}
+	require.NoError(t, h.Maintain(ctx, t0.Add(time.Hour)))
+	require.Zero(t, h.Stats().Loaded)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "snap", "bad.snap"), []byte("garbage"), 0o644))
+
+	due := t0.Add(20 * time.Minute)
+	var fired []string
+	n, err := h.AdvanceDue(ctx, due, func(shop string, evs []dispatch.Event) { fired = append(fired, shop) })
+	require.ErrorIs(t, err, durable.ErrCorrupt)
+	require.Equal(t, 1, n)
+	require.Equal(t, []string{"good"}, fired)
+	next, ok := h.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, due.Add(time.Second).UnixNano(), next.UnixNano())
+	_, err = h.Apply(ctx, "bad", due, dispatch.Op{Kind: dispatch.OpAdvance})
+	require.ErrorIs(t, err, durable.ErrCorrupt, "refused with a clear error, never half-loaded")
 }
