@@ -464,8 +464,8 @@ func (h *Host) AdvanceDue(ctx context.Context, now time.Time, f func(shop string
 		x := heap.Pop(&h.due).(due)
 		h.mu.Unlock()
 		s, err := h.lock(ctx, x.id)
-		if errors.Is(err, dispatch.ErrUnknownShop) {
-			continue
+		if errors.Is(err, dispatch.ErrUnknownShop) || errors.Is(err, ErrFenced) {
+			continue // gone, or another host's now: its timers are that host's
 		}
 		if err != nil {
 			first = firstOf(first, err)
@@ -481,6 +481,10 @@ func (h *Host) AdvanceDue(ctx context.Context, now time.Time, f func(shop string
 			continue
 		}
 		evs, err = h.apply(ctx, s, evs[:0], now, dispatch.Op{Kind: dispatch.OpAdvance})
+		if errors.Is(err, ErrFenced) {
+			s.mu.Unlock()
+			continue
+		}
 		if err != nil {
 			s.mu.Unlock()
 			first = firstOf(first, err)
