@@ -1,6 +1,7 @@
 package durable_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -273,4 +274,59 @@ func TestHost_BrokenShopAtItsTimer(t *testing.T) {
 	require.Equal(t, due.Add(time.Second).UnixNano(), next.UnixNano())
 	_, err = h.Apply(ctx, "bad", due, dispatch.Op{Kind: dispatch.OpAdvance})
 	require.ErrorIs(t, err, durable.ErrCorrupt, "refused with a clear error, never half-loaded")
+}
+
+// fencedLog is a Log another writer takes over when lost is set.
+type fencedLog struct {
+	durable.Log
+	lost bool
+}
+
+func (l *fencedLog) Claim(c context.Context, shop string) (durable.Fence, error) {
+	if l.lost {
+		return 0, durable.ErrFenced
+	}
+	return l.Log.Claim(c, shop)
+}
+
+func (l *fencedLog) Append(c context.Context, shop string, f durable.Fence, recs []durable.Record) error {
+	if l.lost {
+		return durable.ErrFenced
+	}
+	return l.Log.Append(c, shop, f, recs)
+}
+
+// A host fenced off a shop does not apply the op, drops the shop, and
+// leaves its timers to the new owner.
+func TestHost_FencedOff(t *testing.T) {
+	f, err := durable.OpenFiles(t.TempDir(), durable.FilesOptions{})
+	require.NoError(t, err)
+	defer f.Close()
+	l := &fencedLog{Log: f}
+	h, err := durable.NewHost(ctx, durable.HostOptions{Log: l, Snapshots: f})
+	require.NoError(t, err)
+	require.NoError(t, h.Create(ctx, "s", pol()))
+	for _, op := range []dispatch.Op{
+		{Kind: dispatch.OpAddAgent, Agent: "wang"},
+		{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "x"}},
+		{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: "x", From: dispatch.FromAgent, Agent: "wang"}},
+	} {
+		_, err := h.Apply(ctx, "s", t0, op)
+		require.NoError(t, err)
+	}
+	l.lost = true
+	evs, err := h.Apply(ctx, "s", t0, dispatch.Op{Kind: dispatch.OpClose, Session: "x"})
+	require.ErrorIs(t, err, durable.ErrFenced)
+	require.ErrorIs(t, err, dispatch.ErrConflict)
+	require.Empty(t, evs)
+	require.Zero(t, h.Stats().Loaded, "dropped")
+	_, ok := h.NextDeadline()
+	require.True(t, ok)
+	n, err := h.AdvanceDue(ctx, t0.Add(time.Hour), nil)
+	require.NoError(t, err, "another host's timers are not an error")
+	require.Zero(t, n)
+	_, ok = h.NextDeadline()
+	require.False(t, ok, "and not retried")
+	err = h.Read(ctx, "s", func(*dispatch.Engine) {})
+	require.ErrorIs(t, err, durable.ErrFenced)
 }
