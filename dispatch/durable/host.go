@@ -570,10 +570,11 @@ func (h *Host) Stats() HostStats {
 }
 
 // Run drives the host's timers and maintenance on the wall clock until
-// ctx is done: AdvanceDue at every shop's deadline (f gets the events),
-// and Maintain every interval (a quarter of SnapshotAfter if 0). Errors
-// are logged. Tests drive AdvanceDue and Maintain with their own clock
-// instead.
+// ctx is done or the host is closed: AdvanceDue at every shop's deadline
+// (f gets the events), and Maintain every interval (a quarter of
+// SnapshotAfter if 0). Errors are logged (a shop that cannot load or
+// append at its timer is tried again a second later: see AdvanceDue).
+// Tests drive AdvanceDue and Maintain with their own clock instead.
 func (h *Host) Run(ctx context.Context, interval time.Duration, f func(shop string, evs []dispatch.Event)) {
 	if interval <= 0 {
 		interval = h.opts.SnapshotAfter / 4
@@ -586,6 +587,9 @@ func (h *Host) Run(ctx context.Context, interval time.Duration, f func(shop stri
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if h.isClosed() {
+			return
 		}
 		now := time.Now()
 		if _, err := h.AdvanceDue(ctx, now, f); err != nil {
@@ -603,6 +607,14 @@ func (h *Host) Run(ctx context.Context, interval time.Duration, f func(shop stri
 		}
 		t.Reset(max(time.Until(wake), time.Millisecond))
 	}
+}
+
+
+// isClosed reports whether Close was called.
+func (h *Host) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
 }
 
 // Close snapshots every loaded shop that has had ops since its last

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/dispatch"
@@ -329,4 +333,74 @@ func TestHost_FencedOff(t *testing.T) {
 	require.False(t, ok, "and not retried")
 	err = h.Read(ctx, "s", func(*dispatch.Engine) {})
 	require.ErrorIs(t, err, durable.ErrFenced)
+}
+
+// dueShop creates shop "s" with an auto-close that fell due an hour ago
+// (by the wall clock, which Run uses).
+func dueShop(t *testing.T, h *durable.Host) {
+	t.Helper()
+	at := time.Now().Add(-time.Hour)
+	require.NoError(t, h.Create(ctx, "s", pol()))
+	for _, op := range []dispatch.Op{
+		{Kind: dispatch.OpAddAgent, Agent: "wang", AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(3)}},
+		{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "x", Buyer: "bx"}},
+		{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: "x", From: dispatch.FromAgent, Agent: "wang"}},
+	} {
+		_, err := h.Apply(ctx, "s", at, op)
+		require.NoError(t, err)
+	}
+}
+
+// countLogs returns a logger that counts its entries.
+func countLogs() (*zap.Logger, *atomic.Int64) {
+	var n atomic.Int64
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()),
+		zapcore.AddSync(io.Discard), zap.DebugLevel)
+	return zap.New(core, zap.Hooks(func(zapcore.Entry) error { n.Add(1); return nil })), &n
+}
+
+// Run returns once the host is closed, even with timers pending; it used
+// to retry them every millisecond, logging ErrClosed each time, until its
+// context ended.
+func TestHost_RunReturnsWhenClosed(t *testing.T) {
+	logger, logs := countLogs()
+	f, h := open(t, t.TempDir(), durable.FilesOptions{}, durable.HostOptions{Logger: logger})
+	defer f.Close()
+	dueShop(t, h)
+	require.NoError(t, h.Close(ctx))
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.Run(runCtx, 0, nil)
+	}()
+	deadline, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	select {
+	case <-done:
+	case <-deadline.Done():
+		t.Fatalf("Run still running after Close (%d errors logged)", logs.Load())
+	}
+}
+
+// A shop whose timer cannot be advanced (here: its snapshot is corrupt,
+// so it cannot load) is retried after a back-off, not in a busy loop.
+func TestHost_RunBacksOffAfterErrors(t *testing.T) {
+	logger, logs := countLogs()
+	dir := t.TempDir()
+	f, h := open(t, dir, durable.FilesOptions{}, durable.HostOptions{Logger: logger})
+	defer f.Close()
+	dueShop(t, h)
+	require.NoError(t, h.Maintain(ctx, time.Now())) // idle for an hour: evicted
+	require.Zero(t, h.Stats().Loaded)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "snap", "s.snap"), []byte("garbage"), 0o644))
+
+	runCtx, stop := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer stop()
+	h.Run(runCtx, 100*time.Millisecond, nil) // back-off min(100 ms, 1 s)
+	n := logs.Load()
+	require.NotZero(t, n, "the failure is logged")
+	require.LessOrEqual(t, n, int64(2*4), "about one try (and one maintenance error) per 100 ms, not one per ms")
 }
