@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kefu-dev/kefu/dispatch"
+)
+
+// evs returns events numbered first..last, of session "s<n mod 2>".
+func evs(first, last uint64) []dispatch.Event {
+	var out []dispatch.Event
+	for n := first; n <= last; n++ {
+		out = append(out, dispatch.Event{Seq: n, Kind: dispatch.EventMessage, Session: []string{"even", "odd"}[n%2]})
+	}
+	return out
+}
+
+func all(dispatch.Event) bool { return true }
+
+// drain returns what is queued for s now, and whether s was dropped.
+func drain(s *sub) (got []uint64, dropped bool) {
+	for {
+		select {
+		case ev, ok := <-s.ch:
+			if !ok {
+				return got, true
+			}
+			got = append(got, ev.Seq)
+		default:
+			return got, false
+		}
+	}
+}
+
+// A timer's events that come after a later op's are held until the gap
+// is filled: subscribers see Seq order.
+func TestHub_DeliversInSeqOrder(t *testing.T) {
+	h := newHub()
+	s, _ := h.subscribe("shop", all, false, 0)
+	h.publish("shop", evs(1, 2))
+	h.publish("shop", evs(5, 6)) // an op's, while the timer's 3, 4 are on their way
+	got, _ := drain(s)
+	assert.Equal(t, []uint64{1, 2}, got, "5 and 6 wait for 3 and 4")
+	h.publish("shop", evs(3, 4))
+	h.publish("shop", evs(7, 7))
+	got, _ = drain(s)
+	assert.Equal(t, []uint64{3, 4, 5, 6, 7}, got)
+
+	// After a storage error the sequence may have a hole for good: resync
+	// delivers what is held and starts again at the next event.
+	h.publish("shop", evs(9, 9))
+	h.resync("shop")
+	h.publish("shop", evs(12, 12))
+	got, _ = drain(s)
+	assert.Equal(t, []uint64{9, 12}, got)
+}
+
+// A subscriber that does not read is dropped when its buffer is full;
+// publish never waits for it, and the others get everything.
+func TestHub_DropsSlowSubscribers(t *testing.T) {
+	h := newHub()
+	slow, _ := h.subscribe("shop", all, false, 0)
+	fast, _ := h.subscribe("shop", all, false, 0)
+	var fastGot []uint64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := uint64(1); n <= 3*subBuffer; n++ {
+			h.publish("shop", evs(n, n))
+			got, dropped := drain(fast)
+			if dropped {
+				return
+			}
+			fastGot = append(fastGot, got...)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		t.Fatal("publish blocked on a slow subscriber")
+	}
+	assert.Equal(t, from(1, 3*subBuffer), fastGot)
+	got, dropped := drain(slow)
+	assert.True(t, dropped, "the slow one was dropped: its stream ends")
+	assert.Equal(t, from(1, subBuffer), got, "after what fitted in its buffer")
+	h.unsubscribe("shop", slow) // what its handler does: harmless
+}
+
+// A client that reconnects with Last-Event-ID gets the events it missed
+// (of those it wants), or is told to reload when the hub cannot know.
+func TestHub_Resume(t *testing.T) {
+	h := newHub()
+	_, ok := h.subscribe("shop", all, true, 5)
+	assert.False(t, ok, "a new process knows nothing of the shop: reset")
+
+	h.publish("shop", evs(1, 10))
+	for _, c := range []struct {
+		last uint64
+		want []uint64
+		ok   bool
+	}{
+		{0, from(1, 10), true},
+		{7, []uint64{8, 9, 10}, true},
+		{10, nil, true},
+		{11, nil, false}, // a sequence this process never numbered
+	} {
+		s, ok := h.subscribe("shop", all, true, c.last)
+		got, _ := drain(s)
+		assert.Equal(t, c.ok, ok, "Last-Event-ID %d", c.last)
+		assert.Equal(t, c.want, got, "Last-Event-ID %d", c.last)
+	}
+	odd := func(ev dispatch.Event) bool { return ev.Session == "odd" }
+	s, ok := h.subscribe("shop", odd, true, 4)
+	require.True(t, ok)
+	got, _ := drain(s)
+	assert.Equal(t, []uint64{5, 7, 9}, got, "only the events the stream selects")
+
+	h.publish("shop", evs(11, 10+recentEvents))
+	_, ok = h.subscribe("shop", all, true, 10)
+	assert.True(t, ok, "11 is the oldest kept")
+	_, ok = h.subscribe("shop", all, true, 9)
+	assert.False(t, ok, "10 is gone: reset")
+}
