@@ -41,6 +41,10 @@ const (
 // back far enough (or the process restarted), a "reset" event telling it
 // to reload the state through the JSON API.
 //
+// Memory: a feed per shop that has had events in this process, each with
+// up to recentEvents events, and each subscriber's buffer. One mutex
+// serves every shop: publishing is a few channel sends, never a wait.
+//
 // A hub is safe for concurrent use.
 type hub struct {
 	mu    sync.Mutex
