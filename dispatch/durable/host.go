@@ -609,7 +609,6 @@ func (h *Host) Run(ctx context.Context, interval time.Duration, f func(shop stri
 	}
 }
 
-
 // isClosed reports whether Close was called.
 func (h *Host) isClosed() bool {
 	h.mu.Lock()
