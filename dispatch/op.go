@@ -248,6 +248,12 @@ func (e *Engine) Advance(now time.Time) []Event {
 // from 1 replays, after a Restore, exactly those numbered above Ops().
 func (e *Engine) Ops() uint64 { return e.ops }
 
+// LastSeq returns the Seq of the latest event the engine has numbered,
+// 0 before any, counted across Snapshot and Restore: a host that tells a
+// reconnecting subscriber "nothing after Seq n" compares n with it.
+// Events a rejected op held back (see Apply) are numbered already.
+func (e *Engine) LastSeq() uint64 { return e.evSeq }
+
 // checkStep is the MaxClockStep guard: it runs before anything else, so a
 // refused op changes nothing, not even the clock.
 func (e *Engine) checkStep(now time.Time, k OpKind) error {

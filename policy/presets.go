@@ -116,8 +116,8 @@ var presetNames = []string{"douyin", "kuaishou", "taobao"}
 
 // Preset returns the preset policy of that name: "kuaishou" ([Kuaishou]),
 // "douyin" ([Douyin]) or "taobao" ([Taobao]), lower-case, as a host names
-// a shop's platform in its configuration. Each call returns a new value
-// (its Location is a new fixed zone). An unknown name returns an error
+// a shop's platform in its configuration. Each call returns a new value;
+// its Location is the one shared ChinaStandardTime zone. An unknown name returns an error
 // that wraps ErrUnknownPreset and lists the known names.
 func Preset(name string) (Policy, error) {
 	if f, ok := presets[name]; ok {

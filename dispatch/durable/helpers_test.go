@@ -73,8 +73,8 @@ type applied struct {
 func pol() policy.Policy { return policy.Kuaishou() }
 
 // recorderOpts gives each shop a metrics recorder, saved in its snapshots.
-func recorderOpts(string) []dispatch.Option {
-	r, err := metrics.New(policy.ChinaStandardTime())
+func recorderOpts(_ string, p policy.Policy) []dispatch.Option {
+	r, err := metrics.New(p.Location)
 	if err != nil {
 		panic(err)
 	}
@@ -84,7 +84,7 @@ func recorderOpts(string) []dispatch.Option {
 // oracle is an in-memory engine fed the same ops.
 func oracle(t testing.TB, ops []applied) *dispatch.Engine {
 	t.Helper()
-	e, err := dispatch.New(pol(), recorderOpts("")...)
+	e, err := dispatch.New(pol(), recorderOpts("", pol())...)
 	require.NoError(t, err)
 	for _, a := range ops {
 		e.Apply(a.at, a.op)

@@ -21,12 +21,19 @@ type HostOptions struct {
 	// Log holds every shop's ops; Snapshots each shop's latest snapshot.
 	Log       Log
 	Snapshots SnapshotStore
-	// Engine returns the options of a shop's engine, given when the shop
-	// is created and every time it is loaded: its observers (a
-	// metrics.Recorder per shop, say; one that implements
-	// encoding.BinaryMarshaler is saved in the shop's snapshots and
-	// restored with it) and its logger. Nil: none.
-	Engine func(shop string) []dispatch.Option
+	// Engine returns the options of a shop's engine, given its policy,
+	// when the shop is created and every time it is loaded: its observers
+	// (a metrics.Recorder per shop in the policy's Location, say; one
+	// that implements encoding.BinaryMarshaler is saved in the shop's
+	// snapshots and restored with it) and its logger. Nil: none.
+	Engine func(shop string, p policy.Policy) []dispatch.Option
+	// Publish, if set, receives the events of every op the host applies
+	// (Apply and AdvanceDue alike), under the shop's mutex, right after
+	// the engine returns them: so a shop's events reach it in Event.Seq
+	// order, whichever goroutine applied the op. Never for ops replayed
+	// at a load. It must not block (hand the events to a channel or a
+	// buffer) nor call the host; evs is valid only during the call.
+	Publish func(shop string, evs []dispatch.Event)
 	// SnapshotEvery snapshots a shop after this many ops since its last
 	// snapshot (default 1000), so that loading it replays at most that
 	// many.
@@ -162,11 +169,11 @@ func NewHost(ctx context.Context, opts HostOptions) (*Host, error) {
 	return h, nil
 }
 
-func (h *Host) engineOpts(shop string) []dispatch.Option {
+func (h *Host) engineOpts(shop string, p policy.Policy) []dispatch.Option {
 	if h.opts.Engine == nil {
 		return nil
 	}
-	return h.opts.Engine(shop)
+	return h.opts.Engine(shop, p)
 }
 
 // Create creates a shop with policy p and makes it durable (a snapshot of
@@ -196,7 +203,7 @@ func (h *Host) Create(ctx context.Context, shop string, p policy.Policy) error {
 	if err != nil {
 		return fail(err)
 	}
-	e, err := dispatch.New(p, h.engineOpts(shop)...)
+	e, err := dispatch.New(p, h.engineOpts(shop, p)...)
 	if err != nil {
 		return fail(err)
 	}
@@ -282,7 +289,7 @@ func (h *Host) load(ctx context.Context, s *hosted) error {
 	if err != nil {
 		return fmt.Errorf("durable: shop %q: %w", s.id, err)
 	}
-	e, err := dispatch.Restore(p, snap.Data, h.engineOpts(s.id)...)
+	e, err := dispatch.Restore(p, snap.Data, h.engineOpts(s.id, p)...)
 	if err != nil {
 		return fmt.Errorf("durable: shop %q: %w", s.id, err)
 	}
@@ -355,6 +362,9 @@ func (h *Host) ApplyTo(ctx context.Context, dst []dispatch.Event, shop string, n
 
 // apply runs op on a loaded shop (s.mu held).
 func (h *Host) apply(ctx context.Context, s *hosted, dst []dispatch.Event, now time.Time, op dispatch.Op) ([]dispatch.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return dst, err // nothing was tried: the shop is intact
+	}
 	n := s.e.Ops() + 1
 	if err := h.opts.Log.Append(ctx, s.id, s.fence, []Record{{N: n, At: now, Op: op}}); err != nil {
 		if errors.Is(err, dispatch.ErrInvalidOp) {
@@ -364,6 +374,9 @@ func (h *Host) apply(ctx context.Context, s *hosted, dst []dispatch.Event, now t
 		return dst, fmt.Errorf("durable: shop %q, op %d not applied: %w", s.id, n, err)
 	}
 	evs, err := s.e.Apply(now, op)
+	if h.opts.Publish != nil && len(evs) > 0 {
+		h.opts.Publish(s.id, evs)
+	}
 	dst = append(dst, evs...)
 	s.since++
 	if now.After(s.used) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -403,4 +404,73 @@ func TestHost_RunBacksOffAfterErrors(t *testing.T) {
 	n := logs.Load()
 	require.NotZero(t, n, "the failure is logged")
 	require.LessOrEqual(t, n, int64(2*4), "about one try (and one maintenance error) per 100 ms, not one per ms")
+}
+
+// Publish gets every applied op's events, timers' included, in Seq order
+// per shop, whichever goroutine applied them; never the replay's. A
+// cancelled context refuses the op before anything is tried, and the
+// shop stays loaded.
+func TestHost_PublishInSeqOrder(t *testing.T) {
+	dir := t.TempDir()
+	var mu sync.Mutex
+	seen := map[string][]uint64{}
+	publish := func(shop string, evs []dispatch.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, ev := range evs {
+			seen[shop] = append(seen[shop], ev.Seq)
+		}
+	}
+	f, h := open(t, dir, durable.FilesOptions{Sync: durable.SyncNone}, durable.HostOptions{Publish: publish})
+	shops := []string{"p", "q"}
+	for _, id := range shops {
+		require.NoError(t, h.Create(ctx, id, pol()))
+	}
+	errs := make(chan error, 5)
+	for w := range 4 {
+		go func() {
+			g := newGen(uint64(w))
+			var err error
+			for k := 0; k < 200 && err == nil; k++ {
+				at, op := g.next()
+				_, err = h.Apply(ctx, shops[k%2], at, op)
+				if !errors.Is(err, durable.ErrClosed) {
+					err = nil
+				}
+			}
+			errs <- err
+		}()
+	}
+	go func() {
+		var err error
+		for k := 0; k < 200 && err == nil; k++ {
+			_, err = h.AdvanceDue(ctx, t0.Add(time.Duration(k)*time.Hour), nil)
+		}
+		errs <- err
+	}()
+	for range 5 {
+		require.NoError(t, <-errs)
+	}
+	for _, id := range shops {
+		var last uint64
+		require.NoError(t, h.Read(ctx, id, func(e *dispatch.Engine) { last = e.LastSeq() }))
+		require.NotZero(t, last)
+		want := make([]uint64, last)
+		for i := range want {
+			want[i] = uint64(i + 1)
+		}
+		require.Equal(t, want, seen[id], "shop %s: every event once, in Seq order", id)
+	}
+	require.NoError(t, f.Close())
+
+	seen = map[string][]uint64{}
+	_, h = open(t, dir, durable.FilesOptions{}, durable.HostOptions{Publish: publish})
+	require.Equal(t, 2, h.Stats().Loaded, "replayed at start")
+	require.Empty(t, seen, "the replay publishes nothing")
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := h.Apply(cancelled, "p", t0, dispatch.Op{Kind: dispatch.OpAdvance})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, durable.HostStats{Loaded: 2, Loads: 2, Replayed: h.Stats().Replayed}, h.Stats(), "not dropped")
 }

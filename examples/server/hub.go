@@ -1,7 +1,6 @@
 package main
 
 import (
-	"slices"
 	"sync"
 
 	"github.com/kefu-dev/kefu/dispatch"
@@ -14,36 +13,30 @@ const (
 	// recentEvents is how many of a shop's latest events the hub keeps for
 	// clients that reconnect with Last-Event-ID.
 	recentEvents = 256
-	// maxHeld bounds the events held back behind a gap in Seq; past it the
-	// gap is taken as lost and they are delivered.
-	maxHeld = 1024
 )
 
 // hub fans each shop's events out to the SSE streams that subscribed to
 // them. It is in-process and small on purpose: a server with more than one
 // process would put a message bus here.
 //
-// Order. The server publishes a shop's events from two places: the result
-// of each op (host.Apply, under the server's lock of the shop, so those
-// come in the order the host applied them) and the host's timers
-// (host.Run's callback, called after the host released the shop, so a
-// timer's events may come after those of an op that followed it). The hub
-// delivers each shop's events in Event.Seq order: an event after a gap is
-// held until the gap is filled. The first event a process publishes for a
-// shop sets where its sequence starts; an event older than that (a timer
-// that lost that first race) is delivered late rather than lost.
+// Order. The host calls publish (durable.HostOptions.Publish) under the
+// shop's mutex with the events of every op it applies, its timers' too,
+// so a shop's events come in Event.Seq order and the hub only passes
+// them on. A stream subscribes under the same mutex (server.subscribe),
+// so no event falls between what it is told it missed and what it gets.
 //
 // Slow subscribers. Publishing never blocks: each subscriber has a buffer
 // of subBuffer events, and one whose buffer is full is dropped (its
 // channel is closed and its stream ends). The client reconnects with
 // Last-Event-ID (EventSource does so by itself) and gets what it missed
 // from the shop's last recentEvents events, or, if they no longer reach
-// back far enough (or the process restarted), a "reset" event telling it
-// to reload the state through the JSON API.
+// back far enough (or the process restarted since), a "reset" event
+// telling it to reload the state through the JSON API.
 //
-// Memory: a feed per shop that has had events in this process, each with
-// up to recentEvents events, and each subscriber's buffer. One mutex
-// serves every shop: publishing is a few channel sends, never a wait.
+// Memory: a feed per shop that has had events or subscribers in this
+// process, each with up to recentEvents events, and each subscriber's
+// buffer. One mutex serves every shop: publishing is a few channel sends,
+// never a wait.
 //
 // A hub is safe for concurrent use.
 type hub struct {
@@ -53,9 +46,7 @@ type hub struct {
 
 // feed is one shop's side of the hub.
 type feed struct {
-	next   uint64           // the Seq to deliver next; 0 before the first event
-	held   []dispatch.Event // events after a gap, by Seq
-	recent ring             // the latest delivered events
+	recent ring // the latest events
 	subs   map[*sub]struct{}
 }
 
@@ -77,9 +68,9 @@ func (h *hub) feed(shop string) *feed {
 	return f
 }
 
-// publish delivers shop's events to its subscribers, in Seq order (see
-// hub). It never blocks on a subscriber. Its signature is host.Run's
-// callback's.
+// publish delivers shop's events to its subscribers. It never blocks on a
+// subscriber. Its signature is durable.HostOptions.Publish's; evs is
+// copied.
 func (h *hub) publish(shop string, evs []dispatch.Event) {
 	if len(evs) == 0 {
 		return
@@ -88,50 +79,8 @@ func (h *hub) publish(shop string, evs []dispatch.Event) {
 	defer h.mu.Unlock()
 	f := h.feed(shop)
 	for _, ev := range evs {
-		switch {
-		case f.next == 0 || ev.Seq == f.next:
-			f.deliver(ev)
-			f.next = ev.Seq + 1
-			for len(f.held) > 0 && f.held[0].Seq <= f.next {
-				if f.held[0].Seq == f.next {
-					f.deliver(f.held[0])
-					f.next++
-				}
-				f.held = f.held[1:]
-			}
-		case ev.Seq > f.next:
-			i, found := slices.BinarySearchFunc(f.held, ev.Seq, func(e dispatch.Event, s uint64) int {
-				return cmpSeq(e.Seq, s)
-			})
-			if !found {
-				f.held = slices.Insert(f.held, i, ev)
-			}
-			if len(f.held) > maxHeld {
-				f.flush()
-			}
-		default: // before the start this process saw: late, not lost
-			f.deliver(ev)
-		}
-	}
-}
-
-// resync forgets where shop's sequence is, after an op whose outcome is
-// unknown (a storage error: the host reloads the shop from its log, which
-// may hold the op, whose events nobody will publish). Held events are
-// delivered; the next event published starts the sequence again.
-func (h *hub) resync(shop string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.feed(shop).flush()
-}
-
-// flush delivers the held events and forgets the expected Seq.
-func (f *feed) flush() {
-	for _, ev := range f.held {
 		f.deliver(ev)
 	}
-	f.held = nil
-	f.next = 0
 }
 
 // deliver sends ev to the subscribers that want it, dropping those that
@@ -151,18 +100,20 @@ func (f *feed) deliver(ev dispatch.Event) {
 	}
 }
 
-// subscribe adds a subscriber to shop's events that want selects. With
-// resume, it first queues the recent events after lastID that want
-// selects; ok is false when the hub cannot tell that nothing was missed
-// (too old, or a new process): the client must reload its state.
-func (h *hub) subscribe(shop string, want func(dispatch.Event) bool, resume bool, lastID uint64) (s *sub, ok bool) {
+// subscribe adds a subscriber to shop's events that want selects; last
+// is the Seq of the shop's latest event (Engine.LastSeq), read under the
+// shop's mutex, which the caller holds. With resume, it first queues the
+// events after lastID that want selects; ok is false when the hub no
+// longer has them all (or lastID is not of this shop's sequence): the
+// client must reload its state.
+func (h *hub) subscribe(shop string, want func(dispatch.Event) bool, resume bool, lastID, last uint64) (s *sub, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := h.feed(shop)
 	var missed []dispatch.Event
 	ok = true
 	if resume {
-		missed, ok = f.since(lastID, want)
+		missed, ok = f.since(lastID, last, want)
 	}
 	s = &sub{ch: make(chan dispatch.Event, subBuffer+len(missed)), want: want}
 	for _, ev := range missed {
@@ -172,13 +123,13 @@ func (h *hub) subscribe(shop string, want func(dispatch.Event) bool, resume bool
 	return s, ok
 }
 
-// since returns the delivered events after lastID that want selects, and
-// whether the ring holds every event after lastID.
-func (f *feed) since(lastID uint64, want func(dispatch.Event) bool) ([]dispatch.Event, bool) {
+// since returns the events after lastID, up to last, that want selects,
+// and whether the ring holds every one of them.
+func (f *feed) since(lastID, last uint64, want func(dispatch.Event) bool) ([]dispatch.Event, bool) {
 	switch {
-	case f.next == 0 || lastID >= f.next: // unknown, or a sequence this process never saw
-		return nil, false
-	case lastID+1 == f.next:
+	case lastID > last:
+		return nil, false // not a Seq this shop has numbered
+	case lastID == last:
 		return nil, true
 	}
 	if first, ok := f.recent.first(); !ok || first.Seq > lastID+1 {
@@ -228,14 +179,4 @@ func (r *ring) each(f func(dispatch.Event)) {
 	for i := range r.buf {
 		f(r.buf[(r.head+i)%len(r.buf)])
 	}
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -36,35 +36,12 @@ func drain(s *sub) (got []uint64, dropped bool) {
 	}
 }
 
-// A timer's events that come after a later op's are held until the gap
-// is filled: subscribers see Seq order.
-func TestHub_DeliversInSeqOrder(t *testing.T) {
-	h := newHub()
-	s, _ := h.subscribe("shop", all, false, 0)
-	h.publish("shop", evs(1, 2))
-	h.publish("shop", evs(5, 6)) // an op's, while the timer's 3, 4 are on their way
-	got, _ := drain(s)
-	assert.Equal(t, []uint64{1, 2}, got, "5 and 6 wait for 3 and 4")
-	h.publish("shop", evs(3, 4))
-	h.publish("shop", evs(7, 7))
-	got, _ = drain(s)
-	assert.Equal(t, []uint64{3, 4, 5, 6, 7}, got)
-
-	// After a storage error the sequence may have a hole for good: resync
-	// delivers what is held and starts again at the next event.
-	h.publish("shop", evs(9, 9))
-	h.resync("shop")
-	h.publish("shop", evs(12, 12))
-	got, _ = drain(s)
-	assert.Equal(t, []uint64{9, 12}, got)
-}
-
 // A subscriber that does not read is dropped when its buffer is full;
 // publish never waits for it, and the others get everything.
 func TestHub_DropsSlowSubscribers(t *testing.T) {
 	h := newHub()
-	slow, _ := h.subscribe("shop", all, false, 0)
-	fast, _ := h.subscribe("shop", all, false, 0)
+	slow, _ := h.subscribe("shop", all, false, 0, 0)
+	fast, _ := h.subscribe("shop", all, false, 0, 0)
 	var fastGot []uint64
 	done := make(chan struct{})
 	go func() {
@@ -96,8 +73,10 @@ func TestHub_DropsSlowSubscribers(t *testing.T) {
 // (of those it wants), or is told to reload when the hub cannot know.
 func TestHub_Resume(t *testing.T) {
 	h := newHub()
-	_, ok := h.subscribe("shop", all, true, 5)
-	assert.False(t, ok, "a new process knows nothing of the shop: reset")
+	_, ok := h.subscribe("shop", all, true, 5, 5)
+	assert.True(t, ok, "the client has the shop's latest event: nothing missed, even in a new process")
+	_, ok = h.subscribe("shop", all, true, 5, 7)
+	assert.False(t, ok, "a new process has not kept 6 and 7: reset")
 
 	h.publish("shop", evs(1, 10))
 	for _, c := range []struct {
@@ -108,22 +87,22 @@ func TestHub_Resume(t *testing.T) {
 		{0, from(1, 10), true},
 		{7, []uint64{8, 9, 10}, true},
 		{10, nil, true},
-		{11, nil, false}, // a sequence this process never numbered
+		{11, nil, false}, // a sequence this shop never numbered
 	} {
-		s, ok := h.subscribe("shop", all, true, c.last)
+		s, ok := h.subscribe("shop", all, true, c.last, 10)
 		got, _ := drain(s)
 		assert.Equal(t, c.ok, ok, "Last-Event-ID %d", c.last)
 		assert.Equal(t, c.want, got, "Last-Event-ID %d", c.last)
 	}
 	odd := func(ev dispatch.Event) bool { return ev.Session == "odd" }
-	s, ok := h.subscribe("shop", odd, true, 4)
+	s, ok := h.subscribe("shop", odd, true, 4, 10)
 	require.True(t, ok)
 	got, _ := drain(s)
 	assert.Equal(t, []uint64{5, 7, 9}, got, "only the events the stream selects")
 
 	h.publish("shop", evs(11, 10+recentEvents))
-	_, ok = h.subscribe("shop", all, true, 10)
+	_, ok = h.subscribe("shop", all, true, 10, 10+recentEvents)
 	assert.True(t, ok, "11 is the oldest kept")
-	_, ok = h.subscribe("shop", all, true, 9)
+	_, ok = h.subscribe("shop", all, true, 9, 10+recentEvents)
 	assert.False(t, ok, "10 is gone: reset")
 }

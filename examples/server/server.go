@@ -57,23 +57,23 @@ func open(dir string, logw io.Writer, zl *zap.Logger) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	hb := newHub()
 	host, err := durable.NewHost(context.Background(), durable.HostOptions{
 		Log: files, Snapshots: files, Logger: zl,
-		Engine: func(shop string) []dispatch.Option {
-			// Every preset is in China Standard Time (the host does not
-			// tell this function the shop's policy).
-			rec, err := metrics.New(policy.ChinaStandardTime())
+		Engine: func(shop string, p policy.Policy) []dispatch.Option {
+			rec, err := metrics.New(p.WithDefaults().Location) // the shop's days, in its zone
 			if err != nil {
 				panic(err) // cannot fail: a zone and no options
 			}
 			return []dispatch.Option{dispatch.WithObserver("metrics", rec)}
 		},
+		Publish: hb.publish, // every op's events, timers' too, in Seq order
 	})
 	if err != nil {
 		files.Close()
 		return nil, err
 	}
-	s := &server{files: files, host: host, hub: newHub(), log: log.New(logw, "kefu: ", log.LstdFlags),
+	s := &server{files: files, host: host, hub: hb, log: log.New(logw, "kefu: ", log.LstdFlags),
 		now: time.Now, heartbeat: 15 * time.Second}
 	s.streams, s.endStreams = context.WithCancel(context.Background())
 	var run context.Context
@@ -81,7 +81,7 @@ func open(dir string, logw io.Writer, zl *zap.Logger) (*server, error) {
 	s.runDone = make(chan struct{})
 	go func() {
 		defer close(s.runDone)
-		host.Run(run, 0, s.hub.publish) // auto-closes and expiries, on the wall clock
+		host.Run(run, 0, nil) // auto-closes and expiries, on the wall clock (Publish delivers their events)
 	}()
 	s.routes()
 	return s, nil
@@ -169,14 +169,13 @@ func (s *server) lock(shop string) func() {
 
 // apply runs op on shop at s.now(): check, if not nil, reads the engine
 // first and may refuse the op; then the host logs the op and applies it
-// (host.Apply), and its events go to the hub. All of it holds the shop's
-// lock (a stripe of s.locks, so memory stays bounded whatever ids clients
-// send), so a check and the op it guards are not split by another
-// request's op, and requests publish in the order the host applied them.
+// (host.Apply), and its events go to the hub. Both hold the shop's lock
+// here (a stripe of s.locks, so memory stays bounded whatever ids
+// clients send), so a check and the op it guards are not split by
+// another request's op.
 //
 // The op is not tied to the request's context: once the server has
-// decided to apply it, a client that hangs up does not cancel it half way
-// (a cancelled append makes the host drop and reload the shop).
+// decided to apply it, a client that hangs up does not cancel it half way.
 func (s *server) apply(ctx context.Context, shop string, op dispatch.Op, check func(*dispatch.Engine) error) ([]dispatch.Event, error) {
 	ctx = context.WithoutCancel(ctx)
 	defer s.lock(shop)()
@@ -189,11 +188,9 @@ func (s *server) apply(ctx context.Context, shop string, op dispatch.Op, check f
 			return nil, cerr
 		}
 	}
-	evs, err := s.host.Apply(ctx, shop, s.now(), op)
-	s.hub.publish(shop, evs)
+	evs, err := s.host.Apply(ctx, shop, s.now(), op) // its events reach the hub by HostOptions.Publish
 	if err != nil && statusOf(err) == http.StatusInternalServerError {
 		s.log.Printf("shop %q: %s: %v", shop, op, err)
-		s.hub.resync(shop) // the op may or may not be in the log
 	}
 	return evs, err
 }

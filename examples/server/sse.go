@@ -47,10 +47,6 @@ func (s *server) agentEvents(w http.ResponseWriter, r *http.Request) {
 // messages, prompts). The session need not exist yet.
 func (s *server) sessionEvents(w http.ResponseWriter, r *http.Request) {
 	shop, sid := r.PathValue("shop"), r.PathValue("session")
-	if err := s.host.Read(r.Context(), shop, func(*dispatch.Engine) {}); err != nil {
-		fail(w, err)
-		return
-	}
 	s.stream(w, r, shop, func(ev dispatch.Event) bool { return ev.Session == sid })
 }
 
@@ -72,7 +68,16 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, shop string, wan
 		fail(w, err)
 		return
 	}
-	sub, ok := s.hub.subscribe(shop, want, resume, lastID)
+	// Subscribe under the shop's mutex: the host publishes under it too,
+	// so the shop's latest Seq and the subscription see the same point.
+	var sub *sub
+	var ok bool
+	if err := s.host.Read(r.Context(), shop, func(e *dispatch.Engine) {
+		sub, ok = s.hub.subscribe(shop, want, resume, lastID, e.LastSeq())
+	}); err != nil {
+		fail(w, err)
+		return
+	}
 	defer s.hub.unsubscribe(shop, sub)
 
 	rc := http.NewResponseController(w)
