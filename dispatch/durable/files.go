@@ -61,7 +61,12 @@ const (
 	defaultSegment = 64 << 20
 	maxSegment     = 1 << 30
 	segMagic       = "KEFULOG1"
-	segHeader      = 16 // magic, then 8 bytes reserved (zero)
+	// segHeader is the segment file header: the magic, the size of the
+	// previous segment when this one was started (uint32 LE, 0 for the
+	// first), and the CRC-32C of those 12 bytes (uint32 LE). The size
+	// seals the previous segment: one cut at a record boundary would
+	// otherwise read as whole and lose its last records silently.
+	segHeader = 16
 )
 
 // Files is the embedded default [Log] and [SnapshotStore]: files in one
@@ -86,10 +91,12 @@ const (
 //     (logging how many bytes it dropped). Only unacknowledged appends
 //     can be there.
 //   - A record that fails its checksum anywhere else, a malformed segment
-//     or snapshot header: OpenFiles (or Read, Get) returns an error
-//     wrapping ErrCorrupt naming the file and offset, and changes
-//     nothing. A snapshot is checked whole; a corrupt one is refused,
-//     never half-restored.
+//     or snapshot header, a segment missing between two others, a sealed
+//     segment not of the size it had when the next one was started (cut,
+//     even at a record boundary, or grown): OpenFiles (or Read, Get)
+//     returns an error wrapping ErrCorrupt naming the file and offset,
+//     and changes nothing. A snapshot is checked whole; a corrupt one is
+//     refused, never half-restored.
 //   - A full disk or another write error: the append returns the error
 //     and the segment is truncated back to where the batch started, so
 //     nothing of it remains; the log takes appends again when space
@@ -237,7 +244,7 @@ func (f *Files) recover() error {
 		}
 	}
 	if len(f.segs) == 0 {
-		return f.roll(1)
+		return f.roll(1, 0)
 	}
 	return nil
 }
@@ -256,8 +263,16 @@ func (f *Files) scan(id uint32, last bool) error {
 	if err != nil {
 		return fmt.Errorf("durable: %s: %w", name, err)
 	}
-	if len(data) < segHeader || string(data[:len(segMagic)]) != segMagic {
+	if len(data) < segHeader || string(data[:len(segMagic)]) != segMagic ||
+		binary.LittleEndian.Uint32(data[12:]) != crc32Sum(data[:12]) {
 		return fmt.Errorf("%w: %s: not a kefu log segment (bad header)", ErrCorrupt, name)
+	}
+	if n := len(f.segs); n > 1 { // the segment before this one is here: it is sealed
+		before, size := f.segs[n-2], binary.LittleEndian.Uint32(data[8:])
+		if before.size != int64(size) {
+			return fmt.Errorf("%w: %s has %d bytes, %d when %s was started after it", ErrCorrupt,
+				segName(before.id), before.size, size, segName(id))
+		}
 	}
 	off := segHeader
 	var bad error
@@ -350,10 +365,10 @@ func segID(name string) (uint32, bool) {
 	return uint32(id), err == nil && id > 0
 }
 
-// roll starts segment id as the new head: it is written whole under a
-// temporary name, fsynced, then renamed, so a segment file always has its
-// header.
-func (f *Files) roll(id uint32) error {
+// roll starts segment id as the new head, after a segment of prev bytes
+// (0 for none): it is written whole under a temporary name, fsynced,
+// then renamed, so a segment file always has its header.
+func (f *Files) roll(id uint32, prev int64) error {
 	dir := filepath.Join(f.dir, "log")
 	tmp := filepath.Join(dir, segName(id)+".tmp")
 	file, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -362,6 +377,8 @@ func (f *Files) roll(id uint32) error {
 	}
 	hdr := make([]byte, segHeader)
 	copy(hdr, segMagic)
+	binary.LittleEndian.PutUint32(hdr[8:], uint32(prev))
+	binary.LittleEndian.PutUint32(hdr[12:], crc32Sum(hdr[:12]))
 	if _, err := file.Write(hdr); err != nil {
 		file.Close()
 		os.Remove(tmp)
@@ -574,7 +591,7 @@ func (f *Files) write(batch []*appendReq) error {
 		size += len(r.buf)
 	}
 	if head.size > segHeader && head.size+int64(size) > f.opts.SegmentSize {
-		if err := f.roll(head.id + 1); err != nil {
+		if err := f.roll(head.id+1, head.size); err != nil {
 			f.log.Error("durable: cannot start a new segment", zap.Error(err))
 			return err
 		}

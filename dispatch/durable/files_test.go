@@ -1,6 +1,9 @@
 package durable_test
 
 import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,4 +50,110 @@ func TestFiles_TrimDeletesRolledSegments(t *testing.T) {
 	names := segFiles(t, dir)
 	require.Len(t, names, 1, "the trimmed segments are deleted: %v", names)
 	require.True(t, strings.HasSuffix(names[0], "3.seg"), names)
+}
+
+// A sealed segment (one the log went past) must keep the size it had
+// when the next one was started: cut at a record boundary, or grown by a
+// whole record, it would read as whole and the log would silently lose
+// or gain records. The next segment's header holds that size.
+func TestFiles_SealedSegmentKeepsItsSize(t *testing.T) {
+	dir := t.TempDir()
+	f, err := durable.OpenFiles(dir, durable.FilesOptions{Sync: durable.SyncNone, SegmentSize: 4096})
+	require.NoError(t, err)
+	fence, err := f.Claim(ctx, "a")
+	require.NoError(t, err)
+	g := newGen(2)
+	for n := uint64(1); ; n++ {
+		if segs, _ := f.Segments(); segs == 3 {
+			break
+		}
+		at, op := g.next()
+		require.NoError(t, f.Append(ctx, "a", fence, []durable.Record{{N: n, At: at, Op: op}}))
+	}
+	require.NoError(t, f.Close())
+	for _, name := range segFiles(t, dir)[:2] {
+		path := filepath.Join(dir, "log", name)
+		orig, err := os.ReadFile(path)
+		require.NoError(t, err)
+		frames, end := segFrames(orig)
+		require.Equal(t, len(orig), end)
+		last := frames[len(frames)-1]
+		for what, b := range map[string][]byte{
+			"cut before its last record": orig[:last.off],
+			"grown by a record":          append(bytes.Clone(orig), orig[last.off:last.end]...),
+			"its header's size changed":  fixChecksums(append(append([]byte(nil), orig[:8]...), append([]byte{1, 2, 3, 4}, orig[12:]...)...)),
+			"its header flipped":         append(append(bytes.Clone(orig[:9]), orig[9]^0x10), orig[10:]...),
+		} {
+			if what == "its header's size changed" && name == segFiles(t, dir)[0] {
+				continue // the first segment's size field is only read with the one before it
+			}
+			require.NoError(t, os.WriteFile(path, b, 0o644))
+			_, err := durable.OpenFiles(dir, durable.FilesOptions{})
+			require.ErrorIs(t, err, durable.ErrCorrupt, "%s %s", name, what)
+			got, err := os.ReadFile(path)
+			require.NoError(t, err)
+			require.Equal(t, b, got, "%s %s: changed", name, what)
+		}
+		require.NoError(t, os.WriteFile(path, orig, 0o644))
+	}
+	f, err = durable.OpenFiles(dir, durable.FilesOptions{})
+	require.NoError(t, err, "the directory as written")
+	require.NoError(t, f.Close())
+}
+
+// segFrame is a record of a segment file as the test reads it, by the
+// format documented in record.go.
+type segFrame struct {
+	off, end int
+	typ      byte
+	shop     string
+	n        uint64
+}
+
+// segFrames reads the whole records of a segment file (with a valid
+// header) and returns them and the offset where they stop.
+func segFrames(b []byte) ([]segFrame, int) {
+	if len(b) < 16 || string(b[:8]) != "KEFULOG1" {
+		return nil, 0
+	}
+	var out []segFrame
+	off := 16
+	for len(b)-off >= 8 {
+		n := int(binary.LittleEndian.Uint32(b[off:]))
+		if n > len(b)-off-8 {
+			break
+		}
+		body := b[off+8 : off+8+n]
+		if crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)) != binary.LittleEndian.Uint32(b[off+4:]) || len(body) < 3 {
+			break
+		}
+		fr := segFrame{off: off, end: off + 8 + n, typ: body[0]}
+		l, k := binary.Uvarint(body[1:])
+		if k <= 0 || int(l) > len(body)-1-k {
+			break
+		}
+		fr.shop = string(body[1+k : 1+k+int(l)])
+		fr.n, _ = binary.Uvarint(body[1+k+int(l):])
+		out = append(out, fr)
+		off = fr.end
+	}
+	return out, off
+}
+
+// fixChecksums sets the checksum of the header of a segment file and of
+// every record whose length fits.
+func fixChecksums(data []byte) []byte {
+	data = bytes.Clone(data)
+	if len(data) >= 16 {
+		binary.LittleEndian.PutUint32(data[12:], crc32.Checksum(data[:12], crc32.MakeTable(crc32.Castagnoli)))
+	}
+	for off := 16; len(data)-off >= 8; {
+		n := int(binary.LittleEndian.Uint32(data[off:]))
+		if n > len(data)-off-8 {
+			break
+		}
+		binary.LittleEndian.PutUint32(data[off+4:], crc32.Checksum(data[off+8:off+8+n], crc32.MakeTable(crc32.Castagnoli)))
+		off += 8 + n
+	}
+	return data
 }
