@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kefu-dev/kefu/dispatch"
 	"github.com/kefu-dev/kefu/dispatch/durable"
 )
 
@@ -101,6 +102,72 @@ func TestFiles_SealedSegmentKeepsItsSize(t *testing.T) {
 	require.NoError(t, f.Close())
 }
 
+// Records the writer never writes are refused even with a right
+// checksum: a shop id that is not valid UTF-8 (the Host would refuse the
+// shop at start with ErrInvalidShop, not ErrCorrupt), numbers not in
+// their shortest varint (the record would not be the bytes it re-encodes
+// to). In the last segment they are cut as a torn tail; in a sealed one
+// they are corruption.
+func TestFiles_RefusesRecordsTheWriterNeverWrites(t *testing.T) {
+	at := t0
+	op, err := dispatch.Op{Kind: dispatch.OpAdvance}.MarshalJSON()
+	require.NoError(t, err)
+	good := encodeRecord(t, "a", durable.Record{N: 1, At: at, Op: dispatch.Op{Kind: dispatch.OpAdvance}})
+	body := func(shop, n []byte) []byte {
+		b := append([]byte{1}, shop...)
+		b = append(b, n...)
+		b = binary.LittleEndian.AppendUint64(b, uint64(at.UnixNano()))
+		b = binary.LittleEndian.AppendUint32(b, 8*3600)
+		return append(b, op...)
+	}
+	for what, bad := range map[string][]byte{
+		"a shop id of invalid UTF-8":      frameBody(body([]byte{1, 0xff}, []byte{2})),
+		"a shop id's length in two bytes": frameBody(body([]byte{0x81, 0x00, 'a'}, []byte{2})),
+		"a number in two bytes":           frameBody(body([]byte{1, 'a'}, []byte{0x82, 0x00})),
+	} {
+		// The last segment: cut before the record.
+		dir := t.TempDir()
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, "log"), 0o755))
+		seg := filepath.Join(dir, "log", "00000000000000000001.seg")
+		first := append(segmentHeader(0), good...)
+		require.NoError(t, os.WriteFile(seg, append(bytes.Clone(first), bad...), 0o644))
+		f, err := durable.OpenFiles(dir, durable.FilesOptions{})
+		require.NoError(t, err, what)
+		var shops []string
+		require.NoError(t, f.Pending(ctx, func(shop string) error { shops = append(shops, shop); return nil }))
+		require.Equal(t, []string{"a"}, shops, what)
+		var ns []uint64
+		require.NoError(t, f.Read(ctx, "a", 0, func(r durable.Record) error { ns = append(ns, r.N); return nil }))
+		require.Equal(t, []uint64{1}, ns, what)
+		require.NoError(t, f.Close())
+		got, err := os.ReadFile(seg)
+		require.NoError(t, err)
+		require.Equal(t, first, got, "%s: the torn tail is cut", what)
+
+		// A sealed segment: refused.
+		sealed := append(bytes.Clone(first), bad...)
+		require.NoError(t, os.WriteFile(seg, sealed, 0o644))
+		next := filepath.Join(dir, "log", "00000000000000000002.seg")
+		require.NoError(t, os.WriteFile(next, segmentHeader(uint32(len(sealed))), 0o644))
+		_, err = durable.OpenFiles(dir, durable.FilesOptions{})
+		require.ErrorIs(t, err, durable.ErrCorrupt, what)
+	}
+}
+
+// segmentHeader is the header of a segment started after one of prev
+// bytes, by the format of files.go.
+func segmentHeader(prev uint32) []byte {
+	b := binary.LittleEndian.AppendUint32([]byte("KEFULOG1"), prev)
+	return binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, crc32.MakeTable(crc32.Castagnoli)))
+}
+
+// frameBody frames a record body: its length and checksum, then it.
+func frameBody(body []byte) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(body)))
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(body, crc32.MakeTable(crc32.Castagnoli)))
+	return append(b, body...)
+}
+
 // segFrame is a record of a segment file as the test reads it, by the
 // format documented in record.go.
 type segFrame struct {
@@ -138,6 +205,21 @@ func segFrames(b []byte) ([]segFrame, int) {
 		off = fr.end
 	}
 	return out, off
+}
+
+// encodeRecord is the framed record of r, by the format of record.go.
+func encodeRecord(t testing.TB, shop string, r durable.Record) []byte {
+	js, err := r.Op.MarshalJSON()
+	require.NoError(t, err)
+	body := []byte{1}
+	body = binary.AppendUvarint(body, uint64(len(shop)))
+	body = append(body, shop...)
+	body = binary.AppendUvarint(body, r.N)
+	_, off := r.At.Zone()
+	body = binary.LittleEndian.AppendUint64(body, uint64(r.At.UnixNano()))
+	body = binary.LittleEndian.AppendUint32(body, uint32(int32(off)))
+	body = append(body, js...)
+	return frameBody(body)
 }
 
 // fixChecksums sets the checksum of the header of a segment file and of

@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kefu-dev/kefu/dispatch"
 )
@@ -94,7 +95,10 @@ type entry struct {
 
 var errBadBody = errors.New("malformed record")
 
-// decode parses a record body whose checksum has been checked.
+// decode parses a record body whose checksum has been checked. It takes
+// only what appendOp and appendTrim write: shortest varints and a valid
+// shop id, so that a record read is the bytes it re-encodes to, and the
+// log never names a shop the Host refuses.
 func decode(body []byte) (entry, error) {
 	var e entry
 	if len(body) < 1 {
@@ -102,13 +106,16 @@ func decode(body []byte) (entry, error) {
 	}
 	e.typ, body = body[0], body[1:]
 	l, k := binary.Uvarint(body)
-	if k <= 0 || l > uint64(len(body)-k) || l == 0 || l > 128 {
+	if k <= 0 || !shortest(l, k) || l > uint64(len(body)-k) || l == 0 || l > 128 {
 		return e, errBadBody
 	}
 	e.shop = body[k : k+int(l)]
+	if !utf8.Valid(e.shop) {
+		return e, errBadBody
+	}
 	body = body[k+int(l):]
 	e.n, k = binary.Uvarint(body)
-	if k <= 0 || e.n == 0 {
+	if k <= 0 || !shortest(e.n, k) || e.n == 0 {
 		return e, errBadBody
 	}
 	body = body[k:]
@@ -129,6 +136,12 @@ func decode(body []byte) (entry, error) {
 		return e, errBadBody
 	}
 	return e, nil
+}
+
+// shortest reports whether k bytes are the shortest uvarint of v.
+func shortest(v uint64, k int) bool {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], v) == k
 }
 
 // zone returns a location with this UTC offset: UTC for 0, and one shared
