@@ -94,8 +94,9 @@ func crashShop(i int) string { return fmt.Sprint("shop-", i) }
 // log.
 //
 // "Applied exactly once and nothing else" means, for each shop: let K be
-// the number of ops whose D (or A) the parent saw, over all rounds so
-// far, with the outcome of the previous rounds' in-flight ops settled;
+// the number of ops whose D the parent saw (an A comes after its D), over
+// all rounds so far, with the outcome of the previous rounds' in-flight
+// ops settled;
 // then the restarted shop has applied M ops, K <= M <= K+1, and M = K+1
 // only if the round has an op in flight for the shop, which then is
 // op K+1; and op i, for every i <= M, is the op of the L line numbered
@@ -123,9 +124,10 @@ func crashShop(i int) string { return fmt.Sprint("shop-", i) }
 // tests cover torn tails).
 //
 // Rounds: -crash.rounds (20 by default, 3 with -short); the seed is
-// -crash.seed, or the clock's, and a failure names both. A seed replays
-// the ops each child draws and the kill points in acks, not the
-// goroutines' interleaving.
+// -crash.seed, or the clock's, and a failure names both. A seed fixes the
+// children's random draws and the kill points (in acks), not the
+// goroutines' interleaving nor the timing, so a failure may take a few
+// runs of its seed to recur.
 func TestCrash(t *testing.T) {
 	rounds := *crashRounds
 	if rounds <= 0 {
