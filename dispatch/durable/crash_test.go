@@ -152,7 +152,7 @@ func TestCrash(t *testing.T) {
 
 	shops := make([]*crashShopState, crashShops)
 	for i := range shops {
-		e, err := dispatch.New(pol(), recorderOpts("")...)
+		e, err := dispatch.New(pol(), recorderOpts("", pol())...)
 		require.NoError(t, err)
 		shops[i] = &crashShopState{id: crashShop(i), oracle: e, snaps: map[uint64]string{0: mustSnapshot(t, e)}}
 	}
