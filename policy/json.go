@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -288,7 +289,7 @@ func zoneOf(loc *time.Location) (string, *int, error) {
 	name := loc.String()
 	fixed, abbr, offset := zoneShape(loc)
 	if name != "" && name != "Local" {
-		if db, err := time.LoadLocation(name); err == nil {
+		if db, err := loadZone(name); err == nil {
 			dbFixed, dbAbbr, dbOffset := zoneShape(db)
 			// A zone with transitions is trusted to be the database's
 			// zone of its name; a fixed one must match it exactly.
@@ -330,7 +331,7 @@ func location(name *string, offset *int) (*time.Location, error) {
 	case *name == "Local":
 		return nil, errors.New(`"Local" is the machine's zone and names no zone elsewhere`)
 	}
-	return time.LoadLocation(*name)
+	return loadZone(*name)
 }
 
 // durationText returns d as time.Duration.String writes it, "" for 0.
@@ -381,4 +382,22 @@ func enumValue[T any, PT interface {
 		return &FieldError{Field: field, Err: fmt.Errorf("unknown name %q", s)}
 	}
 	return nil
+}
+
+// zones caches time.LoadLocation, which reads the zone database file on
+// every call: a host restoring thousands of shops, each snapshot holding
+// its policy, would read it thousands of times. Only zones found are
+// kept (a few hundred names at most), so bad input cannot grow it.
+var zones sync.Map // name → *time.Location
+
+// loadZone is time.LoadLocation, once per zone per process.
+func loadZone(name string) (*time.Location, error) {
+	if z, ok := zones.Load(name); ok {
+		return z.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err == nil {
+		zones.Store(name, loc)
+	}
+	return loc, err
 }
