@@ -24,9 +24,6 @@ import (
 // observer (HostOptions.Engine nil). Each benchmark builds its shops
 // with SyncNone, which the figures do not include.
 
-// bare gives the shops no observer.
-func bare(string) []dispatch.Option { return nil }
-
 // openBench opens dir as Files with fo and a Host on it with ho.
 func openBench(b *testing.B, dir string, fo durable.FilesOptions, ho durable.HostOptions) (*durable.Files, *durable.Host) {
 	b.Helper()
@@ -35,9 +32,6 @@ func openBench(b *testing.B, dir string, fo durable.FilesOptions, ho durable.Hos
 		b.Fatal(err)
 	}
 	ho.Log, ho.Snapshots = f, f
-	if ho.Engine == nil {
-		ho.Engine = bare
-	}
 	h, err := durable.NewHost(ctx, ho)
 	if err != nil {
 		f.Close()
@@ -380,7 +374,7 @@ func BenchmarkLoad(b *testing.B) {
 				snapBytes = len(snap.Data)
 				b.StartTimer()
 				t = time.Now()
-				h, err := durable.NewHost(ctx, durable.HostOptions{Log: f, Snapshots: f, Engine: bare})
+				h, err := durable.NewHost(ctx, durable.HostOptions{Log: f, Snapshots: f})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -501,7 +501,7 @@ func (f *Files) same(shop string, p pos, r *Record) error {
 	}
 	seg := f.seg(p.seg)
 	f.mu.Unlock()
-	var rd reader
+	rd := reader{ahead: lone}
 	body, err := rd.body(seg, int64(p.off))
 	if err != nil {
 		return err
@@ -705,9 +705,17 @@ func (f *Files) Read(ctx context.Context, shop string, after uint64, fn func(Rec
 	}
 	f.mu.Unlock()
 	var rd reader
-	for _, t := range todo {
+	for i, t := range todo {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		// Read a window only when the shop's next record is in it: in a
+		// log that many shops share, a shop's records are far apart, and
+		// a window for each would read 64 KiB a record.
+		rd.ahead = window
+		if next := i + 1; next == len(todo) || todo[next].seg != t.seg ||
+			todo[next].off < t.off || todo[next].off-t.off >= window {
+			rd.ahead = lone
 		}
 		body, err := rd.body(t.seg, int64(t.off))
 		if err != nil {
@@ -731,12 +739,18 @@ func (f *Files) Read(ctx context.Context, shop string, after uint64, fn func(Rec
 // reader reads records from segment files through a window of the file,
 // so that a shop's records written close together cost one read.
 type reader struct {
-	seg *segment
-	off int64 // of buf[0]
-	buf []byte
+	seg   *segment
+	off   int64 // of buf[0]
+	buf   []byte
+	ahead int // bytes to read at a miss, at least those asked for; 0: window
 }
 
-const window = 64 << 10
+const (
+	window = 64 << 10
+	// lone is the read for a record with no other to read after it: an
+	// op's record is far smaller (a longer one costs a second read).
+	lone = 512
+)
 
 // body returns the checked body of the record at off (valid until the
 // next call).
@@ -764,8 +778,13 @@ func (r *reader) at(seg *segment, off int64, n int) ([]byte, error) {
 	if r.seg == seg && off >= r.off && off+int64(n) <= r.off+int64(len(r.buf)) {
 		return r.buf[off-r.off : off-r.off+int64(n)], nil
 	}
+	size := r.ahead
+	if size == 0 {
+		size = window
+	}
+	size = max(n, size)
 	r.seg, r.off = seg, off
-	r.buf = slices.Grow(r.buf[:0], max(n, window))[:max(n, window)]
+	r.buf = slices.Grow(r.buf[:0], size)[:size]
 	k, err := seg.f.ReadAt(r.buf, off)
 	r.buf = r.buf[:k]
 	if k < n {
