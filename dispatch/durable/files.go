@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -67,7 +68,8 @@ const (
 	// first), and the CRC-32C of those 12 bytes (uint32 LE). The size
 	// seals the previous segment: one cut at a record boundary would
 	// otherwise read as whole and lose its last records silently.
-	segHeader = 16
+	segHeader  = 16
+	scanBuffer = 1 << 20
 )
 
 // Files is the embedded default [Log] and [SnapshotStore]: files in one
@@ -235,12 +237,13 @@ func (f *Files) recover() error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	br := bufio.NewReaderSize(nil, scanBuffer)
 	for i, id := range ids {
 		if i > 0 && id != ids[i-1]+1 {
 			return fmt.Errorf("%w: segment %s missing (have %s and %s)", ErrCorrupt,
 				segName(ids[i-1]+1), segName(ids[i-1]), segName(id))
 		}
-		if err := f.scan(id, i == len(ids)-1); err != nil {
+		if err := f.scan(id, i == len(ids)-1, br); err != nil {
 			return err
 		}
 	}
@@ -251,8 +254,9 @@ func (f *Files) recover() error {
 }
 
 // scan reads segment id into the index; a torn tail is truncated if it is
-// the last segment and refused otherwise.
-func (f *Files) scan(id uint32, last bool) error {
+// the last segment and refused otherwise. It streams the file through br
+// (one buffer for every segment) rather than holding it whole.
+func (f *Files) scan(id uint32, last bool, br *bufio.Reader) error {
 	name := filepath.Join(f.dir, "log", segName(id))
 	file, err := os.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
@@ -260,34 +264,55 @@ func (f *Files) scan(id uint32, last bool) error {
 	}
 	seg := &segment{id: id, name: name, f: file}
 	f.segs = append(f.segs, seg)
-	data, err := io.ReadAll(file)
+	st, err := file.Stat()
 	if err != nil {
 		return fmt.Errorf("durable: %s: %w", name, err)
 	}
-	if len(data) < segHeader || string(data[:len(segMagic)]) != segMagic ||
-		binary.LittleEndian.Uint32(data[12:]) != crc32Sum(data[:12]) {
+	size := st.Size()
+	br.Reset(file)
+	read := func(b []byte) error {
+		if _, err := io.ReadFull(br, b); err != nil {
+			return fmt.Errorf("durable: %s: %w", name, err)
+		}
+		return nil
+	}
+	var hdr [segHeader]byte // a segment's header, then each record's
+	if size < segHeader {
+		return fmt.Errorf("%w: %s: not a kefu log segment (bad header)", ErrCorrupt, name)
+	}
+	if err := read(hdr[:]); err != nil {
+		return err
+	}
+	if string(hdr[:len(segMagic)]) != segMagic || binary.LittleEndian.Uint32(hdr[12:]) != crc32Sum(hdr[:12]) {
 		return fmt.Errorf("%w: %s: not a kefu log segment (bad header)", ErrCorrupt, name)
 	}
 	if n := len(f.segs); n > 1 { // the segment before this one is here: it is sealed
-		before, size := f.segs[n-2], binary.LittleEndian.Uint32(data[8:])
-		if before.size != int64(size) {
+		before, prev := f.segs[n-2], binary.LittleEndian.Uint32(hdr[8:])
+		if before.size != int64(prev) {
 			return fmt.Errorf("%w: %s has %d bytes, %d when %s was started after it", ErrCorrupt,
-				segName(before.id), before.size, size, segName(id))
+				segName(before.id), before.size, prev, segName(id))
 		}
 	}
-	off := segHeader
+	off := int64(segHeader)
+	var body []byte
 	var bad error
-	for off < len(data) {
-		if len(data)-off < frameHeader {
-			bad = fmt.Errorf("a record header cut short (%d bytes)", len(data)-off)
+	for off < size {
+		if size-off < frameHeader {
+			bad = fmt.Errorf("a record header cut short (%d bytes)", size-off)
 			break
 		}
-		n, sum := frame(data[off:])
-		if n > maxBody || n > len(data)-off-frameHeader {
-			bad = fmt.Errorf("a record of %d bytes where %d remain", n, len(data)-off-frameHeader)
+		if err := read(hdr[:frameHeader]); err != nil {
+			return err
+		}
+		n, sum := frame(hdr[:frameHeader])
+		if n > maxBody || int64(n) > size-off-frameHeader {
+			bad = fmt.Errorf("a record of %d bytes where %d remain", n, size-off-frameHeader)
 			break
 		}
-		body := data[off+frameHeader : off+frameHeader+n]
+		body = slices.Grow(body[:0], n)[:n]
+		if err := read(body); err != nil {
+			return err
+		}
 		if crc32Sum(body) != sum {
 			bad = errors.New("a record fails its checksum")
 			break
@@ -297,8 +322,8 @@ func (f *Files) scan(id uint32, last bool) error {
 			bad = err
 			break
 		}
-		f.index(e, seg, uint32(off))
-		off += frameHeader + n
+		f.index(e, seg, uint32(off)) // copies what it keeps of body
+		off += frameHeader + int64(n)
 	}
 	if bad != nil {
 		if !last {
@@ -308,15 +333,15 @@ func (f *Files) scan(id uint32, last bool) error {
 		// acknowledged can be there (an acknowledged one was fsynced before
 		// anything after it was written).
 		f.log.Warn("durable: truncating the torn tail of the log",
-			zap.String("segment", name), zap.Int("offset", off), zap.Int("dropped", len(data)-off), zap.String("why", bad.Error()))
-		if err := file.Truncate(int64(off)); err != nil {
+			zap.String("segment", name), zap.Int64("offset", off), zap.Int64("dropped", size-off), zap.String("why", bad.Error()))
+		if err := file.Truncate(off); err != nil {
 			return fmt.Errorf("durable: truncating %s: %w", name, err)
 		}
 		if err := file.Sync(); err != nil {
 			return fmt.Errorf("durable: %s: %w", name, err)
 		}
 	}
-	seg.size = int64(off)
+	seg.size = off
 	return nil
 }
 
