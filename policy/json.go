@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -385,19 +386,31 @@ func enumValue[T any, PT interface {
 }
 
 // zones caches time.LoadLocation, which reads the zone database file on
-// every call: a host restoring thousands of shops, each snapshot holding
-// its policy, would read it thousands of times. Only zones found are
-// kept (a few hundred names at most), so bad input cannot grow it.
-var zones sync.Map // name → *time.Location
+// every call, found or not: a host restoring thousands of shops, each
+// snapshot holding its policy (the presets' fixed "CST" zone is looked
+// up and not found), would read it thousands of times. Names not found
+// are kept too, up to maxZoneMisses, so bad input cannot grow it.
+var (
+	zones      sync.Map // name → *time.Location, nil if not found
+	zoneMisses atomic.Int32
+)
 
-// loadZone is time.LoadLocation, once per zone per process.
+const maxZoneMisses = 256
+
+// loadZone is time.LoadLocation, once per name per process.
 func loadZone(name string) (*time.Location, error) {
 	if z, ok := zones.Load(name); ok {
+		if z.(*time.Location) == nil {
+			return nil, fmt.Errorf("unknown time zone %s", name)
+		}
 		return z.(*time.Location), nil
 	}
 	loc, err := time.LoadLocation(name)
-	if err == nil {
+	switch {
+	case err == nil:
 		zones.Store(name, loc)
+	case zoneMisses.Add(1) <= maxZoneMisses:
+		zones.Store(name, (*time.Location)(nil))
 	}
 	return loc, err
 }
