@@ -14,7 +14,10 @@
 //
 //	files, err := durable.OpenFiles("/var/lib/kefu", durable.FilesOptions{})
 //	...
-//	host, err := durable.NewHost(ctx, durable.HostOptions{Log: files, Snapshots: files})
+//	host, err := durable.NewHost(ctx, durable.HostOptions{
+//		Log: files, Snapshots: files,
+//		Publish: func(shop string, evs []dispatch.Event) { /* to the shop's subscribers, in Seq order */ },
+//	})
 //	...
 //	err = host.Create(ctx, "shop-1", policy.Kuaishou()) // once per shop
 //
@@ -26,7 +29,7 @@
 //	err = host.Read(ctx, "shop-1", func(e *dispatch.Engine) { pos, n, _ = e.Position("s1") })
 //
 //	// timers and maintenance (snapshots, eviction) on the wall clock
-//	go host.Run(ctx, 0, func(shop string, evs []dispatch.Event) { /* deliver */ })
+//	go host.Run(ctx, 0, nil)
 //
 //	// shutdown: snapshot the shops, then release the directory
 //	host.Close(ctx)
