@@ -143,7 +143,21 @@ func NewHost(ctx context.Context, opts HostOptions) (*Host, error) {
 	if h.log == nil {
 		h.log = zap.NewNop()
 	}
-	err := opts.Log.Pending(ctx, func(shop string) error {
+	if err := h.Recover(ctx); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Recover learns the shops the host's Log and SnapshotStore hold now: it
+// loads every shop that has ops in the log after its snapshot (their
+// timers are only known by replaying them) and puts the timers of the
+// others, from the snapshot store's list, in the host's heap. NewHost
+// calls it; a host whose Log takes over more shops later (partitions of
+// a shared log moving between processes, package dispatch/jetstream)
+// calls it again, after the takeover.
+func (h *Host) Recover(ctx context.Context) error {
+	err := h.opts.Log.Pending(ctx, func(shop string) error {
 		s, err := h.lock(ctx, shop)
 		if err != nil {
 			return fmt.Errorf("durable: recovering shop %q: %w", shop, err)
@@ -152,9 +166,9 @@ func NewHost(ctx context.Context, opts HostOptions) (*Host, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	err = opts.Snapshots.List(ctx, func(shop string, s Snapshot) error {
+	return h.opts.Snapshots.List(ctx, func(shop string, s Snapshot) error {
 		h.mu.Lock()
 		_, loaded := h.shops[shop]
 		if !loaded && !s.Due.IsZero() {
@@ -163,10 +177,27 @@ func NewHost(ctx context.Context, opts HostOptions) (*Host, error) {
 		h.mu.Unlock()
 		return nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// Forget drops from memory, without a snapshot, every loaded shop for
+// which match is true, and returns how many: for shops this host no
+// longer owns (their Log's appends fail with ErrFenced now), whose state
+// the new owner rebuilds from the log. Their timers stay in the heap
+// until they come due; AdvanceDue then finds them fenced and drops them.
+func (h *Host) Forget(match func(shop string) bool) int {
+	n := 0
+	for _, s := range h.loaded() {
+		if !match(s.id) {
+			continue
+		}
+		s.mu.Lock()
+		if !s.gone && s.e != nil {
+			h.drop(s)
+			n++
+		}
+		s.mu.Unlock()
 	}
-	return h, nil
+	return n
 }
 
 func (h *Host) engineOpts(shop string, p policy.Policy) []dispatch.Option {

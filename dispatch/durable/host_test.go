@@ -474,3 +474,29 @@ func TestHost_PublishInSeqOrder(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, durable.HostStats{Loaded: 2, Loads: 2, Replayed: h.Stats().Replayed}, h.Stats(), "not dropped")
 }
+
+// Forget drops the matching shops without a snapshot; the next use
+// rebuilds them from the log, exactly.
+func TestHost_Forget(t *testing.T) {
+	f, h := open(t, t.TempDir(), durable.FilesOptions{}, durable.HostOptions{})
+	defer f.Close()
+	done := map[string][]applied{}
+	for i, id := range []string{"keep", "drop-1", "drop-2"} {
+		require.NoError(t, h.Create(ctx, id, pol()))
+		g := newGen(uint64(i))
+		for range 40 {
+			at, op := g.next()
+			h.Apply(ctx, id, at, op)
+			done[id] = append(done[id], applied{at, op})
+		}
+	}
+	n := h.Forget(func(shop string) bool { return shop != "keep" })
+	require.Equal(t, 2, n)
+	st := h.Stats()
+	require.Equal(t, 1, st.Loaded)
+	require.Zero(t, st.Snapshots, "no snapshot: the shops are no longer ours")
+	for id, ops := range done {
+		sameAs(t, h, id, oracle(t, ops))
+	}
+	require.Equal(t, uint64(80), h.Stats().Replayed)
+}
