@@ -1,0 +1,90 @@
+package kefujs_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/kefu-dev/kefu/dispatch"
+	"github.com/kefu-dev/kefu/dispatch/durable"
+	kefujs "github.com/kefu-dev/kefu/dispatch/jetstream"
+)
+
+// A node hands its partitions over at Close; the next node has every
+// acknowledged op and numbers events on.
+func TestNode_Handover(t *testing.T) {
+	srv := runServer(t)
+	_, js := connect(t, srv)
+	cfg := kefujs.Config{Partitions: 4, LeaseTTL: time.Second, Owner: "a"}
+	a, err := kefujs.Start(ctx, js, cfg, durable.HostOptions{}, 0)
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 1, 2, 3}, a.Store.Owned())
+	require.NoError(t, a.Host.Create(ctx, "shop-1", pol()))
+	var last []dispatch.Event
+	for i, op := range scene() {
+		last, err = a.Host.Apply(ctx, "shop-1", t0.Add(time.Duration(i)*time.Second), op)
+		require.NoError(t, err)
+	}
+	require.NoError(t, a.Close(ctx))
+
+	cfg.Owner = "b"
+	b, err := kefujs.Start(ctx, js, cfg, durable.HostOptions{}, 0)
+	require.NoError(t, err)
+	defer b.Close(ctx)
+	require.Equal(t, []int{0, 1, 2, 3}, b.Store.Owned())
+	evs, err := b.Host.Apply(ctx, "shop-1", t0.Add(time.Minute), dispatch.Op{Kind: dispatch.OpClose, Session: "s1"})
+	require.NoError(t, err)
+	require.Equal(t, last[len(last)-1].Seq+1, evs[0].Seq)
+	require.Equal(t, dispatch.EventClosed, evs[0].Kind)
+	require.Equal(t, dispatch.EventAssigned, evs[1].Kind, "s2 comes in")
+	require.NoError(t, b.Host.Read(ctx, "shop-1", func(e *dispatch.Engine) { require.NoError(t, e.Verify()) }))
+}
+
+// A node cut off (its lease lapses) is fenced: the new owner takes the
+// partition, and every later append of the old one fails with
+// ErrNotOwner, never acknowledged.
+func TestNode_FailoverFencesTheOldOwner(t *testing.T) {
+	srv := runServer(t)
+	_, jsA := connect(t, srv)
+	_, jsB := connect(t, srv)
+	cfg := kefujs.Config{Partitions: 2, LeaseTTL: 300 * time.Millisecond}
+	cfg.Owner = "a"
+	a, err := kefujs.Open(ctx, jsA, cfg)
+	require.NoError(t, err)
+	ha, err := durable.NewHost(ctx, durable.HostOptions{Log: a, Snapshots: a})
+	require.NoError(t, err)
+	require.NoError(t, ha.Create(ctx, "shop-1", pol()))
+	for i, op := range scene() {
+		_, err := ha.Apply(ctx, "shop-1", t0.Add(time.Duration(i)*time.Second), op)
+		require.NoError(t, err)
+	}
+	// a pauses: no renewal, and its leases lapse (deleted here, as the
+	// server's TTL would after LeaseTTL). b takes over.
+	leases, err := jsB.KeyValue(ctx, "KEFU_LEASES")
+	require.NoError(t, err)
+	for _, k := range []string{"p0", "p1"} {
+		require.NoError(t, leases.Delete(ctx, k))
+	}
+	cfg.Owner = "b"
+	b, err := kefujs.Open(ctx, jsB, cfg)
+	require.NoError(t, err)
+	_, err = b.Acquire(ctx, 2)
+	require.NoError(t, err)
+	require.Len(t, b.Owned(), 2)
+	hb, err := durable.NewHost(ctx, durable.HostOptions{Log: b, Snapshots: b})
+	require.NoError(t, err)
+	_, err = hb.Apply(ctx, "shop-1", t0.Add(time.Minute), dispatch.Op{Kind: dispatch.OpClose, Session: "s1"})
+	require.NoError(t, err)
+
+	// a wakes up and writes: fenced.
+	_, err = ha.Apply(ctx, "shop-1", t0.Add(2*time.Minute), dispatch.Op{Kind: dispatch.OpLeave, Session: "s2"})
+	require.ErrorIs(t, err, kefujs.ErrNotOwner)
+	require.ErrorIs(t, err, durable.ErrFenced)
+	require.ErrorIs(t, err, dispatch.ErrConflict)
+	require.Equal(t, []int{0, 1}, b.Owned())
+
+	var ops uint64
+	require.NoError(t, hb.Read(ctx, "shop-1", func(e *dispatch.Engine) { ops = e.Ops(); require.NoError(t, e.Verify()) }))
+	require.Equal(t, uint64(len(scene())+1), ops, "the stale owner's op is not in the log")
+}
