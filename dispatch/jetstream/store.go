@@ -100,9 +100,9 @@ type Store struct {
 
 // lease is a partition this Store owns.
 type lease struct {
-	rev   uint64         // the lease key's revision
-	fence durable.Fence  // the sequence of this owner's fence message
-	lost  bool           // renewal failed: appends will be fenced
+	rev   uint64        // the lease key's revision
+	fence durable.Fence // the sequence of this owner's fence message
+	lost  bool          // renewal failed: appends will be fenced
 }
 
 type noted struct{ n, seq uint64 }
@@ -439,8 +439,8 @@ func checkShop(shop string) error {
 
 // Headers of an op's message.
 const (
-	hdrN  = "Kefu-N"
-	hdrAt = "Kefu-At"
+	hdrN   = "Kefu-N"
+	hdrAt  = "Kefu-At"
 	hdrDue = "Kefu-Due"
 )
 
