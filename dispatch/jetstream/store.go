@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,6 +75,12 @@ type Config struct {
 // is in the stream, no append of the old owner can be accepted. Fencing
 // on the stream's predicted sequence instead does not work: a stale
 // writer's second in-flight message can be accepted after the fence.
+// The leader of a replicated stream checks a subject's last sequence for
+// one message at a time, and refuses (storing nothing) the others that
+// come while it replicates that one: so a partition's appends, of all
+// its shops, are replicated one after the other, each refused one sent
+// again (Append does), and a partition's throughput is about one op per
+// replication round trip. More partitions, more throughput.
 //
 // Each op is a message on "<Prefix>.ops.<partition>.<shop>" (the id in
 // unpadded base64url) with its number and time in headers and its wire
@@ -285,7 +292,8 @@ func (s *Store) take(ctx context.Context, p int) (bool, error) {
 	case !errors.Is(err, jetstream.ErrMsgNotFound):
 		return false, fmt.Errorf("kefujs: fence of partition %d: %w", p, err)
 	}
-	ack, err := s.js.Publish(ctx, subj, []byte(s.cfg.Owner), jetstream.WithExpectLastSequencePerSubject(last))
+	ack, err := s.publishFenced(ctx, func() *nats.Msg { return &nats.Msg{Subject: subj, Data: []byte(s.cfg.Owner)} },
+		jetstream.WithExpectLastSequencePerSubject(last))
 	if err != nil {
 		// Someone fenced in between: the lease lapsed and was taken. Not ours.
 		s.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
@@ -299,6 +307,47 @@ func (s *Store) take(ctx context.Context, p int) (bool, error) {
 	s.mu.Unlock()
 	s.log.Info("kefujs: took partition", zap.Int("partition", p), zap.Uint64("fence", ack.Sequence))
 	return true, nil
+}
+
+// publishFenced publishes the message msg builds, with opts (an
+// expected last sequence of a fence subject among them), and waits for
+// its acknowledgement. The leader of a replicated stream checks one
+// expected last sequence per subject at a time: a message that checks
+// a subject while another one checking it is being replicated is
+// refused with JSErrCodeStreamWrongLastSequenceConstant, nothing
+// stored. Every append of a partition checks its fence subject, so
+// concurrent appends to shops of one partition meet that often: the
+// message is sent again, after a short pause, until ctx is done.
+func (s *Store) publishFenced(ctx context.Context, msg func() *nats.Msg, opts ...jetstream.PublishOpt) (*jetstream.PubAck, error) {
+	pause := 100 * time.Microsecond
+	for {
+		ack, err := s.js.PublishMsg(ctx, msg(), opts...)
+		if !busy(err) {
+			return ack, err
+		}
+		t := time.NewTimer(pause/2 + rand.N(pause))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		case <-t.C:
+		}
+		pause = min(2*pause, 20*time.Millisecond)
+	}
+}
+
+// busy reports a message refused because another one checking the same
+// subject's last sequence was being replicated: nothing was stored.
+func busy(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant
+}
+
+// fenced reports a failed fence check: the expected subject's last
+// sequence is not the fence (another owner fenced the partition since).
+func fenced(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence
 }
 
 // wrongLast reports a failed expected-last-sequence check.
@@ -444,9 +493,12 @@ const (
 	hdrDue = "Kefu-Due"
 )
 
-// Append publishes recs, each expecting the partition's fence to be the
-// last (so a stale owner's appends fail with ErrNotOwner), pipelined,
-// and waits for every acknowledgement. A retry of a record the stream
+// Append publishes recs one after the other, each expecting the
+// partition's fence to be the last (so a stale owner's appends fail with
+// ErrNotOwner), and returns when every one is acknowledged. One at a
+// time, so that what the stream holds after a failure is a prefix of
+// recs: pipelined, a record refused (or lost with a connection) could
+// be followed by the next one stored. A retry of a record the stream
 // stored within its duplicate window is acknowledged as a duplicate and
 // stored once.
 func (s *Store) Append(ctx context.Context, shop string, fence durable.Fence, recs []durable.Record) error {
@@ -455,48 +507,35 @@ func (s *Store) Append(ctx context.Context, shop string, fence durable.Fence, re
 	}
 	p := s.Partition(shop)
 	subj, fsubj := s.opsSubject(shop), s.fenceSubject(p)
-	futures := make([]jetstream.PubAckFuture, 0, len(recs))
 	for i := range recs {
 		r := &recs[i]
 		body, err := r.Op.MarshalJSON()
 		if err != nil {
 			return err
 		}
-		m := nats.NewMsg(subj)
-		m.Data = body
-		m.Header.Set(hdrN, strconv.FormatUint(r.N, 10))
-		m.Header.Set(hdrAt, r.At.Format(time.RFC3339Nano))
-		f, err := s.js.PublishMsgAsync(m, jetstream.WithMsgID(shop+"/"+strconv.FormatUint(r.N, 10)),
+		at := r.At.Format(time.RFC3339Nano)
+		ack, err := s.publishFenced(ctx, func() *nats.Msg {
+			m := nats.NewMsg(subj)
+			m.Data = body
+			m.Header.Set(hdrN, strconv.FormatUint(r.N, 10))
+			m.Header.Set(hdrAt, at)
+			return m
+		}, jetstream.WithMsgID(shop+"/"+strconv.FormatUint(r.N, 10)),
 			jetstream.WithExpectLastSequenceForSubject(uint64(fence), fsubj))
 		if err != nil {
-			return fmt.Errorf("kefujs: append to shop %q: %w", shop, err)
+			return s.appendErr(shop, p, err)
 		}
-		futures = append(futures, f)
+		s.mu.Lock()
+		s.seqs[shop] = append(s.seqs[shop], noted{r.N, ack.Sequence})
+		s.mu.Unlock()
 	}
-	var first error
-	for i, f := range futures {
-		select {
-		case ack := <-f.Ok():
-			s.mu.Lock()
-			s.seqs[shop] = append(s.seqs[shop], noted{recs[i].N, ack.Sequence})
-			s.mu.Unlock()
-		case err := <-f.Err():
-			if first == nil {
-				first = s.appendErr(shop, p, err)
-			}
-		case <-ctx.Done():
-			if first == nil {
-				first = ctx.Err()
-			}
-		}
-	}
-	return first
+	return nil
 }
 
 // appendErr maps a failed publish: a failed fence check is ErrNotOwner,
 // and marks the partition lost.
 func (s *Store) appendErr(shop string, p int, err error) error {
-	if wrongLast(err) {
+	if fenced(err) {
 		s.mu.Lock()
 		if l := s.owned[p]; l != nil {
 			l.lost = true
@@ -636,18 +675,20 @@ func (s *Store) Put(ctx context.Context, shop string, snap durable.Snapshot) err
 	if err != nil {
 		return err
 	}
-	p := s.Partition(shop)
-	m := nats.NewMsg(s.snapSubject(shop))
-	m.Data = snap.Data
-	m.Header.Set(hdrN, strconv.FormatUint(snap.N, 10))
-	if !snap.Due.IsZero() {
-		m.Header.Set(hdrDue, snap.Due.Format(time.RFC3339Nano))
-	}
-	ack, err := s.js.PublishMsg(ctx, m, jetstream.WithExpectLastSequenceForSubject(uint64(fence), s.fenceSubject(p)))
+	p, subj := s.Partition(shop), s.snapSubject(shop)
+	ack, err := s.publishFenced(ctx, func() *nats.Msg {
+		m := nats.NewMsg(subj)
+		m.Data = snap.Data
+		m.Header.Set(hdrN, strconv.FormatUint(snap.N, 10))
+		if !snap.Due.IsZero() {
+			m.Header.Set(hdrDue, snap.Due.Format(time.RFC3339Nano))
+		}
+		return m
+	}, jetstream.WithExpectLastSequenceForSubject(uint64(fence), s.fenceSubject(p)))
 	if err != nil {
 		return s.appendErr(shop, p, err)
 	}
-	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(m.Subject), jetstream.WithPurgeSequence(ack.Sequence)); err != nil {
+	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(subj), jetstream.WithPurgeSequence(ack.Sequence)); err != nil {
 		s.log.Warn("kefujs: purging old snapshots", zap.String("shop", shop), zap.Error(err))
 	}
 	return nil
