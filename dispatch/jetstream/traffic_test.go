@@ -1,12 +1,54 @@
 package kefujs_test
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/dispatch"
 )
+
+// gen makes random ops of one shop, times moving forward: agents
+// joining, logging out and in, buyers arriving, writing, leaving, agents
+// replying and closing, timers, and some ops the engine rejects.
+type gen struct {
+	r   *rand.Rand
+	now time.Time
+}
+
+func newGen(seed uint64) *gen {
+	return &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), now: t0}
+}
+
+func (g *gen) next() (time.Time, dispatch.Op) {
+	g.now = g.now.Add(time.Duration(g.r.IntN(90)) * time.Second)
+	ag := fmt.Sprint("a", g.r.IntN(4))
+	ses := fmt.Sprint("s", g.r.IntN(12))
+	var op dispatch.Op
+	switch k := g.r.IntN(20); {
+	case k == 0:
+		op = dispatch.Op{Kind: dispatch.OpAddAgent, Agent: ag, AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(1 + g.r.IntN(3))}}
+	case k == 1:
+		op = dispatch.Op{Kind: dispatch.OpLogout, Agent: ag}
+	case k == 2:
+		op = dispatch.Op{Kind: dispatch.OpLogin, Agent: ag}
+	case k < 9:
+		op = dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: ses, Buyer: "b" + ses}}
+	case k < 12:
+		op = dispatch.Op{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: ses, From: dispatch.FromBuyer}}
+	case k < 15:
+		op = dispatch.Op{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: ses, From: dispatch.FromAgent, Agent: ag}}
+	case k < 18:
+		op = dispatch.Op{Kind: dispatch.OpClose, Session: ses}
+	case k == 18:
+		op = dispatch.Op{Kind: dispatch.OpLeave, Session: ses}
+	default:
+		op = dispatch.Op{Kind: dispatch.OpAdvance}
+	}
+	return g.now, op
+}
 
 // addAgent is the first op of the benchmarks' shops: one online agent
 // who takes up to 10 sessions.
