@@ -1,6 +1,7 @@
 package kefujs
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -500,7 +501,8 @@ const (
 // recs: pipelined, a record refused (or lost with a connection) could
 // be followed by the next one stored. A retry of a record the stream
 // stored within its duplicate window is acknowledged as a duplicate and
-// stored once.
+// stored once; another op under a number stored within the window is
+// durable.ErrDiverged (or ErrNotOwner: see duplicate).
 func (s *Store) Append(ctx context.Context, shop string, fence durable.Fence, recs []durable.Record) error {
 	if err := checkShop(shop); err != nil {
 		return err
@@ -525,11 +527,61 @@ func (s *Store) Append(ctx context.Context, shop string, fence durable.Fence, re
 		if err != nil {
 			return s.appendErr(shop, p, err)
 		}
-		s.mu.Lock()
-		s.seqs[shop] = append(s.seqs[shop], noted{r.N, ack.Sequence})
-		s.mu.Unlock()
+		if ack.Duplicate {
+			if err := s.duplicate(ctx, shop, p, fence, r.N, at, body, ack.Sequence); err != nil {
+				return err
+			}
+		}
+		s.note(shop, noted{r.N, ack.Sequence})
 	}
 	return nil
+}
+
+// note records that shop's op x.n is at stream sequence x.seq, for Trim
+// (a retry's duplicate may be noted already, or missing: a read may
+// have come before it was stored).
+func (s *Store) note(shop string, x noted) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.seqs[shop]
+	i, found := slices.BinarySearchFunc(rs, x.n, func(r noted, n uint64) int { return cmp.Compare(r.n, n) })
+	if !found {
+		s.seqs[shop] = slices.Insert(rs, i, x)
+	}
+}
+
+// duplicate checks a record the stream acknowledged as a duplicate (its
+// message id, "<shop>/<n>", is in the duplicate window): the message
+// stored under it at seq must be this record, a retry. Otherwise the
+// number holds another op, which this Append must not report stored:
+// ErrNotOwner if the partition's fence has moved (a stale owner, whose
+// number the new owner has used since: a replicated stream's leader
+// checks the message id before the fence, so the duplicate answer comes
+// first), else durable.ErrDiverged.
+func (s *Store) duplicate(ctx context.Context, shop string, p int, fence durable.Fence, n uint64, at string, body []byte, seq uint64) error {
+	m, err := s.stream.GetMsg(ctx, seq)
+	switch {
+	case err == nil:
+		if m.Subject == s.opsSubject(shop) && m.Header.Get(hdrN) == strconv.FormatUint(n, 10) &&
+			m.Header.Get(hdrAt) == at && string(m.Data) == string(body) {
+			return nil
+		}
+	case !errors.Is(err, jetstream.ErrMsgNotFound): // not found: trimmed since
+		return fmt.Errorf("kefujs: append to shop %q: checking a duplicate: %w", shop, err)
+	}
+	last, err := s.stream.GetLastMsgForSubject(ctx, s.fenceSubject(p))
+	if err != nil {
+		return fmt.Errorf("kefujs: append to shop %q: checking the fence: %w", shop, err)
+	}
+	if last.Sequence != uint64(fence) {
+		s.mu.Lock()
+		if l := s.owned[p]; l != nil {
+			l.lost = true
+		}
+		s.mu.Unlock()
+		return fmt.Errorf("%w: shop %q (partition %d was fenced by another owner, whose op %d this is not)", ErrNotOwner, shop, p, n)
+	}
+	return fmt.Errorf("%w: shop %q op %d (stream sequence %d)", durable.ErrDiverged, shop, n, seq)
 }
 
 // appendErr maps a failed publish: a failed fence check is ErrNotOwner,
