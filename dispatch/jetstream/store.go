@@ -108,9 +108,10 @@ type Store struct {
 
 // lease is a partition this Store owns.
 type lease struct {
-	rev   uint64        // the lease key's revision
-	fence durable.Fence // the sequence of this owner's fence message
-	lost  bool          // renewal failed: appends will be fenced
+	rev     uint64        // the lease key's revision
+	renewed time.Time     // when the last successful renewal (or the take) was sent
+	fence   durable.Fence // the sequence of this owner's fence message
+	lost    bool          // renewal failed: appends will be fenced
 }
 
 type noted struct{ n, seq uint64 }
@@ -276,6 +277,7 @@ func (s *Store) take(ctx context.Context, p int) (bool, error) {
 		return false, durable.ErrClosed
 	}
 	s.mu.Unlock()
+	start := time.Now()
 	rev, err := s.kv.Create(ctx, leaseKey(p), []byte(s.cfg.Owner))
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		return false, nil
@@ -304,7 +306,7 @@ func (s *Store) take(ctx context.Context, p int) (bool, error) {
 		return false, fmt.Errorf("kefujs: fence of partition %d: %w", p, err)
 	}
 	s.mu.Lock()
-	s.owned[p] = &lease{rev: rev, fence: durable.Fence(ack.Sequence)}
+	s.owned[p] = &lease{rev: rev, renewed: start, fence: durable.Fence(ack.Sequence)}
 	s.mu.Unlock()
 	s.log.Info("kefujs: took partition", zap.Int("partition", p), zap.Uint64("fence", ack.Sequence))
 	return true, nil
@@ -363,8 +365,14 @@ func wrongLast(err error) bool {
 
 // Renew renews every lease (call it every LeaseTTL/3: a Node does) and
 // returns the partitions it lost: their leases were taken over, or
-// expired, while this process was away. A renewal that times out is
-// tried again at the next call; the lease may lapse meanwhile.
+// expired, while this process was away. A renewal that fails for want
+// of an answer (a timeout, no responders while the bucket's servers
+// elect a leader) is tried again at the next call: the lease is lost
+// only when the key is gone or holds another owner, or when no renewal
+// has succeeded for LeaseTTL (it may have lapsed, and been taken). A
+// renewal refused for a stale revision is checked too: one whose answer
+// was lost may have been stored, and the key then holds this owner at
+// a revision this Store has not seen.
 func (s *Store) Renew(ctx context.Context) []int {
 	s.mu.Lock()
 	type todo struct {
@@ -380,21 +388,33 @@ func (s *Store) Renew(ctx context.Context) []int {
 	s.mu.Unlock()
 	var lost []int
 	for _, l := range ls {
+		start := time.Now()
 		ctx, cancel := context.WithTimeout(ctx, s.cfg.LeaseTTL/3)
 		rev, err := s.kv.Update(ctx, leaseKey(l.p), []byte(s.cfg.Owner), l.rev)
+		gone := false
+		if err != nil && wrongLast(err) {
+			e, gerr := s.kv.Get(ctx, leaseKey(l.p))
+			switch {
+			case gerr == nil && string(e.Value()) == s.cfg.Owner: // ours, at another revision
+				rev, err = s.kv.Update(ctx, leaseKey(l.p), []byte(s.cfg.Owner), e.Revision())
+			case gerr == nil, errors.Is(gerr, jetstream.ErrKeyNotFound), errors.Is(gerr, jetstream.ErrKeyDeleted):
+				gone = true // another owner's, or lapsed
+			}
+		}
 		cancel()
 		s.mu.Lock()
 		if ow := s.owned[l.p]; ow != nil {
-			if err == nil {
-				ow.rev = rev
-			} else if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) {
+			switch {
+			case err == nil:
+				ow.rev, ow.renewed = rev, start
+			case gone || time.Since(ow.renewed) >= s.cfg.LeaseTTL:
 				ow.lost = true
 				lost = append(lost, l.p)
 			}
 		}
 		s.mu.Unlock()
 		if err != nil {
-			s.log.Warn("kefujs: lease renewal failed", zap.Int("partition", l.p), zap.Error(err))
+			s.log.Warn("kefujs: lease renewal failed", zap.Int("partition", l.p), zap.Bool("lost", gone), zap.Error(err))
 		}
 	}
 	return lost
