@@ -86,12 +86,19 @@ func staleOwnerAppend(t *testing.T, jsA, jsB jetstream.JetStream, replicas int) 
 		require.NoError(t, a.Append(ctx, "shop-1", fa, []durable.Record{{N: uint64(n + 1), At: at, Op: op}}))
 	}
 	// a pauses; its lease lapses (deleted here) and b takes over.
-	leases, err := jsB.KeyValue(ctx, "KEFU_LEASES")
-	require.NoError(t, err)
+	// (A fresh cluster on a busy machine may take a while to answer.)
+	var leases jetstream.KeyValue
+	eventually(t, 20*time.Second, "the lease bucket", func() (err error) {
+		leases, err = jsB.KeyValue(ctx, "KEFU_LEASES")
+		return err
+	})
 	require.NoError(t, leases.Delete(ctx, "p0"))
 	cfg.Owner = "b"
-	b, err := kefujs.Open(ctx, jsB, cfg)
-	require.NoError(t, err)
+	var b *kefujs.Store
+	eventually(t, 20*time.Second, "opening b's store", func() (err error) {
+		b, err = kefujs.Open(ctx, jsB, cfg)
+		return err
+	})
 	fb, err := b.Claim(ctx, "shop-1")
 	require.NoError(t, err)
 	require.Len(t, records(t, b, "shop-1"), 2)
