@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
@@ -123,8 +124,11 @@ func TestCluster_StreamLeaderDies(t *testing.T) {
 	}
 	t.Logf("%v: killing the leader", time.Since(began).Round(time.Millisecond))
 	_, js := connectCluster(t, c)
-	leader, err := c.StreamLeader(ctx, js, "KEFU_OPS")
-	require.NoError(t, err)
+	var leader *server.Server
+	eventually(t, 20*time.Second, "the stream's leader", func() (err error) {
+		leader, err = c.StreamLeader(ctx, js, "KEFU_OPS")
+		return err
+	})
 	start := time.Now()
 	leader.Shutdown()
 	t.Logf("killed %s, the leader of KEFU_OPS, after %d ops acknowledged, in %v", leader.Name(), acked.Load(), time.Since(start).Round(time.Millisecond))
@@ -142,9 +146,13 @@ func TestCluster_StreamLeaderDies(t *testing.T) {
 		d.check(t, host(d.shop))
 	}
 	t.Logf("%d ops acknowledged, %d Apply calls failed in the log (%d of their ops were not in the log, tried again)", total, failed, lost)
-	leader2, err := c.StreamLeader(ctx, js, "KEFU_OPS")
-	require.NoError(t, err)
-	require.NotEqual(t, leader.Name(), leader2.Name())
+	eventually(t, 20*time.Second, "the stream's new leader", func() error {
+		leader2, err := c.StreamLeader(ctx, js, "KEFU_OPS")
+		if err == nil && leader2.Name() == leader.Name() {
+			t.Fatalf("%s still leads the stream", leader.Name())
+		}
+		return err
+	})
 
 	// A fresh host on the surviving servers rebuilds every shop from the
 	// log: each is its oracle.
@@ -154,8 +162,11 @@ func TestCluster_StreamLeaderDies(t *testing.T) {
 	}
 	cfg.Owner, cfg.Logger = "checker", nil
 	t.Logf("%v: checking", time.Since(began).Round(time.Millisecond))
-	fresh, err := kefujs.Start(ctx, js, cfg, durable.HostOptions{}, 0)
-	require.NoError(t, err)
+	var fresh *kefujs.Node
+	eventually(t, 20*time.Second, "starting a fresh node", func() (err error) {
+		fresh, err = kefujs.Start(ctx, js, cfg, durable.HostOptions{}, 0)
+		return err
+	})
 	defer fresh.Close(ctx)
 	for _, d := range drivers {
 		d.check(t, fresh.Host)

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
 
@@ -30,8 +31,11 @@ func TestCluster_LeaseLeaderDies(t *testing.T) {
 	require.NoError(t, n.Host.Create(ctx, "shop-1", pol()))
 	require.Equal(t, []int{0, 1, 2, 3}, n.Store.Owned())
 
-	leader, err := c.StreamLeader(ctx, js, "KV_KEFU_LEASES")
-	require.NoError(t, err)
+	var leader *server.Server
+	eventually(t, 20*time.Second, "the lease bucket's leader", func() (err error) {
+		leader, err = c.StreamLeader(ctx, js, "KV_KEFU_LEASES")
+		return err
+	})
 	leader.Shutdown()
 	t.Logf("killed %s, the leader of the lease bucket", leader.Name())
 	start := time.Now()
