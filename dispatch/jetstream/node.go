@@ -32,6 +32,9 @@ type Node struct {
 	done chan struct{}
 	mu   sync.Mutex
 	err  error // the last error of the loop
+
+	tick      sync.Mutex
+	recovered []int // the partitions owned at the last Recover
 }
 
 // Start opens a Store on js, starts a Host on it (hostOpts' Log and
@@ -87,19 +90,32 @@ func (n *Node) loop() {
 // Tick is one round of the ownership loop (Start runs it every
 // LeaseTTL/3; tests call it to move ownership at chosen moments): renew,
 // drop the shops of lost partitions, take free partitions up to the
-// share, recover their shops.
+// share, recover the shops of every partition owned since the last
+// round: those it took, and those the Store took on demand meanwhile
+// (a request for a shop of a free partition, beyond the share), whose
+// other shops' timers the host does not know yet.
 func (n *Node) Tick(ctx context.Context) error {
+	n.tick.Lock()
+	defer n.tick.Unlock()
 	if lost := n.Store.Renew(ctx); len(lost) > 0 {
 		dropped := n.Host.Forget(func(shop string) bool { return slices.Contains(lost, n.Store.Partition(shop)) })
 		n.Store.log.Warn("kefujs: lost partitions", zap.Ints("partitions", lost), zap.Int("shops dropped", dropped))
 		n.Store.forgetLost()
 	}
-	took, err := n.Store.Acquire(ctx, n.share)
-	if len(took) > 0 {
-		if rerr := n.Host.Recover(ctx); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("kefujs: recovering partitions %v: %w", took, rerr))
+	_, err := n.Store.Acquire(ctx, n.share)
+	owned := n.Store.Owned()
+	var fresh []int
+	for _, p := range owned {
+		if !slices.Contains(n.recovered, p) {
+			fresh = append(fresh, p)
 		}
 	}
+	if len(fresh) > 0 {
+		if rerr := n.Host.Recover(ctx); rerr != nil {
+			return errors.Join(err, fmt.Errorf("kefujs: recovering partitions %v: %w", fresh, rerr))
+		}
+	}
+	n.recovered = owned
 	return err
 }
 
