@@ -24,6 +24,18 @@ import (
 // Kuaishou's policy with no observer. Each benchmark does a fixed amount
 // of work per iteration (so -benchtime 1x gives its figures) and
 // reports its own: ns/op is the time of one iteration, not of an op.
+//
+// Measured (go test -run '^$' -bench . -benchtime 1x -count 3, medians;
+// 2 shared vCPUs, load ~3 from other work, so ±30%):
+//
+//	                               server=1 (R1)            cluster=3 (R3)
+//	Append, 1 goroutine            69 µs p50, 213 µs p99    207 µs p50, 848 µs p99
+//	Append, 32 goroutines          28k ops/s, p99 4.7 ms    20k ops/s, p99 3.3 ms
+//	Append, 10 records a call      767 µs p50 a call        2.2 ms p50 a call
+//	HostApply, 64 goroutines       30k ops/s, p99 8.5 ms    19k ops/s, p99 15 ms
+//	Takeover of 10³ shops, 3 ops pending each: 0.56 s to start (each shop
+//	loaded), then 38 ms for an op on each; all snapshotted: 92 ms to
+//	start, then 219 ms for an op on each (each shop loaded on first use).
 
 // percentileUs returns the q-quantile of sorted durations, in µs.
 func percentileUs(sorted []time.Duration, q float64) float64 {
