@@ -28,10 +28,11 @@ type Node struct {
 	Host  *durable.Host
 	share int
 
-	stop chan struct{}
-	done chan struct{}
-	mu   sync.Mutex
-	err  error // the last error of the loop
+	stop   chan struct{}
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error // the last error of the loop
+	closed bool
 
 	tick      sync.Mutex
 	recovered []int // the partitions owned at the last Recover
@@ -128,8 +129,16 @@ func (n *Node) Err() error {
 
 // Close stops the loop, closes the host (a snapshot of every shop with
 // ops since its last one) and releases the partitions, so other nodes
-// take them at once instead of after a lease.
+// take them at once instead of after a lease. A second Close returns
+// durable.ErrClosed.
 func (n *Node) Close(ctx context.Context) error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return durable.ErrClosed
+	}
+	n.closed = true
+	n.mu.Unlock()
 	close(n.stop)
 	<-n.done
 	err := n.Host.Close(ctx)

@@ -88,3 +88,13 @@ func TestNode_FailoverFencesTheOldOwner(t *testing.T) {
 	require.NoError(t, hb.Read(ctx, "shop-1", func(e *dispatch.Engine) { ops = e.Ops(); require.NoError(t, e.Verify()) }))
 	require.Equal(t, uint64(len(scene())+1), ops, "the stale owner's op is not in the log")
 }
+
+// Closing a node twice is an error, not a panic.
+func TestNode_CloseTwice(t *testing.T) {
+	srv := runServer(t)
+	_, js := connect(t, srv)
+	n, err := kefujs.Start(ctx, js, kefujs.Config{Partitions: 2, LeaseTTL: time.Second}, durable.HostOptions{}, 0)
+	require.NoError(t, err)
+	require.NoError(t, n.Close(ctx))
+	require.ErrorIs(t, n.Close(ctx), durable.ErrClosed)
+}
