@@ -98,3 +98,59 @@ func TestNode_CloseTwice(t *testing.T) {
 	require.NoError(t, n.Close(ctx))
 	require.ErrorIs(t, n.Close(ctx), durable.ErrClosed)
 }
+
+// A node that learns of the loss of a partition from a fenced append,
+// not from its renewal, drops the partition's other shops at its next
+// Tick (they were loaded with the old fence, and would answer reads from
+// a stale state), and takes the partition again once it is free: no
+// shop left with the old fence makes it lose the new lease. (Renew
+// skipped the leases a fenced append had marked lost and did not report
+// them, so Tick never dropped their shops, and an append of such a shop
+// after the partition was taken again marked the new lease lost.)
+func TestNode_LossFoundByAnAppend(t *testing.T) {
+	srv := runServer(t)
+	_, jsA := connect(t, srv)
+	_, jsB := connect(t, srv)
+	cfg := kefujs.Config{Partitions: 1, LeaseTTL: time.Hour, Owner: "a"}
+	a, err := kefujs.Start(ctx, jsA, cfg, durable.HostOptions{}, 0)
+	require.NoError(t, err)
+	defer a.Close(ctx)
+	for _, shop := range []string{"x", "y"} {
+		require.NoError(t, a.Host.Create(ctx, shop, pol()))
+		for i, op := range scene() {
+			_, err := a.Host.Apply(ctx, shop, t0.Add(time.Duration(i)*time.Second), op)
+			require.NoError(t, err)
+		}
+	}
+	// a pauses; its lease lapses; b takes the partition and writes y.
+	kv, err := jsB.KeyValue(ctx, "KEFU_LEASES")
+	require.NoError(t, err)
+	require.NoError(t, kv.Delete(ctx, "p0"))
+	cfg.Owner = "b"
+	b, err := kefujs.Start(ctx, jsB, cfg, durable.HostOptions{}, 0)
+	require.NoError(t, err)
+	_, err = b.Host.Apply(ctx, "y", t0.Add(time.Minute), dispatch.Op{Kind: dispatch.OpClose, Session: "s1"})
+	require.NoError(t, err)
+
+	// a wakes up and writes x: fenced. Its next round drops y too.
+	_, err = a.Host.Apply(ctx, "x", t0.Add(time.Minute), dispatch.Op{Kind: dispatch.OpClose, Session: "s1"})
+	require.ErrorIs(t, err, kefujs.ErrNotOwner)
+	require.NoError(t, a.Tick(ctx))
+	require.Empty(t, a.Store.Owned())
+	require.Zero(t, a.Host.Stats().Loaded, "y, loaded with the old fence, is dropped")
+	err = a.Host.Read(ctx, "y", func(*dispatch.Engine) {})
+	require.ErrorIs(t, err, kefujs.ErrNotOwner, "no read from a stale state")
+
+	// b hands the partition over; a takes it again and serves both shops.
+	require.NoError(t, b.Close(ctx))
+	require.NoError(t, a.Tick(ctx))
+	require.Equal(t, []int{0}, a.Store.Owned())
+	for _, shop := range []string{"x", "y"} {
+		_, err := a.Host.Apply(ctx, shop, t0.Add(2*time.Minute), dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "s3", Buyer: "b3"}})
+		require.NoError(t, err, shop)
+	}
+	require.Equal(t, []int{0}, a.Store.Owned())
+	var ops uint64
+	require.NoError(t, a.Host.Read(ctx, "y", func(e *dispatch.Engine) { ops = e.Ops(); require.NoError(t, e.Verify()) }))
+	require.Equal(t, uint64(len(scene())+2), ops, "b's op and a's")
+}

@@ -111,7 +111,7 @@ type lease struct {
 	rev     uint64        // the lease key's revision
 	renewed time.Time     // when the last successful renewal (or the take) was sent
 	fence   durable.Fence // the sequence of this owner's fence message
-	lost    bool          // renewal failed: appends will be fenced
+	lost    bool          // renewal failed, or an append was fenced: the partition is another's
 }
 
 type noted struct{ n, seq uint64 }
@@ -265,12 +265,16 @@ func (s *Store) Acquire(ctx context.Context, want int) ([]int, error) {
 }
 
 // take tries to acquire partition p: create its lease, then publish the
-// fence. It returns false if another process holds the lease.
+// fence. It returns false if another process holds the lease, and while
+// p's lease is lost but not yet forgotten (Renew reported it, and a Node
+// drops the partition's shops before it forgets it): a host may still
+// hold shops of p loaded under the old fence.
 func (s *Store) take(ctx context.Context, p int) (bool, error) {
 	s.mu.Lock()
-	if l := s.owned[p]; l != nil && !l.lost {
+	if l := s.owned[p]; l != nil {
+		ours := !l.lost
 		s.mu.Unlock()
-		return true, nil
+		return ours, nil
 	}
 	if s.closed {
 		s.mu.Unlock()
@@ -364,15 +368,17 @@ func wrongLast(err error) bool {
 }
 
 // Renew renews every lease (call it every LeaseTTL/3: a Node does) and
-// returns the partitions it lost: their leases were taken over, or
-// expired, while this process was away. A renewal that fails for want
-// of an answer (a timeout, no responders while the bucket's servers
-// elect a leader) is tried again at the next call: the lease is lost
-// only when the key is gone or holds another owner, or when no renewal
-// has succeeded for LeaseTTL (it may have lapsed, and been taken). A
-// renewal refused for a stale revision is checked too: one whose answer
-// was lost may have been stored, and the key then holds this owner at
-// a revision this Store has not seen.
+// returns the partitions lost: their leases were taken over, or expired,
+// while this process was away (the renewal fails, or an append was
+// fenced). They stay lost, and are returned again, until they are
+// released (Release, or a Node's next step): only then may they be taken
+// again. A renewal that fails for want of an answer (a timeout, no
+// responders while the bucket's servers elect a leader) is tried again
+// at the next call: the lease is lost only when the key is gone or holds
+// another owner, or when no renewal has succeeded for LeaseTTL (it may
+// have lapsed, and been taken). A renewal refused for a stale revision
+// is checked too: one whose answer was lost may have been stored, and
+// the key then holds this owner at a revision this Store has not seen.
 func (s *Store) Renew(ctx context.Context) []int {
 	s.mu.Lock()
 	type todo struct {
@@ -380,13 +386,15 @@ func (s *Store) Renew(ctx context.Context) []int {
 		rev uint64
 	}
 	var ls []todo
+	var lost []int
 	for p, l := range s.owned {
-		if !l.lost {
+		if l.lost {
+			lost = append(lost, p)
+		} else {
 			ls = append(ls, todo{p, l.rev})
 		}
 	}
 	s.mu.Unlock()
-	var lost []int
 	for _, l := range ls {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(ctx, s.cfg.LeaseTTL/3)
@@ -403,20 +411,23 @@ func (s *Store) Renew(ctx context.Context) []int {
 		}
 		cancel()
 		s.mu.Lock()
-		if ow := s.owned[l.p]; ow != nil {
+		if ow := s.owned[l.p]; ow != nil && !ow.lost {
 			switch {
 			case err == nil:
 				ow.rev, ow.renewed = rev, start
 			case gone || time.Since(ow.renewed) >= s.cfg.LeaseTTL:
 				ow.lost = true
-				lost = append(lost, l.p)
 			}
+		}
+		if ow := s.owned[l.p]; ow != nil && ow.lost {
+			lost = append(lost, l.p)
 		}
 		s.mu.Unlock()
 		if err != nil {
 			s.log.Warn("kefujs: lease renewal failed", zap.Int("partition", l.p), zap.Bool("lost", gone), zap.Error(err))
 		}
 	}
+	slices.Sort(lost)
 	return lost
 }
 
@@ -438,11 +449,13 @@ func (s *Store) Release(ctx context.Context, p int) error {
 	s.mu.Lock()
 	l := s.owned[p]
 	delete(s.owned, p)
-	s.mu.Unlock()
 	if l == nil || l.lost {
+		s.mu.Unlock()
 		return nil
 	}
-	err := s.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(l.rev))
+	rev := l.rev
+	s.mu.Unlock()
+	err := s.kv.Delete(ctx, leaseKey(p), jetstream.LastRevision(rev))
 	if err != nil && !wrongLast(err) {
 		return err
 	}
@@ -545,7 +558,7 @@ func (s *Store) Append(ctx context.Context, shop string, fence durable.Fence, re
 		}, jetstream.WithMsgID(shop+"/"+strconv.FormatUint(r.N, 10)),
 			jetstream.WithExpectLastSequenceForSubject(uint64(fence), fsubj))
 		if err != nil {
-			return s.appendErr(shop, p, err)
+			return s.appendErr(shop, p, fence, err)
 		}
 		if ack.Duplicate {
 			if err := s.duplicate(ctx, shop, p, fence, r.N, at, body, ack.Sequence); err != nil {
@@ -595,7 +608,7 @@ func (s *Store) duplicate(ctx context.Context, shop string, p int, fence durable
 	}
 	if last.Sequence != uint64(fence) {
 		s.mu.Lock()
-		if l := s.owned[p]; l != nil {
+		if l := s.owned[p]; l != nil && l.fence == fence {
 			l.lost = true
 		}
 		s.mu.Unlock()
@@ -604,12 +617,14 @@ func (s *Store) duplicate(ctx context.Context, shop string, p int, fence durable
 	return fmt.Errorf("%w: shop %q op %d (stream sequence %d)", durable.ErrDiverged, shop, n, seq)
 }
 
-// appendErr maps a failed publish: a failed fence check is ErrNotOwner,
-// and marks the partition lost.
-func (s *Store) appendErr(shop string, p int, err error) error {
+// appendErr maps a failed publish made with fence: a failed fence check
+// is ErrNotOwner, and marks the partition lost if fence is its lease's
+// (an append with an older fence, of a shop loaded before the partition
+// was lost and taken again, says nothing of the lease in force).
+func (s *Store) appendErr(shop string, p int, fence durable.Fence, err error) error {
 	if fenced(err) {
 		s.mu.Lock()
-		if l := s.owned[p]; l != nil {
+		if l := s.owned[p]; l != nil && l.fence == fence {
 			l.lost = true
 		}
 		s.mu.Unlock()
@@ -758,7 +773,7 @@ func (s *Store) Put(ctx context.Context, shop string, snap durable.Snapshot) err
 		return m
 	}, jetstream.WithExpectLastSequenceForSubject(uint64(fence), s.fenceSubject(p)))
 	if err != nil {
-		return s.appendErr(shop, p, err)
+		return s.appendErr(shop, p, fence, err)
 	}
 	if err := s.stream.Purge(ctx, jetstream.WithPurgeSubject(subj), jetstream.WithPurgeSequence(ack.Sequence)); err != nil {
 		s.log.Warn("kefujs: purging old snapshots", zap.String("shop", shop), zap.Error(err))
