@@ -88,6 +88,9 @@ func (r *recorder) noteAppend(by, shop string, recs []durable.Record, err error)
 	case err != nil:
 		out = inDoubt
 	}
+	if len(recs) > 1 && err != nil {
+		out = inDoubt // a prefix may be in the log (durable.Log.Append)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, rec := range recs {
