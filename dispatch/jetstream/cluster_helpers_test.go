@@ -61,7 +61,7 @@ func eventually(t testing.TB, d time.Duration, what string, f func() error) {
 // but that a reload shows in the log.
 type shopDriver struct {
 	shop   string
-	g      *gen
+	g      *traffic
 	oracle *dispatch.Engine
 	acked  int // ops acknowledged (Apply returned, nil or the engine's error)
 	failed int // Apply calls that failed in the host or the log
@@ -72,7 +72,7 @@ type shopDriver struct {
 func newShopDriver(t testing.TB, shop string, seed uint64) *shopDriver {
 	e, err := dispatch.New(pol())
 	require.NoError(t, err)
-	return &shopDriver{shop: shop, g: newGen(seed), oracle: e}
+	return &shopDriver{shop: shop, g: newTraffic(seed), oracle: e}
 }
 
 // opTimeout bounds each call of a shopDriver: an op sent to a server

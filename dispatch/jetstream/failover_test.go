@@ -149,8 +149,8 @@ func TestFailover(t *testing.T) {
 		shops[i] = fmt.Sprint("shop-", i)
 		require.NoError(t, a.h.Create(ctx, shops[i], pol()))
 	}
-	warmOps := 50 // each of a's drivers
-	bOps := 60    // each of b's
+	warmOps := 100 // each of a's drivers
+	bOps := 120    // each of b's
 	if testing.Short() {
 		warmOps, bOps = 20, 25
 	}

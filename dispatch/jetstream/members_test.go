@@ -11,7 +11,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
 	"net"
@@ -19,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,9 +122,9 @@ func (r *recorder) all() []attempt {
 func (r *recorder) drain() []attempt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	new := slices.Clone(r.attempts[r.drained:])
+	fresh := slices.Clone(r.attempts[r.drained:])
 	r.drained = len(r.attempts)
-	return new
+	return fresh
 }
 
 // published returns what member by published for shop.
@@ -205,6 +205,7 @@ func reader(t testing.TB, js jetstream.JetStream, cfg kefujs.Config) *durable.Ho
 type proxy struct {
 	ln     net.Listener
 	target string
+	mute   atomic.Bool // drop what the server sends, keeping the connections
 	mu     sync.Mutex
 	cut    bool
 	conns  map[net.Conn]bool
@@ -249,13 +250,24 @@ func (p *proxy) serve() {
 		}
 		p.conns[c], p.conns[s] = true, true
 		p.mu.Unlock()
-		pipe := func(dst, src net.Conn) {
-			io.Copy(dst, src)
+		pipe := func(dst, src net.Conn, drop *atomic.Bool) {
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := src.Read(buf)
+				if n > 0 && !drop.Load() {
+					if _, werr := dst.Write(buf[:n]); werr != nil {
+						break
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
 			dst.Close()
 			src.Close()
 		}
-		go pipe(c, s)
-		go pipe(s, c)
+		go pipe(c, s, &p.mute)
+		go pipe(s, c, new(atomic.Bool))
 	}
 }
 
@@ -270,6 +282,11 @@ func (p *proxy) Cut() {
 	}
 	clear(p.conns)
 }
+
+// Mute drops everything the server sends from now on (its answers
+// lost in a network that still carries the client's messages), the
+// connections staying up.
+func (p *proxy) Mute() { p.mute.Store(true) }
 
 func (p *proxy) Heal() {
 	p.mu.Lock()

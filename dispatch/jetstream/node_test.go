@@ -1,6 +1,7 @@
 package kefujs_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -153,4 +154,66 @@ func TestNode_LossFoundByAnAppend(t *testing.T) {
 	var ops uint64
 	require.NoError(t, a.Host.Read(ctx, "y", func(e *dispatch.Engine) { ops = e.Ops(); require.NoError(t, e.Verify()) }))
 	require.Equal(t, uint64(len(scene())+2), ops, "b's op and a's")
+}
+
+// shopIn returns the i-th shop id of partition p.
+func shopIn(st *kefujs.Store, p, i int) string {
+	for k := 0; ; k++ {
+		if id := fmt.Sprintf("shop-%d", k); st.Partition(id) == p {
+			if i == 0 {
+				return id
+			}
+			i--
+		}
+	}
+}
+
+// A partition a node takes on demand (a request for one of its shops
+// while it is free: Claim takes it) has its other shops' timers learnt
+// at the node's next Tick, as a partition its Tick takes does. Tick ran
+// Recover only for the partitions it took itself: the timers of the
+// other shops of a partition taken on demand never fired on the node.
+func TestNode_TimersOfAPartitionTakenOnDemand(t *testing.T) {
+	srv := runServer(t)
+	_, js := connect(t, srv)
+	cfg := kefujs.Config{Partitions: 2, LeaseTTL: time.Hour, Owner: "a"}
+	a, err := kefujs.Start(ctx, js, cfg, durable.HostOptions{}, 0)
+	require.NoError(t, err)
+	quiet, timed := shopIn(a.Store, 0, 0), shopIn(a.Store, 0, 1)
+	for _, shop := range []string{quiet, timed} {
+		require.NoError(t, a.Host.Create(ctx, shop, pol()))
+	}
+	for i, op := range scene() {
+		_, err := a.Host.Apply(ctx, timed, t0.Add(time.Duration(i)*time.Second), op)
+		require.NoError(t, err)
+	}
+	var deadline time.Time
+	require.NoError(t, a.Host.Read(ctx, timed, func(e *dispatch.Engine) { deadline, _ = e.NextDeadline() }))
+	require.False(t, deadline.IsZero(), "the agent's reply armed the auto-close")
+	require.NoError(t, a.Close(ctx)) // snapshots, with the deadline; releases
+
+	// Partition 0 is held by another process while b starts: b takes 1.
+	kv, err := js.KeyValue(ctx, "KEFU_LEASES")
+	require.NoError(t, err)
+	_, err = kv.Create(ctx, "p0", []byte("c"))
+	require.NoError(t, err)
+	cfg.Owner = "b"
+	b, err := kefujs.Start(ctx, js, cfg, durable.HostOptions{}, 1)
+	require.NoError(t, err)
+	defer b.Close(ctx)
+	require.Equal(t, []int{1}, b.Store.Owned())
+	// c dies; a request for the quiet shop reaches b, which takes 0.
+	require.NoError(t, kv.Delete(ctx, "p0"))
+	_, err = b.Host.Apply(ctx, quiet, t0.Add(time.Minute), dispatch.Op{Kind: dispatch.OpAdvance})
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 1}, b.Store.Owned())
+	require.NoError(t, b.Tick(ctx))
+
+	n, err := b.Host.AdvanceDue(ctx, deadline, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "the timed shop's auto-close fired")
+	require.NoError(t, b.Host.Read(ctx, timed, func(e *dispatch.Engine) {
+		_, ok := e.Session("s1")
+		require.False(t, ok, "s1 closed")
+	}))
 }

@@ -133,7 +133,7 @@ func TestSplitBrain(t *testing.T) {
 		rounds, warm, ops = 2, 10, 15
 	}
 
-	old, new := a, b
+	old, succ := a, b
 	for r := range rounds {
 		// The raw writers' shops, unknown to the old owner's host.
 		var canaries []string
@@ -179,18 +179,18 @@ func TestSplitBrain(t *testing.T) {
 		}
 		close(takeover)
 		deleteLeases(t, jsR, "", 0, 1)
-		require.NoError(t, new.n.Tick(ctx))
-		require.Equal(t, []int{0, 1}, new.st.Owned(), "round %d", r)
-		var newDrivers []*driver
+		require.NoError(t, succ.n.Tick(ctx))
+		require.Equal(t, []int{0, 1}, succ.st.Owned(), "round %d", r)
+		var succDrivers []*driver
 		for i := range 2 {
-			d := &driver{m: new, shops: shops, g: newGen(uint64(100*r+20+i), 10*r+i+3)}
+			d := &driver{m: succ, shops: shops, g: newGen(uint64(100*r+20+i), 10*r+i+3)}
 			d.g.now = d.g.now.Add(time.Duration(r)*24*time.Hour + 12*time.Hour)
 			d.expect(ops, 0, false)
-			newDrivers = append(newDrivers, d)
+			succDrivers = append(succDrivers, d)
 			wg.Add(1)
 			go func() { defer wg.Done(); errs <- d.run(nil, ops, 10*time.Second) }()
 		}
-		for _, d := range newDrivers {
+		for _, d := range succDrivers {
 			<-d.mileAcked.ch
 		}
 		for _, d := range drivers {
@@ -201,7 +201,7 @@ func TestSplitBrain(t *testing.T) {
 		}
 		close(stopOld)
 		wg.Wait()
-		for range len(drivers) + len(newDrivers) + len(raws) {
+		for range len(drivers) + len(succDrivers) + len(raws) {
 			require.NoError(t, <-errs)
 		}
 		for _, d := range drivers {
@@ -210,7 +210,7 @@ func TestSplitBrain(t *testing.T) {
 			_, _, failed := d.counts()
 			require.Zero(t, failed, "round %d", r)
 		}
-		for _, d := range newDrivers {
+		for _, d := range succDrivers {
 			acked, notOwner, failed := d.counts()
 			require.Equal(t, ops, acked, "round %d: %d not owner, %d failed", r, notOwner, failed)
 		}
@@ -223,7 +223,7 @@ func TestSplitBrain(t *testing.T) {
 		h := checkHistory(t, jsR, all, rec.all())
 		rd := reader(t, jsR, cfg)
 		for _, shop := range all {
-			sameAs(t, new.h, shop, h.oracles[shop])
+			sameAs(t, succ.h, shop, h.oracles[shop])
 			sameAs(t, rd, shop, h.oracles[shop])
 		}
 		var byOld, refused int
@@ -236,7 +236,7 @@ func TestSplitBrain(t *testing.T) {
 			}
 		}
 		t.Logf("round %d: %s → %s; %s's appends: %d acknowledged, %d refused or in doubt (%d of those in the log)",
-			r, old.name, new.name, old.name, byOld, refused, h.stored)
-		old, new = new, old
+			r, old.name, succ.name, old.name, byOld, refused, h.stored)
+		old, succ = succ, old
 	}
 }

@@ -13,16 +13,16 @@ import (
 // gen makes random ops of one shop, times moving forward: agents
 // joining, logging out and in, buyers arriving, writing, leaving, agents
 // replying and closing, timers, and some ops the engine rejects.
-type gen struct {
+type traffic struct {
 	r   *rand.Rand
 	now time.Time
 }
 
-func newGen(seed uint64) *gen {
-	return &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), now: t0}
+func newTraffic(seed uint64) *traffic {
+	return &traffic{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), now: t0}
 }
 
-func (g *gen) next() (time.Time, dispatch.Op) {
+func (g *traffic) next() (time.Time, dispatch.Op) {
 	g.now = g.now.Add(time.Duration(g.r.IntN(90)) * time.Second)
 	ag := fmt.Sprint("a", g.r.IntN(4))
 	ses := fmt.Sprint("s", g.r.IntN(12))

@@ -1,0 +1,5 @@
+//go:build !race
+
+package kefujs_test
+
+const raceEnabled = false
