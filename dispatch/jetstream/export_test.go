@@ -13,3 +13,10 @@ func NewTestNode(st *Store, h *durable.Host, share int) *Node {
 	close(done)
 	return &Node{Store: st, Host: h, share: share, stop: make(chan struct{}), done: done}
 }
+
+// Noted returns how many shops the Store keeps stream sequences of.
+func (s *Store) Noted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seqs)
+}

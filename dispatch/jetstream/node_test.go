@@ -139,6 +139,7 @@ func TestNode_LossFoundByAnAppend(t *testing.T) {
 	require.NoError(t, a.Tick(ctx))
 	require.Empty(t, a.Store.Owned())
 	require.Zero(t, a.Host.Stats().Loaded, "y, loaded with the old fence, is dropped")
+	require.Zero(t, a.Store.Noted(), "and what a noted of its ops: the new owner trims them")
 	err = a.Host.Read(ctx, "y", func(*dispatch.Engine) {})
 	require.ErrorIs(t, err, kefujs.ErrNotOwner, "no read from a stale state")
 

@@ -432,13 +432,20 @@ func (s *Store) Renew(ctx context.Context) []int {
 }
 
 // forgetLost drops the partitions whose leases were lost, so that they
-// may be taken again when free.
+// may be taken again when free, and what it noted of their shops' ops.
 func (s *Store) forgetLost() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	lost := map[int]bool{}
 	for p, l := range s.owned {
 		if l.lost {
 			delete(s.owned, p)
+			lost[p] = true
+		}
+	}
+	for shop := range s.seqs { // the new owner trims them; this Store never will
+		if lost[s.Partition(shop)] {
+			delete(s.seqs, shop)
 		}
 	}
 }
