@@ -22,7 +22,10 @@ import (
 // then it takes free partitions up to its share and recovers their
 // shops (Host.Recover: those with ops after their snapshot are loaded,
 // the others' timers learnt). A dead node's partitions are free a
-// LeaseTTL after its last renewal, and the other nodes take them.
+// LeaseTTL after its last renewal: a request for one of its shops takes
+// the partition at once, and a partition that stays free for three
+// ticks (another LeaseTTL) is taken by a node beyond its share, so that
+// the timers of shops nobody asks for still fire.
 type Node struct {
 	Store *Store
 	Host  *durable.Host
@@ -35,7 +38,8 @@ type Node struct {
 	closed bool
 
 	tick      sync.Mutex
-	recovered []int // the partitions owned at the last Recover
+	recovered []int       // the partitions owned at the last Recover
+	orphans   map[int]int // partition → ticks in a row it was seen with no owner
 }
 
 // Start opens a Store on js, starts a Host on it (hostOpts' Log and
@@ -104,6 +108,7 @@ func (n *Node) Tick(ctx context.Context) error {
 		n.Store.forgetLost()
 	}
 	_, err := n.Store.Acquire(ctx, n.share)
+	err = errors.Join(err, n.adoptOrphans(ctx))
 	owned := n.Store.Owned()
 	var fresh []int
 	for _, p := range owned {
@@ -118,6 +123,41 @@ func (n *Node) Tick(ctx context.Context) error {
 	}
 	n.recovered = owned
 	return err
+}
+
+// orphanTicks is how many ticks in a row a partition must be seen with
+// no owner before a node takes it beyond its share: a full LeaseTTL, so
+// that nodes starting together first take their shares.
+const orphanTicks = 3
+
+// adoptOrphans takes the partitions no process has owned for
+// orphanTicks ticks, whatever the share: the partitions of a dead node
+// that no request has asked for, whose shops' timers must still fire.
+func (n *Node) adoptOrphans(ctx context.Context) error {
+	free, err := n.Store.Free(ctx)
+	if err != nil {
+		return err
+	}
+	if n.orphans == nil {
+		n.orphans = make(map[int]int)
+	}
+	for p := range n.orphans {
+		if !slices.Contains(free, p) {
+			delete(n.orphans, p)
+		}
+	}
+	var errs []error
+	for _, p := range free {
+		n.orphans[p]++
+		if n.orphans[p] < orphanTicks {
+			continue
+		}
+		delete(n.orphans, p)
+		if _, err := n.Store.take(ctx, p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Err returns the last error of the background loop, if any.

@@ -218,3 +218,60 @@ func TestNode_TimersOfAPartitionTakenOnDemand(t *testing.T) {
 		require.False(t, ok, "s1 closed")
 	}))
 }
+
+// A dead node's partitions that no request asks for are taken anyway,
+// beyond the survivors' shares, once they have had no owner for a full
+// lease (three ticks): their shops' timers fire on the new owner.
+func TestNode_AdoptsOrphanedPartitions(t *testing.T) {
+	srv := runServer(t)
+	_, jsA := connect(t, srv)
+	_, jsB := connect(t, srv)
+	cfg := kefujs.Config{Partitions: 2, LeaseTTL: time.Hour, Owner: "a"}
+	sa, err := kefujs.Open(ctx, jsA, cfg)
+	require.NoError(t, err)
+	ha, err := durable.NewHost(ctx, durable.HostOptions{Log: sa, Snapshots: sa})
+	require.NoError(t, err)
+	a := kefujs.NewTestNode(sa, ha, 2)
+	require.NoError(t, a.Tick(ctx))
+	require.Equal(t, []int{0, 1}, sa.Owned())
+	shops := []string{shopIn(sa, 0, 0), shopIn(sa, 1, 0)}
+	for _, shop := range shops {
+		require.NoError(t, ha.Create(ctx, shop, pol()))
+		for _, op := range scene() { // s1's buyer goes silent after wang's reply: closed at 09:20 (L2)
+			_, err := ha.Apply(ctx, shop, t0, op)
+			require.NoError(t, err)
+		}
+	}
+
+	// a dies: no more ticks, its leases lapse.
+	leases, err := jsB.KeyValue(ctx, "KEFU_LEASES")
+	require.NoError(t, err)
+	require.NoError(t, leases.Delete(ctx, "p0"))
+	require.NoError(t, leases.Delete(ctx, "p1"))
+
+	cfg.Owner = "b"
+	sb, err := kefujs.Open(ctx, jsB, cfg)
+	require.NoError(t, err)
+	hb, err := durable.NewHost(ctx, durable.HostOptions{Log: sb, Snapshots: sb})
+	require.NoError(t, err)
+	b := kefujs.NewTestNode(sb, hb, 1)
+	defer b.Close(ctx)
+	require.NoError(t, b.Tick(ctx))
+	require.Len(t, sb.Owned(), 1, "its share")
+	require.NoError(t, b.Tick(ctx))
+	require.Len(t, sb.Owned(), 1, "the other has been free two ticks: not yet")
+	require.NoError(t, b.Tick(ctx))
+	require.Equal(t, []int{0, 1}, sb.Owned(), "free for three ticks: an orphan, taken")
+
+	closed := map[string]bool{}
+	n, err := hb.AdvanceDue(ctx, t0.Add(20*time.Minute), func(shop string, evs []dispatch.Event) {
+		for _, ev := range evs {
+			if ev.Kind == dispatch.EventClosed && ev.Session == "s1" {
+				closed[shop] = true
+			}
+		}
+	})
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	require.Equal(t, map[string]bool{shops[0]: true, shops[1]: true}, closed, "both shops' timers fired")
+}

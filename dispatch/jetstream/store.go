@@ -264,6 +264,25 @@ func (s *Store) Acquire(ctx context.Context, want int) ([]int, error) {
 	return took, nil
 }
 
+// Free returns the partitions no process holds a lease on, sorted.
+func (s *Store) Free(ctx context.Context) ([]int, error) {
+	keys, err := s.kv.Keys(ctx)
+	if err != nil && !errors.Is(err, jetstream.ErrNoKeysFound) {
+		return nil, fmt.Errorf("kefujs: leases: %w", err)
+	}
+	held := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		held[k] = true
+	}
+	var free []int
+	for p := range s.cfg.Partitions {
+		if !held[leaseKey(p)] {
+			free = append(free, p)
+		}
+	}
+	return free, nil
+}
+
 // take tries to acquire partition p: create its lease, then publish the
 // fence. It returns false if another process holds the lease, and while
 // p's lease is lost but not yet forgotten (Renew reported it, and a Node
