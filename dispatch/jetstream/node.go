@@ -106,6 +106,9 @@ func (n *Node) Tick(ctx context.Context) error {
 		dropped := n.Host.Forget(func(shop string) bool { return slices.Contains(lost, n.Store.Partition(shop)) })
 		n.Store.log.Warn("kefujs: lost partitions", zap.Ints("partitions", lost), zap.Int("shops dropped", dropped))
 		n.Store.forgetLost()
+		// Taken again later, by this round or another, a lost partition
+		// is a fresh one: its shops' timers must be learnt again.
+		n.recovered = slices.DeleteFunc(n.recovered, func(p int) bool { return slices.Contains(lost, p) })
 	}
 	_, err := n.Store.Acquire(ctx, n.share)
 	err = errors.Join(err, n.adoptOrphans(ctx))

@@ -275,3 +275,46 @@ func TestNode_AdoptsOrphanedPartitions(t *testing.T) {
 	require.Equal(t, 2, n)
 	require.Equal(t, map[string]bool{shops[0]: true, shops[1]: true}, closed, "both shops' timers fired")
 }
+
+// A partition lost (found by a fenced append) and taken back by the
+// same node in one Tick has its shops' timers learnt again: the node had
+// recovered it before, and Tick took "recovered before" for "known now"
+// (TestRandomOwnership, seed 1796619161882484508: a timer never fired).
+func TestNode_TimersOfAPartitionTakenBack(t *testing.T) {
+	srv := runServer(t)
+	_, jsA := connect(t, srv)
+	_, jsB := connect(t, srv)
+	cfg := kefujs.Config{Partitions: 1, LeaseTTL: time.Hour, Owner: "a"}
+	a, err := kefujs.Start(ctx, jsA, cfg, durable.HostOptions{}, 1)
+	require.NoError(t, err)
+	defer a.Close(ctx)
+	for _, shop := range []string{"x", "timed"} {
+		require.NoError(t, a.Host.Create(ctx, shop, pol()))
+	}
+	require.NoError(t, a.Tick(ctx))
+	// a pauses; its lease lapses; b takes the partition and arms a timer.
+	kv, err := jsB.KeyValue(ctx, "KEFU_LEASES")
+	require.NoError(t, err)
+	require.NoError(t, kv.Delete(ctx, "p0"))
+	cfg.Owner = "b"
+	b, err := kefujs.Start(ctx, jsB, cfg, durable.HostOptions{}, 1)
+	require.NoError(t, err)
+	for i, op := range scene() {
+		_, err := b.Host.Apply(ctx, "timed", t0.Add(time.Duration(i)*time.Second), op)
+		require.NoError(t, err)
+	}
+	var deadline time.Time
+	require.NoError(t, b.Host.Read(ctx, "timed", func(e *dispatch.Engine) { deadline, _ = e.NextDeadline() }))
+	require.False(t, deadline.IsZero(), "the agent's reply armed the auto-close")
+
+	// a wakes up, is fenced, and b hands the partition back.
+	_, err = a.Host.Apply(ctx, "x", t0.Add(time.Minute), dispatch.Op{Kind: dispatch.OpAdvance})
+	require.ErrorIs(t, err, kefujs.ErrNotOwner)
+	require.NoError(t, b.Close(ctx))
+	require.NoError(t, a.Tick(ctx)) // drops the partition and takes it again
+	require.Equal(t, []int{0}, a.Store.Owned())
+
+	n, err := a.Host.AdvanceDue(ctx, deadline, nil)
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "b's auto-close timer fires on a")
+}
