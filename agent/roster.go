@@ -606,7 +606,7 @@ func (x *index) leastSaturated() (*Agent, bool) {
 // NextRoundRobin returns the agent with room whose id follows, in id order,
 // the one it returned last (wrapping around), and moves its cursor there
 // (R1 round-robin). ok is false when no agent has room. Cost O(log n).
-func (r *Roster) NextRoundRobin() (a *Agent, ok bool) { return r.every.next() }
+func (r *Roster) NextRoundRobin() (a *Agent, ok bool) { return r.every.next(nil) }
 
 // NextRoundRobinIn is NextRoundRobin among the agents of group g, with a
 // cursor of its own; g == "" means every agent.
@@ -615,10 +615,21 @@ func (r *Roster) NextRoundRobinIn(g string) (a *Agent, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	return x.next()
+	return x.next(nil)
 }
 
-func (x *index) next() (a *Agent, ok bool) {
+// NextRoundRobinSkipping is NextRoundRobinIn passing over the agents
+// skip reports (E2: those who declined the session), as if they had no
+// room. Cost O(log n + k) for k agents passed over.
+func (r *Roster) NextRoundRobinSkipping(g string, skip func(*Agent) bool) (a *Agent, ok bool) {
+	x, ok := r.in(g)
+	if !ok {
+		return nil, false
+	}
+	return x.next(skip)
+}
+
+func (x *index) next(skip func(*Agent) bool) (a *Agent, ok bool) {
 	if !x.dealt { // the first pick builds the index (see index.open)
 		x.dealt = true
 		x.active.Ascend(func(y ranked) bool {
@@ -629,7 +640,7 @@ func (x *index) next() (a *Agent, ok bool) {
 		})
 	}
 	x.open.AscendGreaterOrEqual(&x.rr, func(y *Agent) bool {
-		if y.id == x.rr.id || y.held {
+		if y.id == x.rr.id || y.held || (skip != nil && skip(y)) {
 			return true // strictly after the cursor; a held agent is passed over
 		}
 		a, ok = y, true
@@ -637,7 +648,7 @@ func (x *index) next() (a *Agent, ok bool) {
 	})
 	if !ok {
 		x.open.Ascend(func(y *Agent) bool {
-			if y.held {
+			if y.held || (skip != nil && skip(y)) {
 				return true
 			}
 			a, ok = y, true
@@ -656,6 +667,22 @@ func (r *Roster) ActiveBySaturation() iter.Seq[*Agent] {
 	return func(yield func(*Agent) bool) {
 		r.every.active.Ascend(func(x ranked) bool {
 			a := r.bySlot[x.slot]
+			return a.held || yield(a)
+		})
+	}
+}
+
+// ActiveIn yields the online, non-suspended agents of group g (every
+// agent for "") from least to most saturated: those with room first
+// (see LeastSaturated). Do not change the roster while iterating.
+func (r *Roster) ActiveIn(g string) iter.Seq[*Agent] {
+	return func(yield func(*Agent) bool) {
+		x, ok := r.in(g)
+		if !ok {
+			return
+		}
+		x.active.Ascend(func(y ranked) bool {
+			a := r.bySlot[y.slot]
 			return a.held || yield(a)
 		})
 	}
@@ -883,7 +910,7 @@ func (r *Roster) SetCursor(g, id string) {
 	}
 	x.rr.id = id
 	if id != "" && !x.dealt {
-		x.next() // builds the index; the cursor it moves is set back below
+		x.next(nil) // builds the index; the cursor it moves is set back below
 		x.rr.id = id
 	}
 }

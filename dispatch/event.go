@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kefu-dev/kefu/agent"
 )
 
 // Kind says what an [Event] reports.
@@ -40,9 +42,31 @@ const (
 	EventBot
 	// EventPrompt: show the buyer Prompt (P6-P9).
 	EventPrompt
+	// EventOffered: the session is offered to Agent, which holds it until
+	// it accepts, rejects or lets the offer time out (E1); Cause says why,
+	// as for EventAssigned, and From is the agent a reassigned session
+	// left (E3, E4).
+	EventOffered
+	// EventAccepted: Agent accepted the offer; the session entered its
+	// reception list (E1).
+	EventAccepted
+	// EventRejected: Agent rejected the offer, or went offline with it
+	// pending; the next events put the session back or offer it to the
+	// next agent (E1, E2).
+	EventRejected
+	// EventOfferTimedOut: Agent let the offer time out (E1); Status is the
+	// status the policy then set the agent to, if it did (E2).
+	EventOfferTimedOut
+	// EventWrapUp: the session Agent held closed, and its unit of capacity
+	// stays held for the policy's wrap-up time (E5).
+	EventWrapUp
+	// EventWrapUpEnded: a wrap-up of Agent ended (its time ran out, or
+	// Engine.EndWrapUp): the unit is free (E5).
+	EventWrapUpEnded
 )
 
-var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning", "message", "bot", "prompt"}
+var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning",
+	"message", "bot", "prompt", "offered", "accepted", "rejected", "offer-timed-out", "wrap-up", "wrap-up-ended"}
 
 // String returns the kind's name, e.g. "assigned".
 func (k Kind) String() string {
@@ -77,9 +101,12 @@ const (
 	CauseExclusive
 	// CauseHandover: the bot handed it to a human (B1).
 	CauseHandover
+	// CauseReassigned: moved from From, which left it unreplied too long
+	// (E3) or went offline (E4).
+	CauseReassigned
 )
 
-var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover"}
+var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover", "reassigned"}
 
 // String returns the cause's name, e.g. "freed".
 func (c Cause) String() string {
@@ -100,6 +127,9 @@ const (
 	FlagTransferred
 	// FlagStarted: the agent started the session (M6: not "received").
 	FlagStarted
+	// FlagReassigned: the session was moved from an agent that left it
+	// unreplied too long (E3) or went offline (E4).
+	FlagReassigned
 )
 
 // String returns the flags joined by "|", or "" for none.
@@ -113,6 +143,9 @@ func (f Flags) String() string {
 	}
 	if f&FlagStarted != 0 {
 		parts = append(parts, "started")
+	}
+	if f&FlagReassigned != 0 {
+		parts = append(parts, "reassigned")
 	}
 	return strings.Join(parts, "|")
 }
@@ -249,7 +282,9 @@ type Event struct {
 	Agent string
 	// From is the agent a transferred session left.
 	From string
-	// Cause is why an EventAssigned happened.
+	// Cause is why an EventAssigned or EventOffered happened; on an
+	// EventQueued, CauseReassigned marks a session moved to the queue from
+	// From (E3, E4), as opposed to requeued (S5).
 	Cause Cause
 	// Flags are the session's marks after the event.
 	Flags Flags
@@ -263,6 +298,10 @@ type Event struct {
 	Reason CloseReason
 	// Prompt is what to show the buyer, on EventPrompt (P6).
 	Prompt Prompt
+	// Status is the status the policy set Agent to when an offer timed
+	// out (EventOfferTimedOut, Policy.OfferTimeoutStatus, E2); 0 if it
+	// did not.
+	Status agent.Status
 }
 
 // String renders the event on one line, for logs and examples.
@@ -273,8 +312,19 @@ func (e Event) String() string {
 		fmt.Fprintf(&b, " %s", e.Session)
 	}
 	switch e.Kind {
-	case EventAssigned:
-		fmt.Fprintf(&b, " -> %s (%s)", e.Agent, e.Cause)
+	case EventAssigned, EventOffered:
+		fmt.Fprintf(&b, " -> %s (%s", e.Agent, e.Cause)
+		if e.From != "" {
+			fmt.Fprintf(&b, " from %s", e.From)
+		}
+		b.WriteString(")")
+	case EventAccepted, EventRejected, EventWrapUp, EventWrapUpEnded:
+		fmt.Fprintf(&b, " by %s", e.Agent)
+	case EventOfferTimedOut:
+		fmt.Fprintf(&b, " at %s", e.Agent)
+		if e.Status != 0 {
+			fmt.Fprintf(&b, ", now %s", e.Status)
+		}
 	case EventTransferred:
 		fmt.Fprintf(&b, " %s -> %s", e.From, e.Agent)
 	case EventClosed:

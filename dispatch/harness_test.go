@@ -124,8 +124,18 @@ type step struct {
 func brief(ev Event) string {
 	var s string
 	switch ev.Kind {
-	case EventAssigned:
-		s = fmt.Sprintf("assigned %s %s %s", ev.Session, ev.Agent, ev.Cause)
+	case EventAssigned, EventOffered:
+		s = fmt.Sprintf("%s %s %s %s", ev.Kind, ev.Session, ev.Agent, ev.Cause)
+		if ev.From != "" {
+			s += " from " + ev.From
+		}
+	case EventAccepted, EventRejected, EventWrapUp, EventWrapUpEnded:
+		s = fmt.Sprintf("%s %s %s", ev.Kind, ev.Session, ev.Agent)
+	case EventOfferTimedOut:
+		s = fmt.Sprintf("%s %s %s", ev.Kind, ev.Session, ev.Agent)
+		if ev.Status != 0 {
+			s += " -> " + ev.Status.String()
+		}
 	case EventTransferred:
 		s = fmt.Sprintf("transferred %s %s>%s", ev.Session, ev.From, ev.Agent)
 	case EventClosed:
@@ -203,15 +213,30 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 		return fmt.Errorf("event %s numbered %d after %d: a gap or a repeat", brief(ev), ev.Seq, l.seq)
 	}
 	l.seq = ev.Seq
-	if ev.Kind == EventMessage || ev.Kind == EventWarning || ev.Kind == EventPrompt {
+	switch ev.Kind {
+	case EventMessage, EventWarning, EventPrompt:
 		return nil // moves nothing
+	case EventWrapUp: // E5: the unit of a closed session stays held
+		l.load[ev.Agent]++
+		return nil
+	case EventWrapUpEnded:
+		l.load[ev.Agent]--
+		return nil
 	}
-	if p, ok := l.place[ev.Session]; ok && strings.HasPrefix(p, "agent:") {
-		l.load[strings.TrimPrefix(p, "agent:")]--
+	if p, ok := l.place[ev.Session]; ok {
+		if a, held := strings.CutPrefix(p, "agent:"); held {
+			l.load[a]--
+		} else if a, held := strings.CutPrefix(p, "offered:"); held {
+			l.load[a]-- // an offer holds a unit (E1)
+		}
 	}
-	if ev.Kind == EventAssigned {
-		if p := l.place[ev.Session]; strings.HasPrefix(p, "agent:") {
+	if ev.Kind == EventAssigned || ev.Kind == EventOffered {
+		p := l.place[ev.Session]
+		if held := strings.HasPrefix(p, "agent:"); held && (ev.Cause != CauseReassigned || p != "agent:"+ev.From) {
 			return fmt.Errorf("session %s assigned to %s while %s holds it", ev.Session, ev.Agent, p)
+		}
+		if ev.Cause == CauseReassigned && ev.Agent == ev.From {
+			return fmt.Errorf("session %s reassigned to the agent it left, %s", ev.Session, ev.From)
 		}
 	}
 	switch ev.Kind {
@@ -230,6 +255,28 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 			}
 		}
 		l.place[ev.Session] = "agent:" + ev.Agent
+	case EventOffered: // E1: only to an online agent with room
+		l.load[ev.Agent]++
+		a, ok := e.Agent(ev.Agent)
+		if !ok { // removed later in the step: its offer ended before (a timer)
+			l.place[ev.Session] = "offered:" + ev.Agent
+			break
+		}
+		if c, ok := l.caps[ev.Agent]; !a.Capacity.HasRoom(l.load[ev.Agent]-1) && (!ok || !c.HasRoom(l.load[ev.Agent]-1)) {
+			return fmt.Errorf("offer of %s took %s to %d, over its cap %s", ev.Session, ev.Agent, l.load[ev.Agent], a.Capacity)
+		}
+		if a.Status != agent.Online && !l.online[ev.Agent] && !l.replay {
+			return fmt.Errorf("offered %s to %s agent %s", ev.Session, a.Status, ev.Agent)
+		}
+		l.place[ev.Session] = "offered:" + ev.Agent
+	case EventAccepted:
+		if p := l.place[ev.Session]; p != "offered:"+ev.Agent {
+			return fmt.Errorf("%s accepted %s, which is at %q", ev.Agent, ev.Session, p)
+		}
+		l.load[ev.Agent]++
+		l.place[ev.Session] = "agent:" + ev.Agent
+	case EventRejected, EventOfferTimedOut: // the next event places it
+		l.place[ev.Session] = "nowhere"
 	case EventQueued:
 		l.place[ev.Session] = "queue"
 	case EventOffline:
@@ -253,8 +300,11 @@ func (l *ledger) check(e *Engine) error {
 			return fmt.Errorf("session %s lost: events say %s", id, want)
 		}
 		got := info.Place.String()
-		if info.Place == PlaceAgent {
+		switch info.Place {
+		case PlaceAgent:
 			got = "agent:" + info.Agent
+		case PlaceOffered:
+			got = "offered:" + info.Agent
 		}
 		if got != want {
 			return fmt.Errorf("session %s is at %s, events say %s", id, got, want)

@@ -61,6 +61,9 @@ func (e *Engine) doMessage(now time.Time, m Message) error {
 		if s.agent != a {
 			return fmt.Errorf("%w: %q writing in %q", ErrNotYourSession, m.Agent, m.Session)
 		}
+		if s.place == PlaceOffered {
+			return fmt.Errorf("%w: %q is offered to %q, which has not accepted it (E1)", ErrNotYourSession, m.Session, m.Agent)
+		}
 		if o := e.outreach[s]; e.pol.DMLimit > 0 && o.stranger && int(o.dmSent) >= e.pol.DMLimit {
 			return fmt.Errorf("%w: %d sent to a buyer who has not followed or replied", ErrDMLimit, o.dmSent)
 		}

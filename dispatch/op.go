@@ -34,11 +34,14 @@ const (
 	OpSetTeamLevel                   // Engine.SetTeamLevel: TeamLevel
 	OpAdvance                        // Engine.Advance: nothing
 	OpSetPolicy                      // Engine.SetPolicy: Policy
+	OpAccept                         // Engine.Accept: Session, Agent
+	OpReject                         // Engine.Reject: Session, Agent
+	OpEndWrapUp                      // Engine.EndWrapUp: Agent
 )
 
 var opNames = [...]string{"", "add-agent", "remove-agent", "login", "logout", "set-status", "set-capacity",
 	"arrive", "start", "message", "mark-read", "follow", "close", "leave", "assign", "transfer", "handover",
-	"set-team-level", "advance", "set-policy"}
+	"set-team-level", "advance", "set-policy", "accept", "reject", "end-wrap-up"}
 
 // String returns the kind's wire name, e.g. "arrive".
 func (k OpKind) String() string {
@@ -78,11 +81,11 @@ func (k *OpKind) UnmarshalText(b []byte) error {
 type Op struct {
 	Kind OpKind
 	// Session is the session of OpMarkRead, OpFollow, OpClose, OpLeave,
-	// OpAssign, OpTransfer and OpHandover.
+	// OpAssign, OpTransfer, OpHandover, OpAccept and OpReject.
 	Session string
 	// Agent is the agent of OpAddAgent, OpRemoveAgent, OpLogin, OpLogout,
-	// OpSetStatus and OpSetCapacity, and the target of OpAssign and
-	// OpTransfer.
+	// OpSetStatus, OpSetCapacity and OpEndWrapUp, the target of OpAssign
+	// and OpTransfer, and who answers an offer in OpAccept and OpReject.
 	Agent string
 	// AgentConfig is the new agent of OpAddAgent.
 	AgentConfig AgentConfig
@@ -185,6 +188,12 @@ func (e *Engine) apply(now time.Time, op *Op) ([]Event, error) {
 	case OpAdvance:
 	case OpSetPolicy:
 		err = e.doSetPolicy(now, op.Policy)
+	case OpAccept:
+		err = e.doAccept(now, op.Session, op.Agent)
+	case OpReject:
+		err = e.doReject(now, op.Session, op.Agent)
+	case OpEndWrapUp:
+		err = e.doEndWrapUp(now, op.Agent)
 	default:
 		err = fmt.Errorf("%w: kind %d", ErrInvalidOp, uint8(op.Kind))
 	}

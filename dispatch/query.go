@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/queue"
 )
 
 // SessionInfo is a copy of an open session's state.
@@ -17,11 +18,13 @@ type SessionInfo struct {
 	// Arrived is when the buyer first asked (or the agent started it).
 	Arrived time.Time
 	Place   Place
-	// Agent holds the session when Place is PlaceAgent.
+	// Agent holds the session when Place is PlaceAgent, and is offered it
+	// when Place is PlaceOffered (E1).
 	Agent string
 	Flags Flags
 	// Deadline is when the session's timer falls due: expiry of an
-	// offline message (O3) or auto-close (L2, L3); zero when none.
+	// offline message (O3), auto-close (L2, L3), the end of an offer (E1)
+	// or a reassignment for want of a reply (E3); zero when none.
 	Deadline time.Time
 
 	// LastFrom wrote the last message (0: nobody yet, in a started session).
@@ -74,18 +77,23 @@ type AgentInfo struct {
 	ID       string
 	Status   agent.Status
 	Capacity agent.Capacity
-	// Load is the number of sessions in its reception list.
+	// Load is the units of capacity it uses: the sessions in its
+	// reception list, its pending offers (E1) and its wrap-ups (E5).
 	Load int
+	// Offers and WrapUps are the pending offers to the agent (E1) and its
+	// wrap-ups under way (E5), both counted in Load.
+	Offers, WrapUps int
 	// Saturation is Load / limit: 0 for unlimited, +Inf for suspended.
 	Saturation float64
 	// IdleSince is when it last received a session (or was added).
 	IdleSince time.Time
 }
 
-func infoOf(a *agent.Agent) AgentInfo {
+func (e *Engine) infoOf(a *agent.Agent) AgentInfo {
+	d := e.readDesk(a)
 	return AgentInfo{
 		ID: a.ID(), Status: a.Status(), Capacity: a.Capacity(), Load: a.Load(),
-		Saturation: a.Saturation(), IdleSince: a.IdleSince(),
+		Offers: len(d.offers), WrapUps: len(d.wraps), Saturation: a.Saturation(), IdleSince: a.IdleSince(),
 	}
 }
 
@@ -95,7 +103,7 @@ func (e *Engine) Agent(id string) (AgentInfo, bool) {
 	if !ok {
 		return AgentInfo{}, false
 	}
-	return infoOf(a), true
+	return e.infoOf(a), true
 }
 
 // Agents yields every agent's state in id order. Do not call the engine's
@@ -103,7 +111,7 @@ func (e *Engine) Agent(id string) (AgentInfo, bool) {
 func (e *Engine) Agents() iter.Seq[AgentInfo] {
 	return func(yield func(AgentInfo) bool) {
 		for a := range e.roster.All() {
-			if !yield(infoOf(a)) {
+			if !yield(e.infoOf(a)) {
 				return
 			}
 		}
@@ -189,7 +197,7 @@ func (e *Engine) TransferTargets(from string) ([]AgentInfo, error) {
 	slices.SortFunc(onBreak, byLoad)
 	out := make([]AgentInfo, 0, len(online)+len(onBreak))
 	for _, a := range append(online, onBreak...) {
-		out = append(out, infoOf(a))
+		out = append(out, e.infoOf(a))
 	}
 	return out, nil
 }
@@ -252,6 +260,26 @@ func (e *Engine) Verify() error {
 				return fmt.Errorf("dispatch: session %q is with %q and also waiting", id, s.agent.ID())
 			}
 			loads[s.agent]++
+		case PlaceOffered: // E1
+			if s.agent == nil {
+				return fmt.Errorf("dispatch: session %q offered to no agent", id)
+			}
+			if a, ok := e.roster.Get(s.agent.ID()); !ok || a != s.agent {
+				return fmt.Errorf("dispatch: session %q offered to unknown agent %q", id, s.agent.ID())
+			}
+			if inQueue || inOffline {
+				return fmt.Errorf("dispatch: session %q is offered to %q and also waiting", id, s.agent.ID())
+			}
+			if s.agent.Status() == agent.Offline {
+				return fmt.Errorf("dispatch: session %q offered to offline agent %q", id, s.agent.ID())
+			}
+			if !slices.Contains(e.readDesk(s.agent).offers, s) {
+				return fmt.Errorf("dispatch: session %q offered to %q is not among its offers", id, s.agent.ID())
+			}
+			if (s.from != PlaceQueue && s.from != PlaceOffline) || s.deadline == 0 {
+				return fmt.Errorf("dispatch: session %q offered from the %s, deadline %v", id, s.from, e.time(s.deadline))
+			}
+			loads[s.agent]++
 		case PlaceQueue, PlaceOffline, PlaceBot:
 			if s.agent != nil {
 				return fmt.Errorf("dispatch: session %q in the %s points at agent %q", id, s.place, s.agent.ID())
@@ -290,6 +318,28 @@ func (e *Engine) Verify() error {
 	if bot != e.bot {
 		return fmt.Errorf("dispatch: %d sessions with the bot, counted %d", bot, e.bot)
 	}
+	for s, l := range e.declined { // E2
+		if e.sessions[s.entry.ID] != s || len(l) == 0 {
+			return fmt.Errorf("dispatch: declines kept for %q, not open (or none)", s.entry.ID)
+		}
+		for _, a := range l {
+			if b, ok := e.roster.Get(a.ID()); !ok || b != a {
+				return fmt.Errorf("dispatch: session %q declined by unknown agent %q", s.entry.ID, a.ID())
+			}
+		}
+	}
+	for a := range e.roster.All() { // E5
+		for _, w := range e.readDesk(a).wraps {
+			if w.agent != a || w.place != placeWrap || w.timer != timerWrapUp || w.deadline == 0 {
+				return fmt.Errorf("dispatch: agent %q has a bad wrap-up after %q", a.ID(), w.entry.ID)
+			}
+			if got, ok := e.timers.Get(timerOf(w)); !ok || got.s != w {
+				return fmt.Errorf("dispatch: wrap-up of %q after %q is not timed", a.ID(), w.entry.ID)
+			}
+			loads[a]++
+			timed++
+		}
+	}
 	if timed != e.timers.Len() {
 		return fmt.Errorf("dispatch: %d timers indexed, %d sessions have one", e.timers.Len(), timed)
 	}
@@ -317,15 +367,26 @@ func (e *Engine) Verify() error {
 		}
 		// No session waits while an online agent that may take it has
 		// room (C5, C6, O1, R2), but for offline messages held back by
-		// the O5 guard.
+		// the O5 guard, and sessions the agent declined (E2) unless the
+		// policy offers those again.
 		groups := []string{""}
 		if a.Group() != "" {
 			groups = append(groups, a.Group())
 		}
 		for _, g := range groups {
-			q, o := queued[g], offline[g]
-			if q > 0 || (o > 0 && !e.atOfflineBatch(a)) {
-				return fmt.Errorf("dispatch: %d queued, %d offline for %q wait while agent %q has room", q, o, g, a.ID())
+			x := e.poolOf[g]
+			if x == nil {
+				continue
+			}
+			for _, p := range []*queue.Pool{x.queue, x.offline} {
+				if p == x.offline && e.atOfflineBatch(a) {
+					continue
+				}
+				for w := range p.All() {
+					if s := e.sessions[w.ID]; e.pol.OfferRetry || !e.declinedBy(s, a) {
+						return fmt.Errorf("dispatch: %q waits in the %s for %q while agent %q has room", w.ID, s.place, g, a.ID())
+					}
+				}
 			}
 		}
 	}
@@ -338,9 +399,13 @@ func (e *Engine) Verify() error {
 				if x.group != g {
 					continue
 				}
-				entry, _ := x.queue.Min()
-				if a := e.leastActive(e.sessions[entry.ID]); a != nil {
-					return fmt.Errorf("dispatch: no-queue shop has %d queued for %q while agent %q is online", q, g, a.ID())
+				for entry := range x.queue.All() { // the head, or every session while there are declines (E2)
+					if a := e.leastActive(e.sessions[entry.ID]); a != nil {
+						return fmt.Errorf("dispatch: no-queue shop has %d queued for %q while agent %q is online", q, g, a.ID())
+					}
+					if len(e.declined) == 0 {
+						break
+					}
 				}
 			}
 		}
@@ -355,8 +420,13 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 		return fmt.Errorf("dispatch: agent %q has no desk slot", a.ID())
 	}
 	d := e.readDesk(a)
-	if d.list.Len() != a.Load() {
-		return fmt.Errorf("dispatch: agent %q lists %d sessions, load %d", a.ID(), d.list.Len(), a.Load())
+	if d.list.Len() != a.Load()-len(d.offers)-len(d.wraps) {
+		return fmt.Errorf("dispatch: agent %q lists %d sessions, load %d with %d offers and %d wrap-ups", a.ID(), d.list.Len(), a.Load(), len(d.offers), len(d.wraps))
+	}
+	for _, s := range d.offers {
+		if e.sessions[s.entry.ID] != s || s.place != PlaceOffered || s.agent != a {
+			return fmt.Errorf("dispatch: agent %q has a stale offer of %q", a.ID(), s.entry.ID)
+		}
 	}
 	var prev *session
 	offline := 0

@@ -33,6 +33,9 @@ const (
 	actFollow
 	actHandover
 	actTeamLevel
+	actAccept
+	actReject
+	actEndWrapUp
 )
 
 // action is one operation with its arguments, as data: the random tests
@@ -91,6 +94,12 @@ func (a action) String() string {
 		return "handover " + a.session
 	case actTeamLevel:
 		return "level " + a.level.String()
+	case actAccept:
+		return "accept " + a.session + " " + a.agent
+	case actReject:
+		return "reject " + a.session + " " + a.agent
+	case actEndWrapUp:
+		return "end-wrap-up " + a.agent
 	}
 	return "advance"
 }
@@ -132,13 +141,34 @@ func (a action) op() Op {
 		return Op{Kind: OpHandover, Session: a.session}
 	case actTeamLevel:
 		return Op{Kind: OpSetTeamLevel, TeamLevel: a.level}
+	case actAccept:
+		return Op{Kind: OpAccept, Session: a.session, Agent: a.agent}
+	case actReject:
+		return Op{Kind: OpReject, Session: a.session, Agent: a.agent}
+	case actEndWrapUp:
+		return Op{Kind: OpEndWrapUp, Agent: a.agent}
 	}
 	return Op{Kind: OpAdvance}
 }
 
 // do runs the action on the engine through Apply, the path every typed
 // method takes (the step-table tests call the typed methods).
-func (a action) do(e *Engine, now time.Time) ([]Event, error) { return e.Apply(now, a.op()) }
+func (a action) do(e *Engine, now time.Time) ([]Event, error) { return e.Apply(now, a.resolve(e).op()) }
+
+// resolve names the agent of an accept or reject drawn without one: the
+// agent the session is offered to, if it is (E1), so that random runs
+// answer offers, not only let them time out; else "a0", refused. The
+// differential test resolves against the engine before it runs the
+// action on both sides.
+func (a action) resolve(e *Engine) action {
+	if (a.kind == actAccept || a.kind == actReject) && a.agent == "" {
+		a.agent = "a0"
+		if s, ok := e.Session(a.session); ok && s.Place == PlaceOffered {
+			a.agent = s.Agent
+		}
+	}
+	return a
+}
 
 // opFromBytes decodes three bytes into one operation on the engine; see
 // actionFromBytes.
@@ -193,6 +223,18 @@ func actionFromBytes(b0, b1, b2 byte) action {
 		a.kind = actFollow
 		if b2%2 == 0 {
 			a.kind = actMarkRead
+		}
+	case 12: // E1, E5
+		switch b0 % 4 {
+		case 0, 1:
+			a.kind, a.agent = actAccept, "" // resolve: the agent it is offered to
+		case 2:
+			a.kind, a.agent = actReject, ""
+		default:
+			a.kind = actEndWrapUp
+		}
+		if b2%5 == 0 { // sometimes the wrong agent
+			a.agent = agentID
 		}
 	case 0, 1, 2:
 		a.kind = actArrive
@@ -302,7 +344,7 @@ func knownError(err error) bool {
 		ErrAgentBusy, ErrInvalidStatus, ErrCapacityOutOfRange, ErrCapacityMode, ErrNotYourSession,
 		ErrBuyerUnreachable, ErrDMLimit, ErrInvalidSender, ErrInvalidPage, ErrNotWithBot, ErrInvalidTeamLevel,
 		ErrInvalidPriority, ErrUnknownGroup, ErrInvalidID, ErrClockStep, ErrInvalidPolicy, ErrPolicyConflict,
-		ErrInvalidOp} {
+		ErrInvalidOp, ErrNotOffered, ErrNoWrapUp} {
 		if errors.Is(err, s) {
 			return true
 		}
@@ -325,6 +367,24 @@ var randomPolicies = []policy.Policy{
 		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}, GroupFallback: true, BotIdleClose: time.Hour},
 	{Strategy: policy.RoundRobin, Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans", "vip"}}, {ID: "g2"}},
 		OfflineBatch: 2, PriorityAtQueueHead: true, Crowds: []policy.Crowd{{ID: "fans"}}, TeamLevel: policy.LevelGold},
+	// E1-E5, with each other and with the seed rules.
+	{OfferTimeout: 2 * time.Minute, BuyerIdleClose: 20 * time.Minute, WrapUp: 30 * time.Second},
+	{Strategy: policy.RoundRobin, OfferTimeout: 90 * time.Second, OfferTimeoutStatus: agent.Break, OfferRetry: true,
+		ReassignAfter: 3 * time.Minute, ReassignLimit: 2, ReassignOnOffline: true, OfflineBatch: 1,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}, {ID: "g2", Crowds: []string{"vip"}}}},
+	{Strategy: policy.RecentContact, NoQueue: true, ReassignAfter: 3 * time.Minute, AgentIdleClose: 3 * time.Minute,
+		WrapUp: time.Minute, OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Offline,
+		Crowds: []policy.Crowd{{ID: "vip", Member: true}}, TeamLevel: policy.LevelGold, PriorityAtQueueHead: true,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}, GroupFallback: true, ReassignOnOffline: true},
+	{ReassignAfter: 2 * time.Minute, ReassignLimit: 3, OfferRetry: true, RequeueOnOffline: true,
+		OfflineValidity: 6 * time.Hour, WrapUp: 5 * time.Minute, DMLimit: 2},
+	{Capacity: agent.KuaishouBounds(), OfferTimeout: 30 * time.Second, ReassignAfter: time.Minute, WrapUp: 10 * time.Second,
+		OfflineBatch: 2, Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans", "vip"}}, {ID: "g2"}}},
+}
+
+// routing reports whether p uses an option beyond the seeds (E1-E5).
+func routing(p policy.Policy) bool {
+	return p.OfferTimeout > 0 || p.ReassignAfter > 0 || p.ReassignOnOffline || p.WrapUp > 0
 }
 
 // TestRandomSequences plays seeded random operation sequences under every

@@ -127,7 +127,7 @@ func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
 	}
 	if a.Exclusive != "" { // P10: no crowd hit
 		if x, ok := e.roster.Get(a.Exclusive); ok && x.HasRoom() && e.mayTake(x, s) {
-			e.assign(s, x, CauseExclusive, now)
+			e.give(s, x, CauseExclusive, nil, PlaceQueue, now)
 			return
 		}
 	}
@@ -201,15 +201,17 @@ func (e *Engine) receivePriority(s *session, a *Arrival, member bool, now time.T
 	}
 	recent, _ := e.recent.get(s.buyer, ns(now))
 	ag := e.choose(s, now)
-	if ag == nil { // everyone is full
+	if ag != nil {
+		e.give(s, ag, CausePriority, nil, PlaceQueue, now) // an offer with E1
+	} else { // everyone is full
 		if e.pol.PriorityAtQueueHead && !e.pol.NoQueue { // a no-queue shop has no queue head (Q4)
 			s.entry.Priority += PriorityBand
 			e.park(s, PlaceQueue, now)
 			return
 		}
 		ag = e.leastActive(s) // P1: over the cap, the least saturated
+		e.assign(s, ag, CausePriority, now)
 	}
-	e.assign(s, ag, CausePriority, now)
 	if !a.Entry.Lit() || s.buyer == "" { // P7
 		return
 	}

@@ -23,6 +23,10 @@ const (
 	PlaceOffline
 	// PlaceBot: held by the shop's bot (B1, B2, P5, O4).
 	PlaceBot
+	// PlaceOffered: offered to an agent, which has not accepted it yet
+	// (E1, Policy.OfferTimeout). It holds a unit of the agent's capacity
+	// but is not in its list.
+	PlaceOffered
 )
 
 // String returns "agent", "queue", "offline" or "bot".
@@ -36,6 +40,8 @@ func (p Place) String() string {
 		return "offline"
 	case PlaceBot:
 		return "bot"
+	case PlaceOffered:
+		return "offered"
 	}
 	return fmt.Sprintf("Place(%d)", uint8(p))
 }
@@ -67,6 +73,8 @@ type session struct {
 	flags    Flags
 	timer    timerKind
 	lastFrom Sender // 0: nobody wrote yet (a session an agent started)
+	from     Place  // E1: where an offered session waited (queue or offline pool), to go back to
+	moves    uint8  // E3: times reassigned for want of a reply
 }
 
 // outreach is the state few sessions need, kept beside them (L6, and the
@@ -104,6 +112,9 @@ const (
 	timerBuyerIdle                      // auto-close: buyer silent (L2, L3)
 	timerAgentIdle                      // auto-close: nobody answered the buyer (L3)
 	timerBotIdle                        // a bot session falls silent (B1)
+	timerOffer                          // an offer was not accepted in time (E1)
+	timerReassign                       // unreplied too long in an agent's list (E3)
+	timerWrapUp                         // an agent's wrap-up ends (E5)
 )
 
 // timer is a session's entry in the timer index, its key copied in so

@@ -38,7 +38,16 @@ func policyVariants(p policy.Policy) []policy.Policy {
 		v(func(q *policy.Policy) { q.HistoryLimit = 2 }),
 		v(func(q *policy.Policy) { q.Strategy = (q.Strategy + 1) % 3 }),
 		v(func(q *policy.Policy) { q.GroupFallback = !q.GroupFallback }),
-		v(func(q *policy.Policy) { q.Crowds, q.RequeueOnOffline = nil, !q.RequeueOnOffline }),
+		v(func(q *policy.Policy) {
+			q.Crowds, q.RequeueOnOffline, q.ReassignOnOffline = nil, !q.RequeueOnOffline, false
+		}),
+		v(func(q *policy.Policy) { // E1-E5 off
+			q.OfferTimeout, q.OfferTimeoutStatus, q.OfferRetry, q.ReassignAfter, q.ReassignLimit = 0, 0, false, 0, 0
+			q.ReassignOnOffline, q.WrapUp = false, 0
+		}),
+		v(func(q *policy.Policy) { // E1, E3, E5 on
+			q.OfferTimeout, q.ReassignAfter, q.WrapUp = 45*time.Second, 90*time.Second, 20*time.Second
+		}),
 		v(func(q *policy.Policy) { q.Capacity = agent.DouyinBounds() }),
 		v(func(q *policy.Policy) { q.Groups, q.GroupFallback = nil, false }),
 		v(func(q *policy.Policy) { q.Location = policy.ChinaStandardTime() }),

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -30,7 +31,7 @@ func (e *Engine) route(s *session, c Cause, now time.Time) {
 		return
 	}
 	if a := e.choose(s, now); a != nil { // R1
-		e.assign(s, a, c, now)
+		e.give(s, a, c, nil, PlaceQueue, now)
 		return
 	}
 	if e.pol.NoQueue { // Q4: every online agent is full
@@ -63,44 +64,89 @@ func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
 }
 
 // choose returns the online agent with room the policy picks for s, or
-// nil when no agent that may take it has room.
+// nil when no agent that may take it has room. An agent that declined s
+// is passed over (E2), and chosen with Policy.OfferRetry only when no
+// other agent has room.
 func (e *Engine) choose(s *session, now time.Time) *agent.Agent {
+	dec := e.declinesOf(s)
 	t, n := e.tiers(s)
 	for _, g := range t[:n] {
-		if a := e.chooseIn(g, s.buyer, now); a != nil {
+		if a := e.chooseIn(g, s.buyer, dec, now); a != nil {
 			return a
+		}
+	}
+	if len(dec) > 0 && e.pol.OfferRetry {
+		for _, g := range t[:n] {
+			if a := e.chooseIn(g, s.buyer, nil, now); a != nil {
+				return a
+			}
 		}
 	}
 	return nil
 }
 
-func (e *Engine) chooseIn(g, buyer string, now time.Time) *agent.Agent {
+// chooseIn is choose among group g (every agent for ""), passing over
+// the agents in skip.
+func (e *Engine) chooseIn(g, buyer string, skip []*agent.Agent, now time.Time) *agent.Agent {
 	switch e.pol.Strategy {
 	case policy.RecentContact:
 		if id, ok := e.recent.get(buyer, ns(now)); ok && buyer != "" {
-			if a, ok := e.roster.Get(id); ok && a.HasRoom() && (g == "" || a.Group() == g) {
+			if a, ok := e.roster.Get(id); ok && a.HasRoom() && (g == "" || a.Group() == g) && !slices.Contains(skip, a) {
 				return a
 			}
 		}
 	case policy.RoundRobin:
+		if len(skip) > 0 {
+			a, _ := e.roster.NextRoundRobinSkipping(g, func(a *agent.Agent) bool { return slices.Contains(skip, a) })
+			return a
+		}
 		if a, ok := e.roster.NextRoundRobinIn(g); ok {
 			return a
 		}
 		return nil
 	}
-	if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
-		return a
+	if len(skip) == 0 {
+		if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
+			return a
+		}
+		return nil
+	}
+	for a := range e.roster.ActiveIn(g) { // those with room first
+		if !a.HasRoom() {
+			return nil
+		}
+		if !slices.Contains(skip, a) {
+			return a
+		}
 	}
 	return nil
 }
 
 // leastActive returns the least saturated online, non-suspended agent that
-// may take s, full or not, or nil (Q4, P1).
+// may take s, full or not, or nil (Q4, P1). An agent that declined s is
+// passed over (E2), and returned with Policy.OfferRetry only when no
+// other agent is there.
 func (e *Engine) leastActive(s *session) *agent.Agent {
+	dec := e.declinesOf(s)
 	t, n := e.tiers(s)
 	for _, g := range t[:n] {
-		if a, ok := e.roster.LeastSaturatedIn(g); ok {
-			return a
+		if len(dec) == 0 {
+			if a, ok := e.roster.LeastSaturatedIn(g); ok {
+				return a
+			}
+			continue
+		}
+		for a := range e.roster.ActiveIn(g) {
+			if !slices.Contains(dec, a) {
+				return a
+			}
+		}
+	}
+	if len(dec) > 0 && e.pol.OfferRetry {
+		for _, g := range t[:n] {
+			if a, ok := e.roster.LeastSaturatedIn(g); ok {
+				return a
+			}
 		}
 	}
 	return nil
@@ -123,10 +169,13 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 			if x == nil {
 				return
 			}
-			if q, ok := x.queue.Min(); ok && (best == nil || queue.Less(q, best)) {
+			if q, ok := e.firstFor(x.queue, a); ok && (best == nil || queue.Less(q, best)) {
 				best = q
 			}
-			if o, ok := x.offline.Min(); ok && !batchFull && (best == nil || queue.Less(o, best)) {
+			if batchFull {
+				return
+			}
+			if o, ok := e.firstFor(x.offline, a); ok && (best == nil || queue.Less(o, best)) {
 				best = o
 			}
 		}
@@ -141,8 +190,23 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 		if s.place == PlaceOffline {
 			s.flags |= FlagOffline // O2: shows as 离线留言自动分配
 		}
-		e.take(s, a, CauseFreed, now)
+		e.takeRoom(s, a, CauseFreed, now)
 	}
+}
+
+// firstFor returns the first session of pool p, by Q2, that agent a has
+// not declined (E2; with Policy.OfferRetry a takes what it declined too:
+// no other agent with room may take it, or it would have).
+func (e *Engine) firstFor(p *queue.Pool, a *agent.Agent) (*queue.Entry, bool) {
+	if len(e.declined) == 0 || e.pol.OfferRetry {
+		return p.Min()
+	}
+	for x := range p.All() {
+		if !e.declinedBy(e.sessions[x.ID], a) {
+			return x, true
+		}
+	}
+	return nil, false
 }
 
 // atOfflineBatch reports whether a holds Policy.OfflineBatch offline
@@ -173,18 +237,34 @@ func (e *Engine) noQueue(now time.Time) {
 }
 
 // bestWaiting returns the best queued session by Q2 across the pools
-// among the pools' heads that servable accepts, or nil. Every session of
-// one pool may go to the same agents, so a pool's head tells whether any
-// of them can be served.
+// among those that servable accepts, or nil. Every session of one pool
+// may go to the same agents, so a pool's head tells whether any of them
+// can be served; but for declines (E2), which are per session: while
+// there are any, each pool is read on past the sessions servable
+// refuses.
 func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 	var best *session
-	for _, x := range e.pools {
-		q, ok := x.queue.Min()
-		if !ok || (best != nil && !queue.Less(q, &best.entry)) {
-			continue
+	if len(e.declined) == 0 {
+		for _, x := range e.pools {
+			q, ok := x.queue.Min()
+			if !ok || (best != nil && !queue.Less(q, &best.entry)) {
+				continue
+			}
+			if s := e.sessions[q.ID]; servable(s) {
+				best = s
+			}
 		}
-		if s := e.sessions[q.ID]; servable(s) {
-			best = s
+		return best
+	}
+	for _, x := range e.pools {
+		for q := range x.queue.All() {
+			if best != nil && !queue.Less(q, &best.entry) {
+				break
+			}
+			if s := e.sessions[q.ID]; servable(s) {
+				best = s
+				break
+			}
 		}
 	}
 	return best
@@ -196,18 +276,31 @@ func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 func (e *Engine) drain(now time.Time) {
 	// hasRoomFor, not choose, to pick: a round-robin choice moves its cursor.
 	for s := e.bestWaiting(e.hasRoomFor); s != nil; s = e.bestWaiting(e.hasRoomFor) {
-		e.take(s, e.choose(s, now), CauseFreed, now)
+		e.takeRoom(s, e.choose(s, now), CauseFreed, now)
 	}
 	e.noQueue(now)
 }
 
 // hasRoomFor reports whether an online agent that may take s has room,
-// without choosing one.
+// without choosing one: one that has not declined s (E2), or any with
+// Policy.OfferRetry.
 func (e *Engine) hasRoomFor(s *session) bool {
+	dec := e.declinesOf(s)
 	t, n := e.tiers(s)
 	for _, g := range t[:n] {
-		if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
-			return true
+		if len(dec) == 0 || e.pol.OfferRetry {
+			if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
+				return true
+			}
+			continue
+		}
+		for a := range e.roster.ActiveIn(g) {
+			if !a.HasRoom() {
+				break
+			}
+			if !slices.Contains(dec, a) {
+				return true
+			}
 		}
 	}
 	return false
@@ -231,6 +324,12 @@ func (e *Engine) fire(now time.Time) {
 			e.closeSession(s, e.time(at), CloseAgentIdle)
 		case timerBotIdle:
 			e.closeSession(s, e.time(at), CloseBotIdle)
+		case timerOffer:
+			e.offerTimedOut(s, e.time(at))
+		case timerReassign:
+			e.reassign(s, e.time(at))
+		case timerWrapUp:
+			e.endWrap(s, e.time(at))
 		}
 	}
 }
@@ -239,6 +338,13 @@ func (e *Engine) fire(now time.Time) {
 // into its agent's history, and the agent pulls the next waiting session
 // (C5).
 func (e *Engine) closeSession(s *session, at time.Time, r CloseReason) {
+	if s.place == PlaceOffered { // E1: the offer ends with the session
+		a := s.agent
+		e.unoffer(s, at)
+		e.closeOut(s, at, r)
+		e.fill(a, at)
+		return
+	}
 	if s.place != PlaceAgent {
 		e.closeOut(s, at, r)
 		return
@@ -307,6 +413,9 @@ func (e *Engine) doAssign(now time.Time, id, agentID string) error {
 	}
 	if s.place == PlaceAgent {
 		return fmt.Errorf("%w: %q is %s; use Transfer", ErrNotWaiting, id, e.where(s))
+	}
+	if s.place == PlaceOffered {
+		return fmt.Errorf("%w: %q is %s: wait for the answer", ErrNotWaiting, id, e.where(s))
 	}
 	a, err := e.target(agentID)
 	if err != nil {
@@ -421,8 +530,11 @@ func (e *Engine) doStart(now time.Time, o Outbound) error {
 
 // where describes a session's place for error messages.
 func (e *Engine) where(s *session) string {
-	if s.place == PlaceAgent {
+	switch s.place {
+	case PlaceAgent:
 		return fmt.Sprintf("with agent %q", s.agent.ID())
+	case PlaceOffered:
+		return fmt.Sprintf("offered to agent %q", s.agent.ID())
 	}
 	return "in the " + s.place.String()
 }

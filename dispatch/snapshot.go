@@ -71,7 +71,17 @@ type snapAgent struct {
 	Capacity string       `json:"capacity"` // "unlimited", "suspended" or the limit
 	Idle     stime        `json:"idle"`
 	History  []snapClosed `json:"history,omitempty"`
-	Seqs     []uint64     `json:"seqs,omitempty"` // History[i]'s sequence
+	Seqs     []uint64     `json:"seqs,omitempty"`  // History[i]'s sequence
+	Wraps    []snapWrap   `json:"wraps,omitempty"` // E5, oldest first
+}
+
+// snapWrap is a wrap-up (E5): the closed session's id, buyer and
+// sequence, and when the wrap-up ends.
+type snapWrap struct {
+	Session string `json:"session"`
+	Buyer   string `json:"buyer,omitempty"`
+	Seq     uint64 `json:"seq"`
+	Until   stime  `json:"until"`
 }
 
 // snapClosed is a Closed record with version 1's field names.
@@ -103,6 +113,13 @@ type snapSession struct {
 	FirstReply stime  `json:"firstReply"`
 	Stranger   bool   `json:"stranger,omitempty"`
 	DMSent     int    `json:"dmSent,omitempty"`
+	// E1-E3, absent from snapshots without them: an offer's deadline,
+	// where the session waited, the agents that declined it, the times it
+	// was reassigned.
+	Until    *stime   `json:"until,omitempty"`
+	From     uint8    `json:"from,omitempty"`
+	Declined []string `json:"declined,omitempty"`
+	Moves    int      `json:"moves,omitempty"`
 }
 
 type snapPrompt struct {
@@ -127,18 +144,21 @@ type snapEvent struct {
 	Sender  uint8
 	Reason  uint8
 	Prompt  Prompt
+	Status  uint8 `json:",omitempty"` // EventOfferTimedOut (E2)
 }
 
 func toSnapEvent(ev Event) snapEvent {
 	return snapEvent{Seq: ev.Seq, Kind: uint8(ev.Kind), At: stime(ev.At), Session: ev.Session, Buyer: ev.Buyer,
 		Agent: ev.Agent, From: ev.From, Cause: uint8(ev.Cause), Flags: uint8(ev.Flags), Arrived: stime(ev.Arrived),
-		Warning: uint8(ev.Warning), Sender: uint8(ev.Sender), Reason: uint8(ev.Reason), Prompt: ev.Prompt}
+		Warning: uint8(ev.Warning), Sender: uint8(ev.Sender), Reason: uint8(ev.Reason), Prompt: ev.Prompt,
+		Status: uint8(ev.Status)}
 }
 
 func (x snapEvent) event() Event {
 	return Event{Seq: x.Seq, Kind: Kind(x.Kind), At: time.Time(x.At), Session: x.Session, Buyer: x.Buyer,
 		Agent: x.Agent, From: x.From, Cause: Cause(x.Cause), Flags: Flags(x.Flags), Arrived: time.Time(x.Arrived),
-		Warning: Warning(x.Warning), Sender: Sender(x.Sender), Reason: CloseReason(x.Reason), Prompt: x.Prompt}
+		Warning: Warning(x.Warning), Sender: Sender(x.Sender), Reason: CloseReason(x.Reason), Prompt: x.Prompt,
+		Status: agent.Status(x.Status)}
 }
 
 // stime is a time in a snapshot: formatTime's form, which keeps the
@@ -197,6 +217,9 @@ func (e *Engine) Snapshot() ([]byte, error) {
 				LastMessage: stime(e.time(c.lastMsg)), At: stime(e.time(c.at)), Reason: uint8(c.reason()), Flags: uint8(c.flags())})
 			sa.Seqs = append(sa.Seqs, c.seq())
 		}
+		for _, w := range e.readDesk(a).wraps {
+			sa.Wraps = append(sa.Wraps, snapWrap{Session: w.entry.ID, Buyer: w.buyer, Seq: w.entry.Seq, Until: stime(e.time(w.deadline))})
+		}
 		s.Agents = append(s.Agents, sa)
 	}
 	for _, g := range append([]string{""}, e.roster.Groups()...) {
@@ -214,6 +237,14 @@ func (e *Engine) Snapshot() ([]byte, error) {
 		if x.agent != nil {
 			ss.Agent = x.agent.ID()
 		}
+		if x.place == PlaceOffered {
+			u := stime(e.time(x.deadline))
+			ss.Until, ss.From = &u, uint8(x.from)
+		}
+		for _, a := range e.declinesOf(x) {
+			ss.Declined = append(ss.Declined, a.ID())
+		}
+		ss.Moves = int(x.moves)
 		s.Sessions = append(s.Sessions, ss)
 	}
 	slices.SortFunc(s.Sessions, func(a, b snapSession) int { return cmpUint(a.Seq, b.Seq) })
@@ -469,7 +500,7 @@ func (e *Engine) load(s *snapshot) error {
 			lastMsg, errs[1] = stamp(time.Time(h.LastMessage))
 			at, errs[2] = stamp(time.Time(h.At))
 			r, f := CloseReason(h.Reason), Flags(h.Flags)
-			if r < CloseManual || r > CloseBotIdle || f > FlagOffline|FlagTransferred|FlagStarted || sa.Seqs[i] >= 1<<48 {
+			if r < CloseManual || r > CloseBotIdle || f >= 1<<len(flagNames) || sa.Seqs[i] >= 1<<48 {
 				errs[3] = fmt.Errorf("reason %d, flags %d, sequence %d", r, f, sa.Seqs[i])
 			}
 			if err := errors.Join(errs[:]...); err != nil {
@@ -488,6 +519,13 @@ func (e *Engine) load(s *snapshot) error {
 	for _, ss := range s.Sessions {
 		if err := e.loadSession(ss, seqs); err != nil {
 			return fmt.Errorf("session %q: %v", ss.ID, err)
+		}
+	}
+	for _, sa := range s.Agents { // E5
+		for _, sw := range sa.Wraps {
+			if err := e.loadWrap(sa.ID, sw, seqs); err != nil {
+				return fmt.Errorf("agent %q: wrap-up after %q: %v", sa.ID, sw.Session, err)
+			}
 		}
 	}
 	if err := e.loadRecent(s); err != nil {
@@ -546,8 +584,9 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	if ss.Group != "" && !e.pol.HasGroup(ss.Group) {
 		return fmt.Errorf("unknown group %q", ss.Group)
 	}
-	if Sender(ss.LastFrom) > FromSystem || Flags(ss.Flags) > FlagOffline|FlagTransferred|FlagStarted ||
-		ss.Unread < 0 || ss.Unread > math.MaxUint32 || ss.DMSent < 0 || ss.DMSent > math.MaxUint32 {
+	if Sender(ss.LastFrom) > FromSystem || ss.Flags >= 1<<len(flagNames) ||
+		ss.Unread < 0 || ss.Unread > math.MaxUint32 || ss.DMSent < 0 || ss.DMSent > math.MaxUint32 ||
+		ss.Moves < 0 || ss.Moves > policy.MaxReassignLimit {
 		return errors.New("field out of range")
 	}
 	var t [5]int64
@@ -571,8 +610,9 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	if o := (outreach{firstReply: t[4], stranger: ss.Stranger, dmSent: uint32(ss.DMSent)}); o != (outreach{}) {
 		e.outreach[x] = o
 	}
+	x.moves = uint8(ss.Moves)
 	switch x.place = Place(ss.Place); x.place {
-	case PlaceAgent:
+	case PlaceAgent, PlaceOffered:
 		a, ok := e.roster.Get(ss.Agent)
 		if !ok {
 			return fmt.Errorf("held by unknown agent %q", ss.Agent)
@@ -585,7 +625,60 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	default:
 		return fmt.Errorf("place %d", ss.Place)
 	}
+	if err := e.loadOffer(x, ss); err != nil {
+		return err
+	}
+	for _, id := range ss.Declined {
+		a, ok := e.roster.Get(id)
+		if !ok || e.declinedBy(x, a) {
+			return fmt.Errorf("declined by unknown or repeated agent %q", id)
+		}
+		e.decline(x, a)
+	}
 	return e.restore(x)
+}
+
+// loadOffer reads an offered session's deadline and origin (E1); other
+// sessions must have none.
+func (e *Engine) loadOffer(x *session, ss snapSession) error {
+	if x.place != PlaceOffered {
+		if ss.Until != nil || ss.From != 0 {
+			return fmt.Errorf("in the %s with an offer's fields", x.place)
+		}
+		return nil
+	}
+	if ss.Until == nil {
+		return errors.New("offered without a deadline")
+	}
+	until, err := stamp(time.Time(*ss.Until))
+	if err != nil || until == 0 {
+		return fmt.Errorf("offer deadline: %v", err)
+	}
+	if x.from = Place(ss.From); x.from != PlaceQueue && x.from != PlaceOffline {
+		return fmt.Errorf("offered from place %d", ss.From)
+	}
+	x.deadline, x.timer = until, timerOffer // restore's rearm indexes it
+	return nil
+}
+
+// loadWrap restores a wrap-up of agent id (E5).
+func (e *Engine) loadWrap(id string, sw snapWrap, seqs map[uint64]bool) error {
+	a, _ := e.roster.Get(id)
+	if sw.Seq == 0 || sw.Seq > e.seq || seqs[sw.Seq] {
+		return fmt.Errorf("sequence %d (engine at %d)", sw.Seq, e.seq)
+	}
+	seqs[sw.Seq] = true
+	until, err := stamp(time.Time(sw.Until))
+	if err != nil || until == 0 {
+		return fmt.Errorf("deadline: %v", err)
+	}
+	w := e.newSession()
+	w.entry.ID, w.entry.Seq, w.buyer, w.agent, w.place = sw.Session, sw.Seq, sw.Buyer, a, placeWrap
+	e.roster.AddLoad(a, 1, a.IdleSince())
+	d := e.deskOf(a)
+	d.wraps = append(d.wraps, w)
+	e.setTimer(w, until, timerWrapUp)
+	return nil
 }
 
 // loadRecent rebuilds the recent contacts (R1) in the order they were

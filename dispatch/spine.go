@@ -31,10 +31,15 @@ import (
 //     agent's list);
 //   - from one place into another: take (a pool or the bot to a list),
 //     transfer (a list to another), requeueList (a list to the queue, S5);
+//   - offers (E1): offer (no place to an agent's offer), accept (an
+//     offer into the list), unoffer (out of an offer, into no place),
+//     back (from no place to the pool an offered session waited in);
 //   - within a list: update (a message moves the session and its
 //     deadline);
 //   - out of the engine: closeOut (a list into its history; a pool or
-//     the bot), leave (a pool, Q3), expire (the offline pool, O3).
+//     the bot), leave (a pool, Q3), expire (the offline pool, O3);
+//   - wrap-ups (E5): wrap (a closed session's unit of capacity stays held
+//     by a record of its own), unwrap (the unit frees).
 //
 // Besides the sessions, the floor holds what its moves share with the
 // Engine's decisions: the policy, the roster (the floor keeps each
@@ -63,6 +68,10 @@ type floor struct {
 	recent   contacts              // buyer → the agent who served them last, for RecentContactTTL (R1)
 	desks    []*desk               // each agent's current list and history (L4), by agent.Agent.Slot
 	bot      int                   // sessions held by the bot
+	offers   int                   // sessions on offer (E1)
+
+	// E2: who declined each session (nil until the first decline).
+	declined map[*session][]*agent.Agent
 
 	// Recycled sessions, so that the dispatch path does not allocate in
 	// steady state. (Closed records live by value in the histories.)
@@ -111,6 +120,10 @@ func (f *floor) restore(s *session) error {
 	case PlaceAgent:
 		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // keeps its idle time
 		f.deskOf(s.agent).add(s)
+	case PlaceOffered:
+		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince())
+		f.deskOf(s.agent).addOffer(s)
+		f.offers++
 	case PlaceQueue:
 		if err := f.poolFor(s).queue.Push(&s.entry); err != nil {
 			return err
@@ -167,13 +180,73 @@ func (f *floor) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
 
 // place puts s into a's list: load, list order, recent contact, deadline.
 func (f *floor) place(s *session, a *agent.Agent, now time.Time) {
-	s.place, s.agent, s.entered = PlaceAgent, a, ns(now)
 	f.roster.AddLoad(a, 1, now)
+	f.enlist(s, a, now)
+}
+
+// enlist puts s into a's list, its unit of capacity already counted.
+func (f *floor) enlist(s *session, a *agent.Agent, now time.Time) {
+	s.place, s.agent, s.entered = PlaceAgent, a, ns(now)
 	f.deskOf(a).add(s)
 	if s.buyer != "" && f.keepsRecent() {
 		f.recent.set(s.buyer, a.ID(), ns(now))
 	}
 	f.rearm(s)
+}
+
+// offer puts s, in no place, on offer to a (E1), reported with cause c
+// (and the agent it left, for a reassignment): a's load counts it, and
+// its deadline is the offer's timeout. waited is where s waits if the
+// offer is declined: the queue or the offline pool.
+func (f *floor) offer(s *session, a *agent.Agent, c Cause, left *agent.Agent, waited Place, now time.Time) {
+	s.place, s.agent, s.entered, s.from = PlaceOffered, a, ns(now), waited
+	f.roster.AddLoad(a, 1, now)
+	f.deskOf(a).addOffer(s)
+	f.offers++
+	f.setTimer(s, later(ns(now), f.pol.OfferTimeout), timerOffer)
+	ev := f.sessionEvent(EventOffered, s, now)
+	ev.Cause = c
+	if left != nil {
+		ev.From = left.ID()
+	}
+	f.emit(ev)
+	f.debug("offered", s)
+}
+
+// accept moves an offered session into its agent's list (E1); the unit
+// of capacity the offer held is the session's.
+func (f *floor) accept(s *session, now time.Time) {
+	a := s.agent
+	f.clearTimer(s)
+	f.deskOf(a).dropOffer(s)
+	f.offers--
+	s.from = 0
+	f.enlist(s, a, now)
+	f.emit(f.sessionEvent(EventAccepted, s, now))
+	f.debug("accepted", s)
+}
+
+// unoffer takes an offered session out of its offer, into no place: its
+// agent's unit of capacity frees. The caller reports why.
+func (f *floor) unoffer(s *session, now time.Time) {
+	a := s.agent
+	f.clearTimer(s)
+	f.deskOf(a).dropOffer(s)
+	f.offers--
+	f.roster.AddLoad(a, -1, now)
+	s.agent, s.place = nil, 0
+}
+
+// back puts a session taken out of its offer into the pool it waited in
+// (E1), in its arrival order. An offline message's validity (O3) counts
+// again from now: it was distributed, and declined.
+func (f *floor) back(s *session, now time.Time) {
+	p := s.from
+	s.from = 0
+	if p != PlaceOffline {
+		p = PlaceQueue
+	}
+	f.park(s, p, now)
 }
 
 // unpark takes s out of its pool or the bot, into no place.
@@ -272,6 +345,12 @@ func (f *floor) closeOut(s *session, at time.Time, r CloseReason) {
 		a := s.agent
 		f.release(s, at)
 		f.archive(a, c)
+		if f.pol.WrapUp > 0 {
+			f.emit(ev)
+			f.debug("closed", s)
+			f.wrap(a, s, at)
+			return
+		}
 	} else {
 		f.unpark(s)
 	}
@@ -279,6 +358,36 @@ func (f *floor) closeOut(s *session, at time.Time, r CloseReason) {
 	f.debug("closed", s)
 	f.freeSession(s)
 }
+
+// wrap starts a wrap-up of a after s, just closed at at and out of the
+// engine, and recycles s (E5): a record of the wrap-up, with s's id and
+// sequence, holds a's unit of capacity until its deadline.
+func (f *floor) wrap(a *agent.Agent, s *session, at time.Time) {
+	id, buyer, seq := s.entry.ID, s.buyer, s.entry.Seq
+	f.freeSession(s)
+	w := f.newSession()
+	w.entry.ID, w.entry.Seq, w.buyer, w.agent, w.place = id, seq, buyer, a, placeWrap
+	f.roster.AddLoad(a, 1, a.IdleSince()) // the unit stays held; a received nothing
+	d := f.deskOf(a)
+	d.wraps = append(d.wraps, w)
+	f.setTimer(w, later(ns(at), f.pol.WrapUp), timerWrapUp)
+	f.emit(f.sessionEvent(EventWrapUp, w, at))
+}
+
+// unwrap ends the wrap-up w at at: its agent's unit of capacity frees
+// (E5). The caller lets the agent pull the next waiting session (C5).
+func (f *floor) unwrap(w *session, at time.Time) {
+	a := w.agent
+	f.clearTimer(w)
+	f.deskOf(a).dropWrap(w)
+	f.roster.AddLoad(a, -1, at)
+	f.emit(f.sessionEvent(EventWrapUpEnded, w, at))
+	f.freeSession(w)
+}
+
+// placeWrap is the place of a wrap-up's record (E5): never a session's,
+// never in the sessions map.
+const placeWrap Place = 0xff
 
 // leave takes s out of its pool and the engine: the buyer gave up
 // waiting (Q3). No trace is left but the event.
@@ -306,6 +415,7 @@ func (f *floor) freeSession(s *session) {
 	if len(f.outreach) > 0 {
 		delete(f.outreach, s)
 	}
+	delete(f.declined, s) // a nil map but with E2
 	*s = session{}
 	if len(f.freeSessions) < maxFree {
 		f.freeSessions = append(f.freeSessions, s)
@@ -374,7 +484,16 @@ func (f *floor) wantTimer(s *session) (timerKind, int64) {
 				k, at = timerAgentIdle, t
 			}
 		}
+		// E3: reassign an unanswered session, at most the policy's limit
+		// of times; at the same instant as an auto-close, the close wins.
+		if d := f.pol.ReassignAfter; d > 0 && s.waitSince != 0 && int(s.moves) < f.reassignLimit() {
+			if t := later(since(s.waitSince), d); k == 0 || t < at {
+				k, at = timerReassign, t
+			}
+		}
 		return k, at
+	case PlaceOffered: // E1: set when offered; a policy change does not move it
+		return timerOffer, s.deadline
 	}
 	return 0, 0
 }
@@ -460,6 +579,30 @@ type desk struct {
 	list    sessionList // lessInList
 	history history     // at most Policy.HistoryLimit (defaulted), L4 order
 	offline int         // open sessions in list taken from the offline pool (O5)
+	offers  []*session  // pending offers to the agent, by sequence (E1)
+	wraps   []*session  // wrap-ups of the agent, oldest first (E5)
+}
+
+// addOffer records s, offered to this desk's agent, among its offers in
+// sequence order (the order a logout withdraws them in, the same after a
+// Restore).
+func (d *desk) addOffer(s *session) {
+	i, _ := slices.BinarySearchFunc(d.offers, s, func(x, y *session) int { return cmpUint(x.entry.Seq, y.entry.Seq) })
+	d.offers = slices.Insert(d.offers, i, s)
+}
+
+// dropOffer forgets s, an offer to this desk's agent that ended.
+func (d *desk) dropOffer(s *session) {
+	if i := slices.Index(d.offers, s); i >= 0 {
+		d.offers = slices.Delete(d.offers, i, i+1)
+	}
+}
+
+// dropWrap forgets w, a wrap-up of this desk's agent that ended.
+func (d *desk) dropWrap(w *session) {
+	if i := slices.Index(d.wraps, w); i >= 0 {
+		d.wraps = slices.Delete(d.wraps, i, i+1)
+	}
 }
 
 // add puts s, just placed with a, in a's list.
@@ -610,6 +753,9 @@ func defaultsOf(p policy.Policy) defaulted {
 	return defaulted{OfflineValidity: d.OfflineValidity, RecentContactTTL: d.RecentContactTTL,
 		BotIdleClose: d.BotIdleClose, HistoryLimit: d.HistoryLimit, Location: d.Location}
 }
+
+// reassignLimit is Policy.ReassignLimit with 0 read as 1 (E3).
+func (f *floor) reassignLimit() int { return max(f.pol.ReassignLimit, 1) }
 
 // keepsRecent reports whether the policy reads recent contacts (R1
 // recent contact, P9); if not, the floor does not keep them, a map write

@@ -20,7 +20,7 @@ import (
 // index 0 is unused.
 type Stats struct {
 	// Sessions are the open sessions by place (gauge).
-	Sessions [PlaceBot + 1]int
+	Sessions [PlaceOffered + 1]int
 	// Agents are the agents by status (gauge).
 	Agents [agent.Offline + 1]int
 
@@ -30,12 +30,18 @@ type Stats struct {
 	// Assigned counts assignments to an agent by cause (an assignment is
 	// an EventAssigned: a session may be assigned more than once, after a
 	// requeue or a bot hand-over).
-	Assigned [CauseHandover + 1]uint64
+	Assigned [CauseReassigned + 1]uint64
 	// Queued, Offline and Bot count sessions entering the queue pool, the
 	// offline pool and the bot.
 	Queued, Offline, Bot uint64
 	// Transferred counts transfers between agents.
 	Transferred uint64
+	// Offered, Accepted, Rejected and TimedOut count offers (E1): made,
+	// accepted, rejected (or withdrawn from an agent gone offline) and
+	// let time out. Reassigned counts sessions moved from an agent that
+	// left them unanswered (E3) or went offline (E4); WrapUps the wrap-ups
+	// started (E5).
+	Offered, Accepted, Rejected, TimedOut, Reassigned, WrapUps uint64
 	// Closed counts closes by reason.
 	Closed [CloseBotIdle + 1]uint64
 	// Left counts buyers who left a pool; Expired offline messages that
@@ -117,6 +123,12 @@ func (s *Stats) Add(o *Stats) {
 	s.Offline += o.Offline
 	s.Bot += o.Bot
 	s.Transferred += o.Transferred
+	s.Offered += o.Offered
+	s.Accepted += o.Accepted
+	s.Rejected += o.Rejected
+	s.TimedOut += o.TimedOut
+	s.Reassigned += o.Reassigned
+	s.WrapUps += o.WrapUps
 	for i := range s.Closed {
 		s.Closed[i] += o.Closed[i]
 	}
@@ -138,7 +150,8 @@ func (s *Stats) Add(o *Stats) {
 func (e *Engine) Stats() Stats {
 	s := e.stats
 	s.Sessions[PlaceQueue], s.Sessions[PlaceOffline], s.Sessions[PlaceBot] = e.QueueLen(), e.OfflineLen(), e.bot
-	s.Sessions[PlaceAgent] = len(e.sessions) - s.Sessions[PlaceQueue] - s.Sessions[PlaceOffline] - e.bot
+	s.Sessions[PlaceOffered] = e.offers
+	s.Sessions[PlaceAgent] = len(e.sessions) - s.Sessions[PlaceQueue] - s.Sessions[PlaceOffline] - e.bot - e.offers
 	for st := agent.Online; st <= agent.Offline; st++ {
 		s.Agents[st] = e.roster.Count(st)
 	}
@@ -152,6 +165,9 @@ func (st *Stats) count(ev *Event) {
 	switch ev.Kind {
 	case EventAssigned:
 		st.Assigned[ev.Cause]++
+		if ev.Cause == CauseReassigned {
+			st.Reassigned++
+		}
 		if ev.Cause == CauseStarted {
 			st.Started++
 		}
@@ -175,5 +191,18 @@ func (st *Stats) count(ev *Event) {
 		st.Warnings[ev.Warning]++
 	case EventPrompt:
 		st.Prompts++
+	case EventOffered:
+		st.Offered++
+		if ev.Cause == CauseReassigned {
+			st.Reassigned++
+		}
+	case EventAccepted:
+		st.Accepted++
+	case EventRejected:
+		st.Rejected++
+	case EventOfferTimedOut:
+		st.TimedOut++
+	case EventWrapUp:
+		st.WrapUps++
 	}
 }

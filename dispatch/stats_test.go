@@ -32,10 +32,17 @@ func (o *statsOracle) see(ev Event) {
 	w := &o.want
 	id := ev.Session
 	switch ev.Kind {
-	case EventAssigned:
-		w.Assigned[ev.Cause]++
+	case EventAssigned, EventOffered:
+		if ev.Kind == EventOffered {
+			w.Offered++
+		} else {
+			w.Assigned[ev.Cause]++
+		}
 		if k := o.place[id]; k == EventQueued || k == EventOffline {
 			w.Wait.observe(ev.At.Sub(o.since[id]))
+		}
+		if ev.Cause == CauseReassigned {
+			w.Reassigned++
 		}
 		if ev.Cause == CauseStarted {
 			w.Started++
@@ -43,15 +50,29 @@ func (o *statsOracle) see(ev Event) {
 		}
 	case EventQueued:
 		w.Queued++
+		if ev.Cause == CauseReassigned {
+			w.Reassigned++ // E3, E4 to the queue
+		}
 	case EventOffline:
 		w.Offline++
 	case EventBot:
 		w.Bot++
 	case EventTransferred:
 		w.Transferred++
+	case EventAccepted:
+		w.Accepted++
+	case EventRejected:
+		w.Rejected++
+	case EventOfferTimedOut:
+		w.TimedOut++
+	case EventWrapUp:
+		w.WrapUps++
+		return // of a closed session
+	case EventWrapUpEnded:
+		return
 	case EventClosed:
 		w.Closed[ev.Reason]++
-		if o.place[id] == EventAssigned || o.place[id] == EventTransferred {
+		if p := o.place[id]; p == EventAssigned || p == EventTransferred || p == EventAccepted {
 			w.Handle.observe(ev.At.Sub(o.since[id]))
 		}
 	case EventLeft:

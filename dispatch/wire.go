@@ -113,7 +113,7 @@ func (r *CloseReason) UnmarshalText(b []byte) error {
 	return err
 }
 
-var placeNames = [...]string{"", "agent", "queue", "offline", "bot"}
+var placeNames = [...]string{"", "agent", "queue", "offline", "bot", "offered"}
 
 // MarshalText returns the place's name, e.g. "queue".
 func (p Place) MarshalText() ([]byte, error) { return enumText("place", placeNames[:], uint8(p)) }
@@ -159,7 +159,7 @@ func (w *Warning) UnmarshalText(b []byte) error {
 	return err
 }
 
-var flagNames = [...]string{"offline", "transferred", "started"}
+var flagNames = [...]string{"offline", "transferred", "started", "reassigned"}
 
 // MarshalText returns the flags as String does: names joined by "|", ""
 // for none. Unknown bits are an error.
@@ -293,8 +293,10 @@ func (op *Op) toWire() (wireOp, error) {
 		w.Session, w.From, w.Agent, w.Unreachable = m.Session, wSender(m.From), m.Agent, m.Unreachable
 	case OpMarkRead, OpFollow, OpClose, OpLeave, OpHandover:
 		w.Session = op.Session
-	case OpAssign, OpTransfer:
+	case OpAssign, OpTransfer, OpAccept, OpReject:
 		w.Session, w.Agent = op.Session, op.Agent
+	case OpEndWrapUp:
+		w.Agent = op.Agent
 	case OpSetTeamLevel:
 		l := wLevel(op.TeamLevel)
 		w.Level = &l
@@ -350,8 +352,10 @@ func (w *wireOp) fromWire() (Op, error) {
 		op.Message = Message{Session: w.Session, From: Sender(w.From), Agent: w.Agent, Unreachable: w.Unreachable}
 	case OpMarkRead, OpFollow, OpClose, OpLeave, OpHandover:
 		op.Session = w.Session
-	case OpAssign, OpTransfer:
+	case OpAssign, OpTransfer, OpAccept, OpReject:
 		op.Session, op.Agent = w.Session, w.Agent
+	case OpEndWrapUp:
+		op.Agent = w.Agent
 	case OpSetTeamLevel:
 		if w.Level != nil {
 			op.TeamLevel = policy.TeamLevel(*w.Level)
@@ -467,21 +471,22 @@ func validUTF8(op *Op) bool {
 
 // wireEvent is an Event on the wire.
 type wireEvent struct {
-	V       int         `json:"v,omitempty"`
-	Seq     uint64      `json:"seq"`
-	Kind    Kind        `json:"kind"`
-	At      string      `json:"at"`
-	Session string      `json:"session,omitempty"`
-	Buyer   string      `json:"buyer,omitempty"`
-	Agent   string      `json:"agent,omitempty"`
-	From    string      `json:"from,omitempty"`
-	Cause   Cause       `json:"cause,omitempty"`
-	Flags   Flags       `json:"flags,omitempty"`
-	Arrived string      `json:"arrived,omitempty"`
-	Warning Warning     `json:"warning,omitempty"`
-	Sender  Sender      `json:"sender,omitempty"`
-	Reason  CloseReason `json:"reason,omitempty"`
-	Prompt  *Prompt     `json:"prompt,omitempty"`
+	V       int          `json:"v,omitempty"`
+	Seq     uint64       `json:"seq"`
+	Kind    Kind         `json:"kind"`
+	At      string       `json:"at"`
+	Session string       `json:"session,omitempty"`
+	Buyer   string       `json:"buyer,omitempty"`
+	Agent   string       `json:"agent,omitempty"`
+	From    string       `json:"from,omitempty"`
+	Cause   Cause        `json:"cause,omitempty"`
+	Flags   Flags        `json:"flags,omitempty"`
+	Arrived string       `json:"arrived,omitempty"`
+	Warning Warning      `json:"warning,omitempty"`
+	Sender  Sender       `json:"sender,omitempty"`
+	Reason  CloseReason  `json:"reason,omitempty"`
+	Prompt  *Prompt      `json:"prompt,omitempty"`
+	Status  agent.Status `json:"status,omitempty"`
 }
 
 // MarshalJSON writes the event in the wire format: one compact JSON
@@ -491,7 +496,7 @@ type wireEvent struct {
 func (ev Event) MarshalJSON() ([]byte, error) {
 	w := wireEvent{Seq: ev.Seq, Kind: ev.Kind, At: formatTime(ev.At), Session: ev.Session, Buyer: ev.Buyer,
 		Agent: ev.Agent, From: ev.From, Cause: ev.Cause, Flags: ev.Flags, Arrived: formatTime(ev.Arrived),
-		Warning: ev.Warning, Sender: ev.Sender, Reason: ev.Reason}
+		Warning: ev.Warning, Sender: ev.Sender, Reason: ev.Reason, Status: ev.Status}
 	if ev.Prompt != (Prompt{}) {
 		p := ev.Prompt
 		w.Prompt = &p
@@ -516,7 +521,7 @@ func (ev *Event) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("%w: wire version %d, this library reads %d", ErrInvalidOp, w.V, WireVersion)
 	}
 	x := Event{Seq: w.Seq, Kind: w.Kind, Session: w.Session, Buyer: w.Buyer, Agent: w.Agent, From: w.From,
-		Cause: w.Cause, Flags: w.Flags, Warning: w.Warning, Sender: w.Sender, Reason: w.Reason}
+		Cause: w.Cause, Flags: w.Flags, Warning: w.Warning, Sender: w.Sender, Reason: w.Reason, Status: w.Status}
 	var err error
 	if x.At, err = parseTime(w.At); err != nil {
 		return fmt.Errorf("%w: event: %v", ErrInvalidOp, err)

@@ -53,6 +53,9 @@ func wireOps() []Op {
 		{Kind: OpSetTeamLevel},
 		{Kind: OpAdvance},
 		{Kind: OpSetPolicy, Policy: &p},
+		{Kind: OpAccept, Session: "s1", Agent: "wang"},
+		{Kind: OpReject, Session: "s1", Agent: "wang"},
+		{Kind: OpEndWrapUp, Agent: "wang"},
 	}
 }
 
@@ -150,6 +153,31 @@ func TestWire_EventsGolden(t *testing.T) {
 	do(e.Logout(night(3, 0), "li"))
 	do(e.Arrive(night(3, 1), Arrival{Session: "o2", Buyer: "b12"}))
 	all = append(all, e.Advance(night(5, 0))...) // bot-idle close, expiry
+	// E1-E5, appended: offers, declines, reassignment, wrap-up.
+	r := p
+	r.OfferTimeout, r.OfferTimeoutStatus, r.ReassignAfter, r.WrapUp = 2*time.Minute, agent.Break, 3*time.Minute, 30*time.Second
+	r.ReassignOnOffline = true
+	to := func() string { return all[len(all)-1].Agent } // the agent of the latest event
+	do(e.SetPolicy(night(6, 0), r))
+	do(e.Login(night(6, 0), "wang"))
+	do(e.Login(night(6, 0), "li"))
+	do(e.Arrive(night(6, 1), Arrival{Session: "e1", Buyer: "b21"})) // offered to x
+	x := to()
+	do(e.Accept(night(6, 1), "e1", x))                              // accepted
+	do(e.Arrive(night(6, 2), Arrival{Session: "e2", Buyer: "b22"})) // offered to y
+	y := to()
+	do(e.Reject(night(6, 2), "e2", y))                              // rejected; queued: x is full, y declined it
+	do(e.Arrive(night(6, 3), Arrival{Session: "e3", Buyer: "b23"})) // offered to y
+	do(e.Accept(night(6, 3), "e3", y))
+	half := night(6, 3).Add(30 * time.Second)
+	do(e.Close(half, "e1"))                        // closed, wrap-up
+	do(e.EndWrapUp(half, x))                       // wrap-up-ended; e2 offered to x
+	all = append(all, e.Advance(night(6, 10))...)  // 6:05:30 x lets it time out (to break); 6:06 e3 reassigned from y to the queue
+	do(e.SetStatus(night(6, 10), x, agent.Online)) // e3 offered to x (y declined it)
+	do(e.Accept(night(6, 10), "e3", x))
+	do(e.AddAgent(night(6, 11), "chen", AgentConfig{Capacity: agent.Limit(2)})) // e2 offered to chen
+	do(e.Accept(night(6, 11), "e2", "chen"))
+	do(e.Logout(night(6, 12), x)) // E4: e3 offered to chen, reassigned from x
 	require.NoError(t, e.Verify())
 	// The scene shows every kind, cause, reason, sender, warning and flag.
 	seen := map[string]bool{}
@@ -159,7 +187,7 @@ func TestWire_EventsGolden(t *testing.T) {
 		seen["reason "+ev.Reason.String()] = ev.Reason != 0 || seen["reason "+ev.Reason.String()]
 		seen["sender "+ev.Sender.String()] = ev.Sender != 0 || seen["sender "+ev.Sender.String()]
 		seen["warning "+ev.Warning.Code()] = ev.Warning != 0 || seen["warning "+ev.Warning.Code()]
-		for _, f := range []Flags{FlagOffline, FlagTransferred, FlagStarted} {
+		for _, f := range []Flags{FlagOffline, FlagTransferred, FlagStarted, FlagReassigned} {
 			seen["flag "+f.String()] = ev.Flags&f != 0 || seen["flag "+f.String()]
 		}
 	}
@@ -178,7 +206,7 @@ func TestWire_EventsGolden(t *testing.T) {
 	for w := Warning(1); int(w) < len(warningCodes); w++ {
 		assert.True(t, seen["warning "+w.Code()], "no warning %s", w.Code())
 	}
-	for _, f := range []Flags{FlagOffline, FlagTransferred, FlagStarted} {
+	for _, f := range []Flags{FlagOffline, FlagTransferred, FlagStarted, FlagReassigned} {
 		assert.True(t, seen["flag "+f.String()], "no flag %s", f)
 	}
 	var lines []string

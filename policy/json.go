@@ -42,6 +42,13 @@ type policyJSON struct {
 	GroupFallback       bool         `json:"groupFallback,omitempty"`
 	OfflineDiversion    string       `json:"offlineDiversion,omitempty"`
 	MaxClockStep        string       `json:"maxClockStep,omitempty"`
+	OfferTimeout        string       `json:"offerTimeout,omitempty"`
+	OfferTimeoutStatus  string       `json:"offerTimeoutStatus,omitempty"`
+	OfferRetry          bool         `json:"offerRetry,omitempty"`
+	ReassignAfter       string       `json:"reassignAfter,omitempty"`
+	ReassignLimit       int          `json:"reassignLimit,omitempty"`
+	ReassignOnOffline   bool         `json:"reassignOnOffline,omitempty"`
+	WrapUp              string       `json:"wrapUp,omitempty"`
 }
 
 type boundsJSON struct {
@@ -124,8 +131,21 @@ func (p Policy) encode() ([]byte, error) {
 		PriorityAtQueueHead: p.PriorityAtQueueHead,
 		GroupFallback:       p.GroupFallback,
 		MaxClockStep:        durationText(p.MaxClockStep),
+		OfferTimeout:        durationText(p.OfferTimeout),
+		OfferRetry:          p.OfferRetry,
+		ReassignAfter:       durationText(p.ReassignAfter),
+		ReassignLimit:       p.ReassignLimit,
+		ReassignOnOffline:   p.ReassignOnOffline,
+		WrapUp:              durationText(p.WrapUp),
 	}
 	var err error
+	if p.OfferTimeoutStatus != 0 {
+		b, err := p.OfferTimeoutStatus.MarshalText()
+		if err != nil {
+			return nil, &FieldError{Field: "OfferTimeoutStatus", Err: err}
+		}
+		w.OfferTimeoutStatus = string(b)
+	}
 	if w.Strategy, err = enumText(p.Strategy, "Strategy"); err != nil {
 		return nil, err
 	}
@@ -224,6 +244,14 @@ func (w *policyJSON) policy() (Policy, error) {
 		BotFirst:            w.BotFirst,
 		PriorityAtQueueHead: w.PriorityAtQueueHead,
 		GroupFallback:       w.GroupFallback,
+		OfferRetry:          w.OfferRetry,
+		ReassignLimit:       w.ReassignLimit,
+		ReassignOnOffline:   w.ReassignOnOffline,
+	}
+	if w.OfferTimeoutStatus != "" {
+		if err := p.OfferTimeoutStatus.UnmarshalText([]byte(w.OfferTimeoutStatus)); err != nil {
+			return Policy{}, &FieldError{Field: "OfferTimeoutStatus", Err: err}
+		}
 	}
 	errs := []error{
 		enumValue(&p.Strategy, w.Strategy, "Strategy"),
@@ -235,6 +263,9 @@ func (w *policyJSON) policy() (Policy, error) {
 		durationValue(&p.RecentContactTTL, w.RecentContactTTL, "RecentContactTTL"),
 		durationValue(&p.BotIdleClose, w.BotIdleClose, "BotIdleClose"),
 		durationValue(&p.MaxClockStep, w.MaxClockStep, "MaxClockStep"),
+		durationValue(&p.OfferTimeout, w.OfferTimeout, "OfferTimeout"),
+		durationValue(&p.ReassignAfter, w.ReassignAfter, "ReassignAfter"),
+		durationValue(&p.WrapUp, w.WrapUp, "WrapUp"),
 	}
 	for _, err := range errs {
 		if err != nil {

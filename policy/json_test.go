@@ -51,8 +51,20 @@ func fullPolicy() policy.Policy {
 		GroupFallback:       true,
 		OfflineDiversion:    policy.OfflineToBot,
 		MaxClockStep:        24 * time.Hour,
+		OfferTimeout:        2 * time.Minute,
+		OfferTimeoutStatus:  agent.Break,
+		OfferRetry:          true,
+		ReassignAfter:       3 * time.Minute,
+		ReassignLimit:       2,
+		WrapUp:              30 * time.Second,
+		// ReassignOnOffline excludes RequeueOnOffline (S5, E4): see
+		// TestJSON_ReassignOnOffline.
 	}
 }
+
+// exclusive are the fields fullPolicy leaves zero because a field it sets
+// excludes them.
+var exclusive = map[string]bool{"ReassignOnOffline": true}
 
 const fullJSON = `{"strategy":"round-robin","noQueue":true,` +
 	`"capacity":{"min":1,"max":200,"warnBelow":5,"noUnlimited":true,"noSuspend":true},` +
@@ -62,7 +74,8 @@ const fullJSON = `{"strategy":"round-robin","noQueue":true,` +
 	`"botWindows":[{"start":"30m0s","end":"2h0m0s","share":1},{"start":"19h0m0s","end":"23h0m0s","share":0.6}],` +
 	`"botIdleClose":"10m0s","crowds":[{"id":"members","member":true},{"id":"big-spenders"}],` +
 	`"teamLevel":"gold","priorityAtQueueHead":true,"groups":[{"id":"vip","crowds":["members"]}],` +
-	`"groupFallback":true,"offlineDiversion":"bot","maxClockStep":"24h0m0s"}`
+	`"groupFallback":true,"offlineDiversion":"bot","maxClockStep":"24h0m0s",` +
+	`"offerTimeout":"2m0s","offerTimeoutStatus":"break","offerRetry":true,"reassignAfter":"3m0s","reassignLimit":2,"wrapUp":"30s"}`
 
 // Every field has its stable name and form, and comes back as it was.
 func TestJSON_EveryFieldRoundTrips(t *testing.T) {
@@ -70,6 +83,10 @@ func TestJSON_EveryFieldRoundTrips(t *testing.T) {
 	require.NoError(t, p.Validate())
 	v := reflect.ValueOf(p)
 	for i := range v.NumField() {
+		if exclusive[v.Type().Field(i).Name] {
+			require.True(t, v.Field(i).IsZero(), "%s", v.Type().Field(i).Name)
+			continue
+		}
 		require.False(t, v.Field(i).IsZero(), "fullPolicy leaves %s zero: set it, and add it to fullJSON", v.Type().Field(i).Name)
 	}
 
@@ -78,7 +95,7 @@ func TestJSON_EveryFieldRoundTrips(t *testing.T) {
 	assert.Equal(t, fullJSON, string(b))
 	var keys map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(b, &keys))
-	assert.Len(t, keys, v.NumField()+1, "one key per field, and zoneOffset")
+	assert.Len(t, keys, v.NumField()+1-len(exclusive), "one key per field, and zoneOffset")
 
 	var back policy.Policy
 	require.NoError(t, back.UnmarshalJSON(b))
@@ -87,6 +104,23 @@ func TestJSON_EveryFieldRoundTrips(t *testing.T) {
 	again, err := back.MarshalJSON()
 	require.NoError(t, err)
 	assert.Equal(t, string(b), string(again), "deterministic")
+}
+
+// The third S5 mode (E4), which fullPolicy cannot set beside
+// RequeueOnOffline, has its name and comes back; the two together are
+// refused.
+func TestJSON_ReassignOnOffline(t *testing.T) {
+	p := policy.Policy{ReassignOnOffline: true}
+	b, err := p.MarshalJSON()
+	require.NoError(t, err)
+	assert.Equal(t, `{"reassignOnOffline":true}`, string(b))
+	var back policy.Policy
+	require.NoError(t, back.UnmarshalJSON(b))
+	assert.Equal(t, p, back)
+	err = back.UnmarshalJSON([]byte(`{"reassignOnOffline":true,"requeueOnOffline":true}`))
+	var fe *policy.FieldError
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, "ReassignOnOffline", fe.Field)
 }
 
 // The zero Policy is {}; {} is the zero Policy.

@@ -167,7 +167,59 @@ type Policy struct {
 	// year 2262 from a broken client) cannot move a shop's clock for
 	// good. 0: no bound.
 	MaxClockStep time.Duration
+
+	// The agent side of routing beyond the seeds (E1-E5), each off when
+	// zero: the seed rules above are unchanged.
+
+	// OfferTimeout makes every automatic assignment to an agent with room
+	// an offer the agent must accept within this long (E1; Twilio
+	// TaskRouter's reservation timeout is 120 s). The offer holds a unit of
+	// the agent's capacity. Accept puts the session in the agent's list;
+	// Reject, or the timeout, puts it back where it waited (the queue, or
+	// the offline pool it came from), in its arrival order, and offers it
+	// to the next agent. Assignments over the cap (Q4, P1 when every agent
+	// is full), manual assignments (C4), transfers and sessions an agent
+	// starts are never offers. 0: assignments are direct, as on the
+	// platforms.
+	OfferTimeout time.Duration
+	// OfferTimeoutStatus is the status an agent is set to when an offer to
+	// it times out (E2: TaskRouter's timeout activity, Genesys' "not
+	// responding"), so that one absent agent does not hold the queue:
+	// agent.Break or agent.Offline (which withdraws its other offers). 0:
+	// the status does not change. Requires OfferTimeout.
+	OfferTimeoutStatus agent.Status
+	// OfferRetry: when every agent with room that may take a waiting
+	// session has declined it (rejected it, let its offer time out, or let
+	// it go unanswered, E3), its declines are forgotten and it is offered
+	// again in the normal order (E2). False: it waits until an agent that
+	// has not declined it has room, or a person assigns it. Requires
+	// OfferTimeout or ReassignAfter.
+	OfferRetry bool
+	// ReassignAfter moves a session that stays unreplied this long in an
+	// agent's list (counted from when it entered the list, or from the
+	// buyer's first unanswered message if later) to another agent with
+	// room, or back to the queue ahead of later arrivals (E3). The agent
+	// it leaves counts as having declined it (E2). 0: never.
+	ReassignAfter time.Duration
+	// ReassignLimit is how many times one session may be moved by
+	// ReassignAfter; 0 means 1 (Rocket.Chat's auto-transfer fires once).
+	// At most 255. Requires ReassignAfter.
+	ReassignLimit int
+	// ReassignOnOffline moves an agent's open sessions, when it goes
+	// offline, to other online agents with room (offers, with
+	// OfferTimeout), and the rest to the queue at their original arrival
+	// order (E4): the third S5 mode, next to keeping them (the default)
+	// and RequeueOnOffline. At most one of the two may be set.
+	ReassignOnOffline bool
+	// WrapUp holds the agent's unit of capacity for this long after each
+	// session it held closes (E5: after-contact work), then frees it and
+	// pulls the queue head (C5). Engine.EndWrapUp ends it early. 0: the
+	// unit frees at the close.
+	WrapUp time.Duration
 }
+
+// MaxReassignLimit bounds Policy.ReassignLimit (E3).
+const MaxReassignLimit = 255
 
 // DefaultHistoryLimit is the number of closed sessions kept per agent when
 // Policy.HistoryLimit is 0: one page of an agent's history list, the
@@ -229,12 +281,16 @@ func (p Policy) Validate() error {
 		field string
 		v     time.Duration
 	}{{"OfflineValidity", p.OfflineValidity}, {"BuyerIdleClose", p.BuyerIdleClose}, {"AgentIdleClose", p.AgentIdleClose},
-		{"RecentContactTTL", p.RecentContactTTL}, {"MaxClockStep", p.MaxClockStep}} {
+		{"RecentContactTTL", p.RecentContactTTL}, {"MaxClockStep", p.MaxClockStep},
+		{"OfferTimeout", p.OfferTimeout}, {"ReassignAfter", p.ReassignAfter}, {"WrapUp", p.WrapUp}} {
 		if d.v < 0 {
 			return &FieldError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
 		}
 	}
 	if err := p.validateReception(); err != nil {
+		return err
+	}
+	if err := p.validateRouting(); err != nil {
 		return err
 	}
 	for _, n := range []struct {
@@ -244,6 +300,32 @@ func (p Policy) Validate() error {
 		if n.v < 0 {
 			return &FieldError{Field: n.field, Err: fmt.Errorf("negative count %d", n.v)}
 		}
+	}
+	return nil
+}
+
+// validateRouting checks the options of E1-E5.
+func (p Policy) validateRouting() error {
+	switch p.OfferTimeoutStatus {
+	case 0:
+	case agent.Break, agent.Offline:
+		if p.OfferTimeout == 0 {
+			return &FieldError{Field: "OfferTimeoutStatus", Err: errors.New("set, but OfferTimeout is 0 (offers are off)")}
+		}
+	default:
+		return &FieldError{Field: "OfferTimeoutStatus", Err: fmt.Errorf("%v: only break or offline", p.OfferTimeoutStatus)}
+	}
+	if p.OfferRetry && p.OfferTimeout == 0 && p.ReassignAfter == 0 {
+		return &FieldError{Field: "OfferRetry", Err: errors.New("set, but neither OfferTimeout nor ReassignAfter is, so no agent ever declines")}
+	}
+	switch {
+	case p.ReassignLimit < 0 || p.ReassignLimit > MaxReassignLimit:
+		return &FieldError{Field: "ReassignLimit", Err: fmt.Errorf("%d outside 0..%d", p.ReassignLimit, MaxReassignLimit)}
+	case p.ReassignLimit > 0 && p.ReassignAfter == 0:
+		return &FieldError{Field: "ReassignLimit", Err: errors.New("set, but ReassignAfter is 0 (reassignment is off)")}
+	}
+	if p.RequeueOnOffline && p.ReassignOnOffline {
+		return &FieldError{Field: "ReassignOnOffline", Err: errors.New("and RequeueOnOffline both set: an agent's sessions go one way when it goes offline (S5, E4)")}
 	}
 	return nil
 }

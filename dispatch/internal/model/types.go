@@ -164,6 +164,8 @@ type AgentInfo struct {
 	Status     agent.Status
 	Capacity   agent.Capacity
 	Load       int
+	Offers     int // E1
+	WrapUps    int // E5
 	Saturation float64
 	IdleSince  time.Time
 }

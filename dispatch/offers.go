@@ -1,0 +1,317 @@
+package dispatch
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kefu-dev/kefu/agent"
+)
+
+// The agent side of routing beyond the seeds (E1-E5): offers and who
+// declined them, reassignment of unanswered sessions and of an agent's
+// sessions when it goes offline, and wrap-up. Each is a policy option,
+// off by default; with all of them off, none of this code runs but the
+// checks that find them off.
+//
+// What declining means (E2): an agent declines a session when it rejects
+// its offer, lets the offer time out, or leaves it unreplied until
+// Policy.ReassignAfter moves it. A session is not offered, assigned or
+// reassigned to an agent that declined it while an agent that did not
+// could take it; with Policy.OfferRetry it may be when no such agent
+// can, else it waits (a person may still assign it, C4). Declines last
+// as long as the session is open.
+
+// Accept is an agent's answer to an offer (E1): the session enters its
+// reception list, on the unit of capacity the offer held. The agent's
+// 3-minute reply clock (M2) starts now: the time the session was on
+// offer counts for the shop (M3), as queue time does (Q5).
+//
+// Errors: ErrUnknownSession, ErrUnknownAgent, ErrNotOffered.
+func (e *Engine) Accept(now time.Time, session, agentID string) ([]Event, error) {
+	return e.apply(now, &Op{Kind: OpAccept, Session: session, Agent: agentID})
+}
+
+func (e *Engine) doAccept(now time.Time, id, agentID string) error {
+	s, a, err := e.offered(id, agentID)
+	if err != nil {
+		return err
+	}
+	_ = a
+	e.accept(s, now)
+	return nil
+}
+
+// Reject is an agent's refusal of an offer (E1): the agent's unit of
+// capacity frees, the agent will not be offered the session again while
+// another agent could take it (E2), and the session is offered to the
+// next agent with room, or goes back where it waited (the queue, or the
+// offline pool), in its arrival order. The agent, which now has room,
+// then takes the best waiting session it has not declined (C5). Events:
+// EventRejected, then the session's (EventOffered, or EventQueued or
+// EventOffline), then the agent's.
+//
+// Errors: ErrUnknownSession, ErrUnknownAgent, ErrNotOffered.
+func (e *Engine) Reject(now time.Time, session, agentID string) ([]Event, error) {
+	return e.apply(now, &Op{Kind: OpReject, Session: session, Agent: agentID})
+}
+
+func (e *Engine) doReject(now time.Time, id, agentID string) error {
+	s, a, err := e.offered(id, agentID)
+	if err != nil {
+		return err
+	}
+	e.unoffer(s, now)
+	e.decline(s, a)
+	ev := e.sessionEvent(EventRejected, s, now)
+	ev.Agent = a.ID()
+	e.emit(ev)
+	e.reoffer(s, now)
+	e.fill(a, now)
+	return nil
+}
+
+// offered returns the session id, offered to agent agentID.
+func (e *Engine) offered(id, agentID string) (*session, *agent.Agent, error) {
+	s, err := e.session(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := e.agent(agentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.place != PlaceOffered || s.agent != a {
+		return nil, nil, fmt.Errorf("%w: %q is %s, not offered to %q", ErrNotOffered, id, e.where(s), agentID)
+	}
+	return s, a, nil
+}
+
+// offerTimedOut handles an offer not accepted by its deadline at (E1):
+// as a rejection, reported as EventOfferTimedOut, and the agent is set
+// to Policy.OfferTimeoutStatus if the policy says so (E2).
+func (e *Engine) offerTimedOut(s *session, at time.Time) {
+	a := s.agent
+	e.unoffer(s, at)
+	e.decline(s, a)
+	ev := e.sessionEvent(EventOfferTimedOut, s, at)
+	ev.Agent = a.ID()
+	st := e.pol.OfferTimeoutStatus
+	change := st != 0 && a.Status() != st
+	if change {
+		ev.Status = st
+	}
+	e.emit(ev)
+	if change {
+		if st == agent.Offline {
+			e.goOffline(a, at)
+		} else {
+			_ = e.roster.SetStatus(a, st) // valid
+		}
+	}
+	e.reoffer(s, at)
+	e.fill(a, at)
+}
+
+// withdrawOffers takes back the offers pending to a, which went offline
+// and cannot accept them: each is reported as EventRejected and offered
+// to the next agent or put back (E1). They are not declines: the agent
+// did not see them through.
+func (e *Engine) withdrawOffers(a *agent.Agent, now time.Time) {
+	d := e.readDesk(a)
+	for len(d.offers) > 0 {
+		s := d.offers[0]
+		e.unoffer(s, now)
+		ev := e.sessionEvent(EventRejected, s, now)
+		ev.Agent = a.ID()
+		e.emit(ev)
+		e.reoffer(s, now)
+	}
+}
+
+// give places s, in no place, with a, which has room, by an automatic
+// assignment of cause c: an offer when the policy makes offers (E1),
+// else an assignment. waited says where an offer goes back to (see
+// floor.offer); left is the agent a reassigned session left (E3, E4), or
+// nil.
+func (e *Engine) give(s *session, a *agent.Agent, c Cause, left *agent.Agent, waited Place, now time.Time) {
+	if e.pol.OfferTimeout > 0 {
+		e.offer(s, a, c, left, waited, now)
+		return
+	}
+	e.assign(s, a, c, now)
+	if left != nil {
+		e.out[len(e.out)-1].From = left.ID() // the EventAssigned: from left
+	}
+}
+
+// takeRoom gives a, which has room, the waiting session s (C5, O1): an
+// offer when the policy makes offers (E1), else an assignment.
+func (e *Engine) takeRoom(s *session, a *agent.Agent, c Cause, now time.Time) {
+	if e.pol.OfferTimeout == 0 {
+		e.take(s, a, c, now)
+		return
+	}
+	waited := s.place
+	e.stats.Wait.observe(time.Duration(ns(now) - s.entered))
+	e.unpark(s)
+	e.offer(s, a, c, nil, waited, now)
+}
+
+// reoffer places a session whose offer ended (rejected, timed out,
+// withdrawn): to the next agent with room that may take it (E1, E2), or
+// back where it waited.
+func (e *Engine) reoffer(s *session, now time.Time) {
+	if s.from == PlaceOffline {
+		if b := e.chooseOffline(s); b != nil {
+			e.give(s, b, CauseFreed, nil, PlaceOffline, now)
+			return
+		}
+		e.back(s, now)
+		return
+	}
+	if b := e.choose(s, now); b != nil {
+		e.give(s, b, CauseFreed, nil, PlaceQueue, now)
+		return
+	}
+	e.back(s, now)
+}
+
+// chooseOffline returns the agent an offline message goes to when its
+// offer ended: the least saturated agent with room that may take it and
+// holds fewer than Policy.OfflineBatch offline messages (O2, O5), one
+// that has not declined it first (E2).
+func (e *Engine) chooseOffline(s *session) *agent.Agent {
+	dec := e.declinesOf(s)
+	t, n := e.tiers(s)
+	for pass := range 2 {
+		if pass == 1 && (!e.pol.OfferRetry || len(dec) == 0) {
+			break
+		}
+		for _, g := range t[:n] {
+			for a := range e.roster.ActiveIn(g) {
+				if !a.HasRoom() {
+					break
+				}
+				if e.atOfflineBatch(a) || (pass == 0 && slices.Contains(dec, a)) {
+					continue
+				}
+				return a
+			}
+		}
+	}
+	return nil
+}
+
+// reassign moves s, unanswered in its agent's list for
+// Policy.ReassignAfter, to another agent with room or back to the queue
+// (E3) at at; the agent it leaves counts as having declined it (E2) and
+// takes the next waiting session (C5).
+func (e *Engine) reassign(s *session, at time.Time) {
+	a := s.agent
+	e.release(s, at)
+	s.moves++
+	s.flags |= FlagReassigned
+	e.decline(s, a)
+	e.replace(s, a, at)
+	e.fill(a, at)
+}
+
+// reassignList moves every session of a's list, a just gone offline, to
+// other agents with room, the rest to the queue at their arrival order
+// (E4), in L4 order.
+func (e *Engine) reassignList(a *agent.Agent, now time.Time) {
+	d := e.readDesk(a)
+	for d.list.Len() > 0 {
+		x, _ := d.list.Min()
+		s := x.s
+		e.release(s, now)
+		s.flags |= FlagReassigned
+		e.replace(s, a, now)
+	}
+	e.noQueue(now)
+}
+
+// replace places s, taken from agent left's list, with another agent
+// the policy chooses among those with room that may take it, or in the
+// queue pool, reported as from left (E3, E4).
+func (e *Engine) replace(s *session, left *agent.Agent, now time.Time) {
+	if b := e.choose(s, now); b != nil && b != left {
+		e.give(s, b, CauseReassigned, left, PlaceQueue, now)
+		return
+	}
+	e.park(s, PlaceQueue, now)
+	ev := &e.out[len(e.out)-1] // the EventQueued: from left
+	ev.From, ev.Cause = left.ID(), CauseReassigned
+	e.stats.Reassigned++
+}
+
+// EndWrapUp ends the agent's wrap-ups early (E5): their units of
+// capacity free, and the agent takes waiting sessions in the same call
+// (C5). Events: an EventWrapUpEnded per wrap-up, then the assignments
+// (or offers).
+//
+// Errors: ErrUnknownAgent, ErrNoWrapUp.
+func (e *Engine) EndWrapUp(now time.Time, agentID string) ([]Event, error) {
+	return e.apply(now, &Op{Kind: OpEndWrapUp, Agent: agentID})
+}
+
+func (e *Engine) doEndWrapUp(now time.Time, id string) error {
+	a, err := e.agent(id)
+	if err != nil {
+		return err
+	}
+	d := e.readDesk(a)
+	if len(d.wraps) == 0 {
+		return fmt.Errorf("%w: %q", ErrNoWrapUp, id)
+	}
+	for len(d.wraps) > 0 {
+		e.unwrap(d.wraps[0], now)
+	}
+	e.fill(a, now)
+	return nil
+}
+
+// endWrap ends the wrap-up w at its deadline at (E5); its agent takes
+// waiting sessions (C5).
+func (e *Engine) endWrap(w *session, at time.Time) {
+	a := w.agent
+	e.unwrap(w, at)
+	e.fill(a, at)
+}
+
+// decline records that a declined s (E2).
+func (e *Engine) decline(s *session, a *agent.Agent) {
+	if e.declined == nil {
+		e.declined = make(map[*session][]*agent.Agent)
+	}
+	if l := e.declined[s]; !slices.Contains(l, a) {
+		e.declined[s] = append(l, a)
+	}
+}
+
+// declinesOf returns the agents that declined s (E2), nil for none.
+func (e *Engine) declinesOf(s *session) []*agent.Agent {
+	if e.declined == nil {
+		return nil
+	}
+	return e.declined[s]
+}
+
+// declinedBy reports whether a declined s (E2).
+func (e *Engine) declinedBy(s *session, a *agent.Agent) bool {
+	return slices.Contains(e.declinesOf(s), a)
+}
+
+// forgetDecliner drops a removed agent from every session's declines.
+func (e *Engine) forgetDecliner(a *agent.Agent) {
+	for s, l := range e.declined {
+		if i := slices.Index(l, a); i >= 0 {
+			if l = slices.Delete(l, i, i+1); len(l) == 0 {
+				delete(e.declined, s)
+			} else {
+				e.declined[s] = l
+			}
+		}
+	}
+}
