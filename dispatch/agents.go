@@ -146,6 +146,8 @@ func (e *Engine) goOffline(a *agent.Agent, now time.Time) {
 		e.drain(now)
 	case e.pol.ReassignOnOffline: // E4
 		e.reassignList(a, now)
+	default:
+		e.noQueue(now) // withdrawn offers may have gone back to the queue (Q4)
 	}
 }
 

@@ -348,10 +348,17 @@ func runOn(t *testing.T, e *Engine, steps []step) {
 	for id := range e.sessions { // an engine handed over mid-scene
 		info, _ := e.Session(id)
 		l.place[id] = info.Place.String()
-		if info.Place == PlaceAgent {
+		switch info.Place {
+		case PlaceAgent:
 			l.place[id] = "agent:" + info.Agent
 			l.load[info.Agent]++
+		case PlaceOffered:
+			l.place[id] = "offered:" + info.Agent
+			l.load[info.Agent]++
 		}
+	}
+	for a := range e.Agents() {
+		l.load[a.ID] += a.WrapUps // E5
 	}
 	for i, st := range steps {
 		before := dump(e)
