@@ -316,3 +316,36 @@ func TestRestore_L4_HistoryAboveTheLimitKeepsTheNewest(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.Equal(t, fmt.Sprintf("s%d", kept-1), got[0].Session, "newest first")
 }
+
+// A version 2 snapshot written before E1-E5 (testdata/snapshot/v2.snap,
+// by commit 3c202b3) restores to the same bytes, and the engine goes on
+// exactly as that version did: the 300 ops of v2.continue (time, op in
+// the wire format, what it returned then) return the same now.
+func TestRestore_SnapshotWrittenBeforeE1toE5(t *testing.T) {
+	data, err := os.ReadFile("testdata/snapshot/v2.snap")
+	require.NoError(t, err)
+	pj, err := os.ReadFile("testdata/snapshot/v2.policy.json")
+	require.NoError(t, err)
+	var p policy.Policy
+	require.NoError(t, p.UnmarshalJSON(pj))
+	e, err := Restore(p, data)
+	require.NoError(t, err)
+	again, err := e.Snapshot()
+	require.NoError(t, err)
+	assert.Equal(t, string(data), string(again), "nothing new is written for a state without E1-E5")
+	cont, err := os.ReadFile("testdata/snapshot/v2.continue")
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(string(cont), "\n"), "\n")
+	require.Len(t, lines, 300)
+	for i, line := range lines {
+		f := strings.SplitN(line, "\t", 3)
+		require.Len(t, f, 3, "line %d", i)
+		at, err := time.Parse(time.RFC3339Nano, f[0])
+		require.NoError(t, err)
+		var op Op
+		require.NoError(t, op.UnmarshalJSON([]byte(f[1])), "line %d", i)
+		evs, err := e.Apply(at, op)
+		require.Equal(t, f[2], v1Line(evs, err), "line %d: %s", i, f[1])
+	}
+	require.NoError(t, e.Verify())
+}
