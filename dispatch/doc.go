@@ -64,6 +64,8 @@
 //     index, not goroutines or time.Timer values.
 //   - [Engine.List], [Engine.History]: O(log m + offset + limit).
 //   - [Engine.Position]: O(log w) (the pools keep subtree counts).
+//   - [Engine.Accept], [Engine.Reject], [Engine.EndWrapUp]: as Close
+//     (E1, E5).
 //   - [Engine.TransferTargets]: O(n log n); [Engine.Verify]: O(n + w).
 //     Neither is on the dispatch path.
 //
@@ -97,17 +99,53 @@
 // a one-off count would either strand the backlog beside an unlimited
 // agent with room or let its first close pull the rest in at once.
 //
+// # Offers, reassignment and wrap-up (E1–E5)
+//
+// Beyond the platforms' rules, what contact-centre routers do, each a
+// policy option off by default (with all of them off, nothing changes):
+//
+//   - Offers (E1, Policy.OfferTimeout): an automatic assignment to an
+//     agent with room becomes an offer ([PlaceOffered], EventOffered) that
+//     holds a unit of its capacity until [Engine.Accept] (EventAccepted:
+//     into its list), [Engine.Reject] (EventRejected) or the timeout
+//     (EventOfferTimedOut, at its deadline exactly). A declined session
+//     goes to the next agent with room (EventOffered) or back where it
+//     waited, in its arrival order (EventQueued, EventOffline). Over-the-cap,
+//     manual assignments, transfers and Start are never offers; an agent
+//     going offline has its offers withdrawn (EventRejected).
+//   - Declines (E2): an agent that rejected a session, let its offer time
+//     out or let it go unanswered (E3) is not offered it again while an
+//     agent that did not could take it (Policy.OfferRetry: unless none
+//     can); Policy.OfferTimeoutStatus puts an agent whose offer timed out
+//     on break (or offline), so one absent agent does not hold the queue.
+//   - Reassignment (E3, Policy.ReassignAfter, ReassignLimit): a session
+//     unanswered that long in a list moves to another agent with room, or
+//     back to the queue ahead of later arrivals (CauseReassigned,
+//     FlagReassigned); (E4, Policy.ReassignOnOffline) so do an agent's
+//     sessions when it goes offline, the third S5 mode.
+//   - Wrap-up (E5, Policy.WrapUp): after a close the agent's unit stays
+//     held (EventWrapUp) until the wrap-up ends (EventWrapUpEnded), at its
+//     time or by [Engine.EndWrapUp], which pulls the queue head in the
+//     same call (C5).
+//
+// Each is O(log n + log w) like the paths it joins, plus the declines
+// passed over: an agent or a waiting session that declined is skipped,
+// one by one. Metrics: the agent's 3-minute clock (M2) starts at the
+// accept; a reassigned session's shop clock (M3) never restarts.
+//
 // # Invariants
 //
 // After every operation, each open session is in exactly one place (an
-// agent's list, the queue pool, the offline pool) and a closed one in its
-// agent's history or reported by its event; each agent's load counts its
-// list, which is in L4 order; each session has exactly the timer its place
-// and last message call for; no session waits while an online agent has
-// room (offline messages held back by the O5 guard aside); and
-// auto-assignment never takes an agent over its cap (only manual
-// assignment, transfer, Start and no-queue mode may). [Engine.Verify]
-// checks all of this; the package's tests call it after every step.
+// agent's list, an offer to an agent, the queue pool, the offline pool,
+// the bot) and a closed one in its agent's history or reported by its
+// event; each agent's load counts its list, its offers and its wrap-ups,
+// and its list is in L4 order; each session has exactly the timer its
+// place and last message call for; no session waits while an online agent
+// has room (offline messages held back by the O5 guard aside, and
+// sessions that agent declined, E2); and auto-assignment never takes an
+// agent over its cap (only manual assignment, transfer, Start and
+// no-queue mode may). [Engine.Verify] checks all of this; the package's
+// tests call it after every step.
 //
 // # Structure
 //
