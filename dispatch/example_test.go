@@ -59,6 +59,53 @@ func ExampleEngine_Close() {
 	// load 20 queued 0
 }
 
+// Offers (E1): an automatic assignment is an offer the agent accepts or
+// rejects; a rejected session goes to the next agent with room, and the
+// agent that rejected it is not offered it again while another could take
+// it (E2). An offer not answered in time puts the agent on break.
+func ExampleEngine_Accept() {
+	eng, _ := dispatch.New(policy.Policy{OfferTimeout: 30 * time.Second, OfferTimeoutStatus: agent.Break})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(2)})
+	eng.AddAgent(t0, "li", dispatch.AgentConfig{Capacity: agent.Limit(2)})
+
+	evs, _ := eng.Arrive(t0, dispatch.Arrival{Session: "s1"})
+	show(evs)
+	evs, _ = eng.Reject(t0.Add(5*time.Second), "s1", "li")
+	show(evs)
+	evs, _ = eng.Accept(t0.Add(8*time.Second), "s1", "wang")
+	show(evs)
+	evs, _ = eng.Arrive(t0.Add(time.Minute), dispatch.Arrival{Session: "s2"})
+	show(evs)
+	show(eng.Advance(t0.Add(90 * time.Second)))
+	// Output:
+	// 09:00:00 offered s1 -> li (arrival)
+	// 09:00:05 rejected s1 by li
+	// 09:00:05 offered s1 -> wang (freed)
+	// 09:00:08 accepted s1 by wang
+	// 09:01:00 offered s2 -> li (arrival)
+	// 09:01:30 offer-timed-out s2 at li, now break
+	// 09:01:30 offered s2 -> wang (freed)
+}
+
+// Wrap-up (E5): after a close the agent's slot stays held for the
+// wrap-up time; ending it early pulls the queue head in the same call.
+func ExampleEngine_EndWrapUp() {
+	eng, _ := dispatch.New(policy.Policy{WrapUp: time.Minute})
+	eng.AddAgent(t0, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.Arrive(t0, dispatch.Arrival{Session: "s1"})
+	eng.Arrive(t0, dispatch.Arrival{Session: "s2"})
+
+	evs, _ := eng.Close(t0.Add(5*time.Minute), "s1")
+	show(evs)
+	evs, _ = eng.EndWrapUp(t0.Add(5*time.Minute+20*time.Second), "wang")
+	show(evs)
+	// Output:
+	// 09:05:00 closed s1 at wang
+	// 09:05:00 wrap-up s1 by wang
+	// 09:05:20 wrap-up-ended s1 by wang
+	// 09:05:20 assigned s2 -> wang (freed)
+}
+
 // Transfers go to online or on-break agents (S3), may exceed the cap (C4),
 // and free the sender at once (C5).
 func ExampleEngine_Transfer() {
