@@ -177,6 +177,29 @@ func TestRestore_InconsistentContent(t *testing.T) {
 			s.Recent = map[string]string{"alice": s.Agents[0].ID}
 			s.RecentAt = map[string]stime{"alice": stime(time.Unix(-5, 0))}
 		}},
+		// E1-E5
+		{"offer without a deadline", func(s *snapshot) {
+			s.Sessions[0].Place, s.Sessions[0].Agent, s.Sessions[0].From = uint8(PlaceOffered), s.Agents[0].ID, uint8(PlaceQueue)
+		}},
+		{"offer from the bot", func(s *snapshot) {
+			u := s.Now
+			s.Sessions[0].Place, s.Sessions[0].Agent, s.Sessions[0].From, s.Sessions[0].Until = uint8(PlaceOffered), s.Agents[0].ID, uint8(PlaceBot), &u
+		}},
+		{"offer to an unknown agent", func(s *snapshot) {
+			u := s.Now
+			s.Sessions[0].Place, s.Sessions[0].Agent, s.Sessions[0].From, s.Sessions[0].Until = uint8(PlaceOffered), "ghost", uint8(PlaceQueue), &u
+		}},
+		{"an offer's deadline on another place", func(s *snapshot) { u := s.Now; s.Sessions[0].Until = &u }},
+		{"declined by an unknown agent", func(s *snapshot) { s.Sessions[0].Declined = []string{"ghost"} }},
+		{"declined twice", func(s *snapshot) { s.Sessions[0].Declined = []string{s.Agents[0].ID, s.Agents[0].ID} }},
+		{"reassigned too often", func(s *snapshot) { s.Sessions[0].Moves = 256 }},
+		{"wrap-up with a session's sequence", func(s *snapshot) {
+			s.Agents[0].Wraps = []snapWrap{{Session: "w", Seq: s.Sessions[0].Seq, Until: s.Now}}
+		}},
+		{"wrap-up with a sequence beyond the counter", func(s *snapshot) {
+			s.Agents[0].Wraps = []snapWrap{{Session: "w", Seq: 1 << 40, Until: s.Now}}
+		}},
+		{"wrap-up without a deadline", func(s *snapshot) { s.Agents[0].Wraps = []snapWrap{{Session: "w", Seq: s.Seq}} }},
 		{"waiting while an agent has room", func(s *snapshot) {
 			s.Sessions[0].Place, s.Sessions[0].Agent = uint8(PlaceQueue), ""
 			for i := range s.Agents {
@@ -276,6 +299,7 @@ func TestSnapshot_R1_RecentContactsKeepTheirAge(t *testing.T) {
 //	go test ./dispatch -run '^$' -fuzz FuzzRestore
 func FuzzRestore(f *testing.F) {
 	p := randomPolicies[5]
+	p.OfferTimeout, p.ReassignAfter, p.WrapUp, p.OfferRetry = 2*time.Minute, 3*time.Minute, 30*time.Second, true // E1-E5
 	for seed := uint64(1); seed <= 4; seed++ {
 		dts, ops := randomOps(seed, 200)
 		e, _ := New(p)
