@@ -39,7 +39,9 @@
 //     "recentContactTTL", "location" and "zoneOffset", "botFirst",
 //     "botWindows", "botIdleClose", "crowds", "teamLevel",
 //     "priorityAtQueueHead", "groups", "groupFallback",
-//     "offlineDiversion", "maxClockStep". The capacity bounds are an
+//     "offlineDiversion", "maxClockStep", "offerTimeout",
+//     "offerTimeoutStatus", "offerRetry", "reassignAfter",
+//     "reassignLimit", "reassignOnOffline", "wrapUp". The capacity bounds are an
 //     object {"min", "max", "warnBelow", "noUnlimited", "noSuspend"}; a
 //     window is {"start", "end", "share"}, a crowd {"id", "member"}, a
 //     group {"id", "crowds"}.
@@ -48,8 +50,8 @@
 //     meaning (a default, never, off). Nil and empty lists are alike.
 //   - Enums are written by name: Strategy "least-saturated",
 //     "round-robin", "recent-contact"; TeamLevel "none", "bronze",
-//     "silver", "gold"; OfflineDiversion "pool", "bot" (their
-//     MarshalText).
+//     "silver", "gold"; OfflineDiversion "pool", "bot";
+//     OfferTimeoutStatus "break", "offline" (their MarshalText).
 //   - Durations, windows' Start and End included, are strings as
 //     time.Duration.String writes them ("20m0s"), read with
 //     time.ParseDuration. A window's share is a JSON number.
