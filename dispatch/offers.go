@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/queue"
 )
 
 // The agent side of routing beyond the seeds (E1-E5): offers and who
@@ -218,13 +219,24 @@ func (e *Engine) reassign(s *session, at time.Time) {
 }
 
 // reassignList moves every session of a's list, a just gone offline, to
-// other agents with room, the rest to the queue at their arrival order
-// (E4), in L4 order.
+// other agents with room, the rest to the queue (E4), in the order the
+// queue serves them (Q2: priority, then arrival), so that the free
+// places go to the buyers who asked first, as they would after a requeue
+// (S5).
 func (e *Engine) reassignList(a *agent.Agent, now time.Time) {
 	d := e.readDesk(a)
-	for d.list.Len() > 0 {
-		x, _ := d.list.Min()
-		s := x.s
+	moving := make([]*session, 0, d.list.Len())
+	d.list.Ascend(func(x listed) bool {
+		moving = append(moving, x.s)
+		return true
+	})
+	slices.SortFunc(moving, func(x, y *session) int {
+		if queue.Less(&x.entry, &y.entry) {
+			return -1
+		}
+		return 1 // distinct sequences: never equal
+	})
+	for _, s := range moving {
 		e.release(s, now)
 		s.flags |= FlagReassigned
 		e.replace(s, a, now)

@@ -313,8 +313,9 @@ func TestE3_ReassignmentIsAnOfferWhenOffersAreOn(t *testing.T) {
 }
 
 // E4: the third S5 mode: an agent going offline has its sessions moved
-// to agents with room (in L4 order), the rest queued at their arrival
-// order; its wrap-ups and history stay.
+// to agents with room, the rest queued, in the order the queue serves
+// (Q2: arrival, whatever the list order): the free places go to the
+// buyers who asked first.
 func TestE4_ReassignWhenAnAgentLeaves(t *testing.T) {
 	p := policy.Policy{ReassignOnOffline: true}
 	run(t, p, []step{
@@ -325,6 +326,8 @@ func TestE4_ReassignWhenAnAgentLeaves(t *testing.T) {
 		{at: 3 * minute, op: addAgent("b", agent.Limit(1))},
 		{at: 3 * minute, op: arrive("s4", "b4", 0), want: []string{"assigned s4 b arrival"}},
 		{at: 4 * minute, op: addAgent("c", agent.Limit(2))},
+		// s1 answered: last in a's list (L4), still first to move (Q2).
+		{at: 4 * minute, op: msg("s1", FromAgent, "a"), want: []string{"message s1 agent"}},
 		{at: 5 * minute, op: logout("a"), want: []string{
 			"assigned s1 c reassigned from a [reassigned]",
 			"assigned s2 c reassigned from a [reassigned]",
