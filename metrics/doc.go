@@ -109,7 +109,8 @@
 //     ([AgentReplies].FirstResponses), whoever held the session before.
 //
 // The agent's rate (M2) has one sample per stint: each time the session
-// enters an agent's list (assignment, transfer, offline distribution).
+// enters an agent's list (assignment, transfer, offline distribution,
+// accepted offer).
 // The agent's clock starts when the session is in its list and the buyer
 // waits for an answer: at the entry if the buyer's latest message is
 // unanswered (a new session, one from the queue, an offline message, a
@@ -124,6 +125,36 @@
 //   - A close with the agent's clock running is a miss, as for M3.
 //   - The sample is taken by the agent's first reply to a waiting buyer;
 //     a message written while nobody waits does not start or end it.
+//
+// # Offers, reassignment and wrap-up (E1–E5)
+//
+// An offer (EventOffered) is not a reception: the session is in no
+// agent's list, so the agent's clock starts at the accept
+// (EventAccepted), which counts as the entry into its list (M2, M5's
+// human receptions, M6's today received). The time on offer is the
+// shop's, as queue time is (Q5): an offer of a new session opens it (a
+// consultation, the shop's clock from the buyer's first message). A
+// rejected or timed-out offer (EventRejected, EventOfferTimedOut) is no
+// sample and no reception of that agent; the next event places the
+// session (another offer, or back to the queue: a queue entry again, as
+// the engine's Stats.Queued counts it, or the offline pool). On the
+// panel (M6) offers count apart ([PanelRow].Offered), not in in
+// reception or unreplied, since they are not in the agent's list (the
+// engine's AgentInfo.Load counts them, and wrap-ups).
+//
+// A session the engine moves from an agent's list (CauseReassigned on
+// EventAssigned, EventOffered or EventQueued: no reply for
+// Policy.ReassignAfter, E3, or the agent went offline, E4) ends that
+// agent's stint as a transfer does — no sample if it left within its
+// window, a miss if the window ran out — with one difference: taken away
+// at the window's very end (ReassignAfter equal to the window, the usual
+// setting) is a miss, where a transfer at that instant is no sample, or
+// else E3 would spare every agent its misses. It is not received by that
+// agent (M6). The new agent's clock starts when the session enters its
+// list (at its accept, for an offer); the shop's clock never restarts.
+//
+// Wrap-ups (EventWrapUp, EventWrapUpEnded, E5) change no metric: they
+// name a session already closed, which stays closed.
 //
 // Response time (M8) is measured from the first unanswered buyer message
 // (consecutive buyer messages are one wait) to the next agent reply: for
@@ -161,9 +192,9 @@
 // # Panel (M6) and alerts (M7)
 //
 // The panel's live counts (in reception, unreplied, queued, offline, held
-// by the bot) are kept from the events, so they equal the engine's own
-// (Engine.QueueLen, Engine.OfflineLen, AgentInfo.Load, the unreplied
-// sessions of Engine.List). Today received counts the sessions that
+// by the bot, on offer) are kept from the events, so they equal the
+// engine's own (Engine.QueueLen, Engine.OfflineLen, the sessions and the
+// unreplied sessions of Engine.List, AgentInfo.Offers). Today received counts the sessions that
 // entered an agent's list today, less the ones it started and the ones
 // it transferred away (004 FAQ 4; a requeue moves it away too): the
 // session counts for the agent holding it last.

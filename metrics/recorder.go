@@ -127,6 +127,8 @@ const (
 	placeQueue
 	placeOffline
 	placeAgent
+	placeOffered // on offer to holder, not in its list (E1)
+	placeLast    = placeOffered
 )
 
 // sess is the recorder's state of one open session; it is dropped when
@@ -145,8 +147,8 @@ type sess struct {
 	waitSince instant // first buyer message not answered yet (L5), if unreplied
 	entered   instant // entered the holder's list (M2 clock)
 
-	holder *agentState
-	credit *agentDay // whose "today received" counts this session (M6)
+	holder *agentState // whose list holds it, or who it is offered to
+	credit *agentDay   // whose "today received" counts this session (M6)
 
 	// consultations bucket, to undo if the buyer leaves a pool (Q3)
 	consultDay  *day
@@ -165,6 +167,7 @@ type agentState struct {
 	id          string
 	inReception int
 	unreplied   int
+	offered     int // sessions on offer to it (E1), not in its list
 	cday        *day
 	cstats      *agentDay
 }
@@ -307,8 +310,9 @@ func (r *Recorder) Feed(evs []dispatch.Event) {
 // Observe records one engine event. Events must come in the order the
 // engine returned them. Events of sessions the recorder never saw open
 // (it was attached to a running engine) are ignored, as are the engine's
-// warnings (EventWarning) and prompts. Cost O(1) amortized; no
-// allocation in steady state.
+// warnings (EventWarning), prompts and wrap-ups (EventWrapUp,
+// EventWrapUpEnded: they name a session already closed, E5). Cost O(1)
+// amortized; no allocation in steady state.
 func (r *Recorder) Observe(ev dispatch.Event) { r.observe(&ev) }
 
 func (r *Recorder) observe(ev *dispatch.Event) {
@@ -320,28 +324,39 @@ func (r *Recorder) observe(ev *dispatch.Event) {
 		r.last = s
 	}
 	switch ev.Kind {
-	case dispatch.EventBot, dispatch.EventQueued, dispatch.EventOffline, dispatch.EventAssigned:
+	case dispatch.EventBot, dispatch.EventQueued, dispatch.EventOffline, dispatch.EventAssigned, dispatch.EventOffered:
 		if s == nil {
 			if ev.Session == "" {
 				return
 			}
 			s = r.open(ev)
 		}
+		w := whyMove
+		if ev.Cause == dispatch.CauseReassigned {
+			w = whyReassign // from ev.From's list (E3, E4)
+		}
 		switch ev.Kind {
 		case dispatch.EventBot:
 			r.toBot(s, at)
 		case dispatch.EventQueued:
-			r.toPool(s, at, placeQueue)
+			r.toPool(s, at, placeQueue, w)
 		case dispatch.EventOffline:
-			r.toPool(s, at, placeOffline)
+			r.toPool(s, at, placeOffline, w)
+		case dispatch.EventOffered:
+			r.leave(s, at, w)
+			r.offer(s, ev.Agent)
 		default:
-			r.leave(s, at, whyMove)
+			r.leave(s, at, w)
 			r.enter(s, at, ev.Agent)
 		}
-	case dispatch.EventTransferred:
+	case dispatch.EventTransferred, dispatch.EventAccepted:
 		if s != nil {
 			r.leave(s, at, whyMove)
 			r.enter(s, at, ev.Agent)
+		}
+	case dispatch.EventRejected, dispatch.EventOfferTimedOut:
+		if s != nil && s.place == placeOffered {
+			r.leave(s, at, whyMove) // in no place until the next event (E1)
 		}
 	case dispatch.EventMessage:
 		if s != nil {
@@ -430,9 +445,10 @@ func (r *Recorder) toShop(s *sess, start instant) {
 type why uint8
 
 const (
-	whyMove  why = iota + 1 // transfer, requeue, hand-over, assignment from a pool
-	whyClose                // closed or expired
-	whyLeft                 // the buyer left a pool (Q3)
+	whyMove     why = iota + 1 // transfer, requeue, hand-over, assignment from a pool, offer ended
+	whyClose                   // closed or expired
+	whyLeft                    // the buyer left a pool (Q3)
+	whyReassign                // moved from an agent's list by the engine (E3, E4)
 )
 
 // leave takes s out of its place.
@@ -454,20 +470,37 @@ func (r *Recorder) leave(s *sess, at instant, w why) {
 			a.unreplied--
 		}
 		if s.stintSample != 0 {
-			if w == whyClose {
+			switch {
+			case w == whyClose:
 				r.resolveStint(s, false) // closed without a reply: missed
-			} else {
+			case w == whyReassign && at.sub(s.stintStart) >= r.cfg.window:
+				// Taken away at the window's very end (E3 with
+				// ReassignAfter equal to the window): the agent let it
+				// all pass. Later than that expire has counted it.
+				r.resolveStint(s, false)
+			default:
 				s.stintSample = 0 // left within the window: no sample
 			}
 		}
 		s.stintOpen = false
-		if w == whyMove && s.credit != nil {
+		if (w == whyMove || w == whyReassign) && s.credit != nil {
 			s.credit.received-- // transferred away: not "received" (M6)
 			s.credit = nil
 		}
 		s.holder = nil
+	case placeOffered:
+		s.holder.offered--
+		s.holder = nil
 	}
 	s.place = placeNone
+}
+
+// offer puts s on offer to agent id (E1): not in its list, so no clock of
+// the agent's runs and it receives nothing until it accepts.
+func (r *Recorder) offer(s *sess, id string) {
+	a := r.agent(id)
+	s.place, s.holder = placeOffered, a
+	a.offered++
 }
 
 func (r *Recorder) toBot(s *sess, at instant) {
@@ -479,8 +512,8 @@ func (r *Recorder) toBot(s *sess, at instant) {
 	d.total.Bot++
 }
 
-func (r *Recorder) toPool(s *sess, at instant, p place) {
-	r.leave(s, at, whyMove)
+func (r *Recorder) toPool(s *sess, at instant, p place, w why) {
+	r.leave(s, at, w)
 	s.place = p
 	if p == placeOffline {
 		r.offlineLen++
@@ -638,7 +671,7 @@ func (r *Recorder) end(s *sess, at instant) {
 	}
 	if s.shop && s.unreplied && s.place != placeBot {
 		agentID := ""
-		if s.holder != nil {
+		if s.place == placeAgent {
 			agentID = s.holder.id
 		}
 		r.slow(s, at, agentID, at.sub(later(s.waitSince, s.shopStart)), false)
@@ -774,7 +807,7 @@ func (r *Recorder) Forget(before Date) {
 	n := len(r.agents)
 	for id, a := range r.agents {
 		a.cday, a.cstats = nil, nil
-		if a.inReception == 0 && !r.hasStats(id) {
+		if a.inReception == 0 && a.offered == 0 && !r.hasStats(id) {
 			delete(r.agents, id)
 		}
 	}

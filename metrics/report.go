@@ -208,6 +208,11 @@ type PanelRow struct {
 	// messages; every agent sees the shop's numbers.
 	Queued  int `json:"queued"`
 	Offline int `json:"offline"`
+	// Offered counts sessions on offer to the agent, not accepted yet
+	// (E1): they are in none of the other counts (not in its list, not
+	// queued); an accept moves one into InReception. Always 0 when the
+	// policy makes no offers.
+	Offered int `json:"offered,omitempty"`
 	// TodayReceived counts sessions received today (今日已接待), excluding
 	// sessions the agent started and sessions transferred away (004 FAQ
 	// 4); the shop's row is the agents' sum.
@@ -221,8 +226,8 @@ type Panel struct {
 	// Bot counts sessions the bot holds now.
 	Bot  int      `json:"bot"`
 	Shop PanelRow `json:"shop"`
-	// Agents has a row for each agent that holds a session now or has
-	// stats today, by id.
+	// Agents has a row for each agent that holds a session now (in its
+	// list or on offer) or has stats today, by id.
 	Agents []PanelRow `json:"agents"`
 }
 
@@ -235,7 +240,8 @@ func (r *Recorder) Panel(now time.Time) Panel {
 	out := Panel{At: now, Date: date, Bot: r.botLen}
 	out.Shop = PanelRow{Queued: r.queueLen, Offline: r.offlineLen}
 	for id, a := range r.agents {
-		row := PanelRow{Agent: id, InReception: a.inReception, Unreplied: a.unreplied, Queued: r.queueLen, Offline: r.offlineLen}
+		row := PanelRow{Agent: id, InReception: a.inReception, Unreplied: a.unreplied, Queued: r.queueLen, Offline: r.offlineLen,
+			Offered: a.offered}
 		var st *agentDay
 		if today != nil {
 			st = today.agents[id]
@@ -243,10 +249,11 @@ func (r *Recorder) Panel(now time.Time) Panel {
 		if st != nil {
 			row.TodayReceived = st.received
 		}
-		if st == nil && a.inReception == 0 {
+		if st == nil && a.inReception == 0 && a.offered == 0 {
 			continue
 		}
 		out.Shop.InReception += row.InReception
+		out.Shop.Offered += row.Offered
 		out.Shop.Unreplied += row.Unreplied
 		out.Shop.TodayReceived += row.TodayReceived
 		out.Agents = append(out.Agents, row)
@@ -268,12 +275,24 @@ func (p Panel) Agent(id string) (PanelRow, bool) {
 // String renders the shop's line and a table of agents.
 func (p Panel) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "panel %s: in reception %d, unreplied %d, queued %d, offline %d, bot %d, today received %d\n",
-		p.At.Format("2006-01-02 15:04"), p.Shop.InReception, p.Shop.Unreplied, p.Shop.Queued, p.Shop.Offline, p.Bot, p.Shop.TodayReceived)
+	offers := "" // the offered column only when there are offers (E1)
+	if p.Shop.Offered > 0 {
+		offers = fmt.Sprintf(", offered %d", p.Shop.Offered)
+	}
+	fmt.Fprintf(&b, "panel %s: in reception %d, unreplied %d%s, queued %d, offline %d, bot %d, today received %d\n",
+		p.At.Format("2006-01-02 15:04"), p.Shop.InReception, p.Shop.Unreplied, offers, p.Shop.Queued, p.Shop.Offline, p.Bot,
+		p.Shop.TodayReceived)
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "agent\tin reception\tunreplied\ttoday received\t")
-	for _, a := range p.Agents {
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t\n", a.Agent, a.InReception, a.Unreplied, a.TodayReceived)
+	if offers == "" {
+		fmt.Fprintln(w, "agent\tin reception\tunreplied\ttoday received\t")
+		for _, a := range p.Agents {
+			fmt.Fprintf(w, "%s\t%d\t%d\t%d\t\n", a.Agent, a.InReception, a.Unreplied, a.TodayReceived)
+		}
+	} else {
+		fmt.Fprintln(w, "agent\tin reception\tunreplied\toffered\ttoday received\t")
+		for _, a := range p.Agents {
+			fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t\n", a.Agent, a.InReception, a.Unreplied, a.Offered, a.TodayReceived)
+		}
 	}
 	w.Flush()
 	return trimLines(b.String())
@@ -382,7 +401,8 @@ func (r *Recorder) Overdue(now time.Time) []Alert {
 			continue
 		}
 		w := Alert{Kind: kind, Session: s.id, Buyer: s.buyer, At: now, Wait: wait, Unanswered: true}
-		if s.holder != nil {
+		if s.place == placeAgent { // not the agent it is offered to (E1): not in its list
+
 			w.Agent = s.holder.id
 		}
 		out = append(out, w)

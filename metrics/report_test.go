@@ -139,7 +139,7 @@ func checkPanel(t *testing.T, eng *dispatch.Engine, rec *metrics.Recorder, now t
 	p := rec.Panel(now)
 	assert.Equal(t, eng.QueueLen(), p.Shop.Queued, "queued")
 	assert.Equal(t, eng.OfflineLen(), p.Shop.Offline, "offline")
-	load, unreplied, received := 0, 0, 0
+	load, unreplied, received, offered := 0, 0, 0, 0
 	for a := range eng.Agents() {
 		list, n, err := eng.List(a.ID, dispatch.Page{})
 		require.NoError(t, err)
@@ -151,7 +151,11 @@ func checkPanel(t *testing.T, eng *dispatch.Engine, rec *metrics.Recorder, now t
 		}
 		row, _ := p.Agent(a.ID)
 		assert.Equal(t, n, row.InReception, "agent %s in reception", a.ID)
-		assert.Equal(t, a.Load, row.InReception, "agent %s load", a.ID)
+		// The load counts offers and wrap-ups too (E1, E5): the panel's
+		// in reception does not.
+		assert.Equal(t, a.Load-a.Offers-a.WrapUps, row.InReception, "agent %s load", a.ID)
+		assert.Equal(t, a.Offers, row.Offered, "agent %s offered", a.ID)
+		offered += a.Offers
 		assert.Equal(t, u, row.Unreplied, "agent %s unreplied", a.ID)
 		load += n
 		unreplied += u
@@ -161,6 +165,7 @@ func checkPanel(t *testing.T, eng *dispatch.Engine, rec *metrics.Recorder, now t
 	}
 	assert.Equal(t, load, p.Shop.InReception)
 	assert.Equal(t, unreplied, p.Shop.Unreplied)
+	assert.Equal(t, offered, p.Shop.Offered)
 	assert.Equal(t, received, p.Shop.TodayReceived)
 }
 

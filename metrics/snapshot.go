@@ -56,13 +56,14 @@ type snapAgent struct {
 	ID          string `json:"id"`
 	InReception int    `json:"inReception,omitempty"`
 	Unreplied   int    `json:"unreplied,omitempty"`
+	Offered     int    `json:"offered,omitempty"` // sessions on offer to it (E1)
 }
 
 type snapSession struct {
 	ID          string      `json:"id"`
 	Buyer       string      `json:"buyer,omitempty"`
 	Place       string      `json:"place"`
-	Agent       string      `json:"agent,omitempty"` // the holder, in place "agent"
+	Agent       string      `json:"agent,omitempty"` // the holder, in place "agent" or "offered"
 	Started     bool        `json:"started,omitempty"`
 	Shop        bool        `json:"shop,omitempty"`
 	Received    bool        `json:"received,omitempty"`
@@ -148,7 +149,7 @@ type snapAlert struct {
 	Unanswered bool          `json:"unanswered,omitempty"`
 }
 
-var placeNames = [...]string{"", "bot", "queue", "offline", "agent"}
+var placeNames = [...]string{"", "bot", "queue", "offline", "agent", "offered"}
 
 // Snapshot returns the recorder's whole state as bytes: a header line
 // with the format version and a CRC-32 of the body, then the body (JSON;
@@ -182,7 +183,7 @@ func (r *Recorder) Snapshot() ([]byte, error) {
 		s.Carried = append(s.Carried, snapSpan{From: utc(x.from), To: utc(x.to), N: x.n})
 	}
 	for id, a := range r.agents {
-		s.Agents = append(s.Agents, snapAgent{ID: id, InReception: a.inReception, Unreplied: a.unreplied})
+		s.Agents = append(s.Agents, snapAgent{ID: id, InReception: a.inReception, Unreplied: a.unreplied, Offered: a.offered})
 	}
 	slices.SortFunc(s.Agents, func(a, b snapAgent) int { return cmp.Compare(a.ID, b.ID) })
 
@@ -489,7 +490,7 @@ func (r *Recorder) load(s *snapshot) error {
 		if _, dup := r.agents[sa.ID]; dup {
 			return fmt.Errorf("duplicate agent %q", sa.ID)
 		}
-		r.agents[sa.ID] = &agentState{id: sa.ID, inReception: sa.InReception, unreplied: sa.Unreplied}
+		r.agents[sa.ID] = &agentState{id: sa.ID, inReception: sa.InReception, unreplied: sa.Unreplied, offered: sa.Offered}
 	}
 	for _, sd := range s.Days {
 		if err := r.loadDay(sd); err != nil {
@@ -620,7 +621,7 @@ func (r *Recorder) loadSession(ss snapSession) error {
 		replied: ss.Replied, unreplied: ss.Unreplied, shopSample: ss.ShopSample, shopMissed: ss.ShopMissed,
 		stintOpen: ss.StintOpen, stintSample: ss.StintSample}
 	x.place = placeNone
-	for p := placeBot; p <= placeAgent; p++ {
+	for p := placeBot; p <= placeLast; p++ {
 		if ss.Place == placeNames[p] {
 			x.place = p
 		}
@@ -628,7 +629,7 @@ func (r *Recorder) loadSession(ss snapSession) error {
 	if x.place == placeNone {
 		return fmt.Errorf("place %q", ss.Place)
 	}
-	if x.place == placeAgent {
+	if x.place == placeAgent || x.place == placeOffered {
 		if x.holder = r.agents[ss.Agent]; x.holder == nil {
 			return fmt.Errorf("held by unknown agent %q", ss.Agent)
 		}
@@ -672,9 +673,9 @@ func (r *Recorder) verify() error {
 			return fmt.Errorf("day %s: %v", date, err)
 		}
 	}
-	type counts struct{ in, unreplied int }
+	type counts struct{ in, unreplied, offered int }
 	loads := map[*agentState]counts{}
-	var pools [placeAgent + 1]int
+	var pools [placeLast + 1]int
 	for id, x := range r.sessions {
 		if x == nil || x.id != id || id == "" {
 			return fmt.Errorf("session %q: filed under another id", id)
@@ -689,6 +690,11 @@ func (r *Recorder) verify() error {
 			if x.unreplied {
 				l.unreplied++
 			}
+			loads[x.holder] = l
+		}
+		if x.place == placeOffered {
+			l := loads[x.holder]
+			l.offered++
 			loads[x.holder] = l
 		}
 	}
@@ -712,9 +718,9 @@ func (r *Recorder) verify() error {
 		if a == nil || a.id != id {
 			return fmt.Errorf("agent %q: filed under another id", id)
 		}
-		if l := loads[a]; a.inReception != l.in || a.unreplied != l.unreplied {
-			return fmt.Errorf("agent %q: in reception %d, unreplied %d; its sessions say %d, %d", id,
-				a.inReception, a.unreplied, l.in, l.unreplied)
+		if l := loads[a]; a.inReception != l.in || a.unreplied != l.unreplied || a.offered != l.offered {
+			return fmt.Errorf("agent %q: in reception %d, unreplied %d, offered %d; its sessions say %d, %d, %d", id,
+				a.inReception, a.unreplied, a.offered, l.in, l.unreplied, l.offered)
 		}
 	}
 
@@ -842,10 +848,10 @@ func validCounts(x Hour) bool {
 func (r *Recorder) verifySession(x *sess) error {
 	held := x.place == placeAgent
 	switch {
-	case x.place < placeBot || x.place > placeAgent:
+	case x.place < placeBot || x.place > placeLast:
 		return fmt.Errorf("place %d", x.place)
-	case held != (x.holder != nil):
-		return errors.New("held by an agent outside an agent's list, or the reverse")
+	case (held || x.place == placeOffered) != (x.holder != nil):
+		return errors.New("held by an agent outside an agent's list or offer, or the reverse")
 	case held && r.agents[x.holder.id] != x.holder:
 		return fmt.Errorf("held by agent %q, not on the roster", x.holder.id)
 	case !x.shop && (x.place != placeBot || x.shopSample != 0 || x.shopMissed):
