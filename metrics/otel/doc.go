@@ -46,7 +46,7 @@
 //
 // Gauges, Int64ObservableUpDownCounter (the state now):
 //
-//	kefu.sessions.open  {session}  kefu.place     agent, queue, offline, bot
+//	kefu.sessions.open  {session}  kefu.place     agent, queue, offline, bot, offered
 //	kefu.agents     {agent}    kefu.agent.status  online, break, offline
 //
 // Counters, Int64ObservableCounter (monotonic since the engine was
@@ -54,11 +54,17 @@
 //
 //	kefu.sessions.arrived      {session}
 //	kefu.sessions.started      {session}
-//	kefu.sessions.assigned     {session}  kefu.assign.cause    arrival, freed, no-queue, manual, started, priority, exclusive, handover
+//	kefu.sessions.assigned     {session}  kefu.assign.cause    arrival, freed, no-queue, manual, started, priority, exclusive, handover, reassigned
 //	kefu.sessions.queued       {session}
 //	kefu.sessions.offline      {session}
 //	kefu.sessions.bot          {session}
 //	kefu.sessions.transferred  {session}
+//	kefu.sessions.offered      {session}
+//	kefu.offers.accepted       {offer}
+//	kefu.offers.rejected       {offer}
+//	kefu.offers.timed_out      {offer}
+//	kefu.sessions.reassigned   {session}
+//	kefu.wrap_ups              {wrap_up}
 //	kefu.sessions.closed       {session}  kefu.close.reason    manual, buyer-idle, agent-idle, bot-idle
 //	kefu.sessions.left         {session}
 //	kefu.sessions.expired      {session}

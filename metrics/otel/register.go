@@ -127,6 +127,7 @@ type exporter struct {
 	assigned, closed, messages, warned points
 
 	arrived, started, queued, offline, bot, transferred, left, expired, prompts metric.Int64ObservableCounter
+	offered, accepted, rejected, timedOut, reassigned, wrapUps                  metric.Int64ObservableCounter
 
 	wait, firstReply, handle histogram
 	le                       [][]metric.ObserveOption // by bucket, +Inf last
@@ -137,7 +138,7 @@ func (x *exporter) build(b *builder, common []attribute.KeyValue) {
 	var st dispatch.Stats // for the arrays' lengths: every enum value is exported
 	x.sessions = points{
 		inst: b.upDownCounter("kefu.sessions.open", "{session}",
-			"Open sessions by place: in an agent's list, in the queue pool, in the offline pool, held by the bot."),
+			"Open sessions by place: in an agent's list, in the queue pool, in the offline pool, held by the bot, on offer to an agent."),
 		opts: byEnum(common, "kefu.place", len(st.Sessions), func(i int) string { return dispatch.Place(i).String() }),
 	}
 	x.agents = points{
@@ -148,13 +149,21 @@ func (x *exporter) build(b *builder, common []attribute.KeyValue) {
 	x.started = b.counter("kefu.sessions.started", "{session}", "Sessions agents started.")
 	x.assigned = points{
 		inst: b.counter("kefu.sessions.assigned", "{session}",
-			"Assignments of a session to an agent, by cause; a session may be assigned more than once (after a requeue or a bot hand-over)."),
+			"Assignments of a session to an agent, by cause; a session may be assigned more than once (after a requeue, a bot hand-over or a reassignment); an offer is not an assignment."),
 		opts: byEnum(common, "kefu.assign.cause", len(st.Assigned), func(i int) string { return dispatch.Cause(i).String() }),
 	}
 	x.queued = b.counter("kefu.sessions.queued", "{session}", "Sessions that entered the queue pool.")
 	x.offline = b.counter("kefu.sessions.offline", "{session}", "Sessions that entered the offline pool.")
 	x.bot = b.counter("kefu.sessions.bot", "{session}", "Sessions the bot took.")
 	x.transferred = b.counter("kefu.sessions.transferred", "{session}", "Transfers of a session from one agent to another.")
+	x.offered = b.counter("kefu.sessions.offered", "{session}",
+		"Offers of a session to an agent, which must accept it; an offer declined and made to the next agent counts again.")
+	x.accepted = b.counter("kefu.offers.accepted", "{offer}", "Offers the agent accepted: the session entered its list.")
+	x.rejected = b.counter("kefu.offers.rejected", "{offer}", "Offers the agent rejected, or withdrawn when it went offline.")
+	x.timedOut = b.counter("kefu.offers.timed_out", "{offer}", "Offers the agent let time out.")
+	x.reassigned = b.counter("kefu.sessions.reassigned", "{session}",
+		"Sessions moved from an agent that left them unanswered or went offline, to another agent or the queue.")
+	x.wrapUps = b.counter("kefu.wrap_ups", "{wrap_up}", "Wrap-ups started: a closed session's unit of capacity held for after-contact work.")
 	x.closed = points{
 		inst: b.counter("kefu.sessions.closed", "{session}", "Sessions closed, by reason."),
 		opts: byEnum(common, "kefu.close.reason", len(st.Closed), func(i int) string { return dispatch.CloseReason(i).String() }),
@@ -200,6 +209,12 @@ func (x *exporter) observe(_ context.Context, o metric.Observer) error {
 	o.ObserveInt64(x.offline, toInt64(st.Offline), x.common...)
 	o.ObserveInt64(x.bot, toInt64(st.Bot), x.common...)
 	o.ObserveInt64(x.transferred, toInt64(st.Transferred), x.common...)
+	o.ObserveInt64(x.offered, toInt64(st.Offered), x.common...)
+	o.ObserveInt64(x.accepted, toInt64(st.Accepted), x.common...)
+	o.ObserveInt64(x.rejected, toInt64(st.Rejected), x.common...)
+	o.ObserveInt64(x.timedOut, toInt64(st.TimedOut), x.common...)
+	o.ObserveInt64(x.reassigned, toInt64(st.Reassigned), x.common...)
+	o.ObserveInt64(x.wrapUps, toInt64(st.WrapUps), x.common...)
 	observeAll(o, &x.closed, st.Closed[:])
 	o.ObserveInt64(x.left, toInt64(st.Left), x.common...)
 	o.ObserveInt64(x.expired, toInt64(st.Expired), x.common...)

@@ -33,9 +33,9 @@ var t0 = time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC)
 // The stable names the instruments' attributes take, written out here so
 // that a renamed enum in the core fails this test.
 var (
-	places   = []string{"agent", "queue", "offline", "bot"}
+	places   = []string{"agent", "queue", "offline", "bot", "offered"}
 	statuses = []string{"online", "break", "offline"}
-	causes   = []string{"arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover"}
+	causes   = []string{"arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover", "reassigned"}
 	reasons  = []string{"manual", "buyer-idle", "agent-idle", "bot-idle"}
 	senders  = []string{"buyer", "agent", "bot", "system"}
 	warnings = []string{"capacity-low", "unlimited-offline"}
@@ -76,6 +76,12 @@ var instruments = func() map[string]instrument {
 		"kefu.messages":             {"{message}", counter},
 		"kefu.warnings":             {"{warning}", counter},
 		"kefu.prompts":              {"{prompt}", counter},
+		"kefu.sessions.offered":     {"{session}", counter},
+		"kefu.offers.accepted":      {"{offer}", counter},
+		"kefu.offers.rejected":      {"{offer}", counter},
+		"kefu.offers.timed_out":     {"{offer}", counter},
+		"kefu.sessions.reassigned":  {"{session}", counter},
+		"kefu.wrap_ups":             {"{wrap_up}", counter},
 	}
 	for _, h := range []string{"kefu.wait", "kefu.first_reply", "kefu.handle"} {
 		m[h+".count"] = instrument{"{session}", counter}
@@ -119,6 +125,12 @@ func fromStats(st dispatch.Stats, extra ...string) series {
 	put("kefu.sessions.offline", float64(st.Offline))
 	put("kefu.sessions.bot", float64(st.Bot))
 	put("kefu.sessions.transferred", float64(st.Transferred))
+	put("kefu.sessions.offered", float64(st.Offered))
+	put("kefu.offers.accepted", float64(st.Accepted))
+	put("kefu.offers.rejected", float64(st.Rejected))
+	put("kefu.offers.timed_out", float64(st.TimedOut))
+	put("kefu.sessions.reassigned", float64(st.Reassigned))
+	put("kefu.wrap_ups", float64(st.WrapUps))
 	for i, r := range reasons {
 		put("kefu.sessions.closed", float64(st.Closed[i+1]), "kefu.close.reason", r)
 	}
@@ -253,6 +265,29 @@ func scene(t *testing.T, shops *dispatch.Shops) {
 	ok(b.Arrive(t0, dispatch.Arrival{Session: "m1"})) // nobody online: the offline pool
 	ok(b.Login(at(time.Minute), "w"))                 // m1 to w, waited 60 s
 	ok(b.Logout(at(2*time.Minute), "w"))              // w has no max reception: unlimited-offline
+
+	// c: every automatic assignment is an offer (E1, 2 min to accept), a
+	// session unanswered 3 min in a list moves on (E3), and a close holds
+	// the agent's unit for 1 min (E5).
+	c, err := shops.Open("c", policy.Policy{OfferTimeout: 2 * time.Minute, ReassignAfter: 3 * time.Minute, WrapUp: time.Minute})
+	require.NoError(t, err)
+	ok(c.AddAgent(t0, "sun", dispatch.AgentConfig{Capacity: agent.Limit(2)}))
+	ok(c.Arrive(t0, dispatch.Arrival{Session: "d1", Buyer: "c1"})) // offered to sun
+	// Shop has no Accept or Reject method: Apply takes their ops.
+	answer := func(d time.Duration, k dispatch.OpKind, session, agentID string) {
+		ok(c.Apply(at(d), dispatch.Op{Kind: k, Session: session, Agent: agentID}))
+	}
+	answer(30*time.Second, dispatch.OpAccept, "d1", "sun")
+	ok(c.Arrive(at(time.Minute), dispatch.Arrival{Session: "d2", Buyer: "c2"}))             // offered to sun
+	answer(90*time.Second, dispatch.OpReject, "d2", "sun")                                  // nobody else: queued
+	ok(c.AddAgent(at(2*time.Minute), "ma", dispatch.AgentConfig{Capacity: agent.Limit(2)})) // d2 offered to ma, waited 30 s
+	// 09:03:30 d1, unanswered since sun accepted it, is reassigned:
+	// offered to ma; 09:04 ma lets d2's offer time out: queued again.
+	c.Advance(at(4 * time.Minute))
+	answer(5*time.Minute, dispatch.OpAccept, "d1", "ma")
+	ok(c.Message(at(6*time.Minute), dispatch.Message{Session: "d1", From: dispatch.FromAgent, Agent: "ma"})) // first reply 6 min
+	ok(c.Close(at(7*time.Minute), "d1"))                                                                     // handled 2 min; ma wraps up
+	ok(c.Arrive(at(7*time.Minute+30*time.Second), dispatch.Arrival{Session: "d3", Buyer: "c3"}))             // offered to sun
 }
 
 // Every instrument's every data point after the scene: what the scene
@@ -273,28 +308,36 @@ func TestRegister_Scene(t *testing.T) {
 		require.Contains(t, want, k)
 		want[k] = v
 	}
-	set(4, "kefu.sessions.open", "kefu.place", "agent") // s3 at qian, s4 at li, o1 at wang, m1 at w
-	set(2, "kefu.agents", "kefu.agent.status", "online")
+	set(4, "kefu.sessions.open", "kefu.place", "agent")   // s3 at qian, s4 at li, o1 at wang, m1 at w
+	set(1, "kefu.sessions.open", "kefu.place", "queue")   // d2
+	set(1, "kefu.sessions.open", "kefu.place", "offered") // d3
+	set(4, "kefu.agents", "kefu.agent.status", "online")
 	set(1, "kefu.agents", "kefu.agent.status", "break")
 	set(2, "kefu.agents", "kefu.agent.status", "offline")
-	set(6, "kefu.sessions.arrived")
+	set(9, "kefu.sessions.arrived")
 	set(1, "kefu.sessions.started")
 	set(2, "kefu.sessions.assigned", "kefu.assign.cause", "arrival")
 	set(3, "kefu.sessions.assigned", "kefu.assign.cause", "freed")
 	set(1, "kefu.sessions.assigned", "kefu.assign.cause", "started")
-	set(3, "kefu.sessions.queued")
+	set(5, "kefu.sessions.queued") // s3 s4 s5, d2 twice
 	set(1, "kefu.sessions.offline")
 	set(1, "kefu.sessions.transferred")
-	set(1, "kefu.sessions.closed", "kefu.close.reason", "manual")
+	set(5, "kefu.sessions.offered")                               // d1 sun, d2 sun, d2 ma, d1 ma, d3 sun
+	set(2, "kefu.offers.accepted")                                // d1 by sun, d1 by ma
+	set(1, "kefu.offers.rejected")                                // d2 by sun
+	set(1, "kefu.offers.timed_out")                               // d2 at ma
+	set(1, "kefu.sessions.reassigned")                            // d1 from sun
+	set(1, "kefu.wrap_ups")                                       // ma after d1
+	set(2, "kefu.sessions.closed", "kefu.close.reason", "manual") // s2 d1
 	set(1, "kefu.sessions.closed", "kefu.close.reason", "buyer-idle")
 	set(1, "kefu.sessions.left")
 	set(1, "kefu.messages", "kefu.message.sender", "buyer")
-	set(1, "kefu.messages", "kefu.message.sender", "agent")
+	set(2, "kefu.messages", "kefu.message.sender", "agent")
 	set(1, "kefu.warnings", "kefu.warning", "unlimited-offline")
 	for _, h := range []series{
-		durations("kefu.wait", 57*time.Second, 20*time.Minute+8*time.Second, time.Minute),
-		durations("kefu.first_reply", 11*time.Second),
-		durations("kefu.handle", 58*time.Second, 20*time.Minute+11*time.Second),
+		durations("kefu.wait", 57*time.Second, 20*time.Minute+8*time.Second, time.Minute, 30*time.Second),
+		durations("kefu.first_reply", 11*time.Second, 6*time.Minute),
+		durations("kefu.handle", 58*time.Second, 20*time.Minute+11*time.Second, 2*time.Minute),
 	} {
 		for k, v := range h {
 			require.Contains(t, want, k)
@@ -303,9 +346,9 @@ func TestRegister_Scene(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 	assert.Equal(t, fromStats(shops.Stats()), got)
-	assert.Len(t, got, 4+3+1+1+8+4+4+1+1+4+2+1+3*(1+1+13))
-	assert.Equal(t, 1325.0, got[key("kefu.wait.sum")], "57 s + 20 m 8 s + 60 s, in seconds")
-	assert.Equal(t, 2.0, got[key("kefu.wait.bucket", "le", "60")], "57 s and 60 s: a bound is in its own bucket")
+	assert.Len(t, got, 5+3+1+1+9+4+4+1+1+4+2+1+6+3*(1+1+13))
+	assert.Equal(t, 1355.0, got[key("kefu.wait.sum")], "57 s + 20 m 8 s + 60 s + 30 s, in seconds")
+	assert.Equal(t, 3.0, got[key("kefu.wait.bucket", "le", "60")], "57 s, 60 s and 30 s: a bound is in its own bucket")
 }
 
 // Each collection reads the numbers of that moment: a step table, a
@@ -461,7 +504,7 @@ func TestRegister_PerShop(t *testing.T) {
 		maps.Copy(want, fromStats(s.Stats(), "kefu.shop", id))
 		return true
 	})
-	require.Len(t, want, 2*len(fromStats(dispatch.Stats{})))
+	require.Len(t, want, 3*len(fromStats(dispatch.Stats{}))) // shops a, b, c
 	assert.Equal(t, want, collect(t, reader))
 }
 

@@ -97,6 +97,8 @@ type Collector struct {
 	sessions, agents                  *prometheus.Desc
 	arrived, started, assigned        *prometheus.Desc
 	queued, offline, bot, transferred *prometheus.Desc
+	offered, accepted, rejected       *prometheus.Desc
+	timedOut, reassigned, wrapUps     *prometheus.Desc
 	closed, left, expired             *prometheus.Desc
 	messages, warnings, prompts       *prometheus.Desc
 	wait, firstReply, handle          *prometheus.Desc
@@ -147,17 +149,28 @@ func New(src Source, opts ...Option) *Collector {
 		return prometheus.NewDesc(prometheus.BuildFQName(cfg.namespace, "", name), help, labels, cfg.constant)
 	}
 	c.sessions = desc("sessions", "Open sessions by place: in an agent's reception list (agent), "+
-		"waiting in the queue pool (queue, Q1) or the offline pool (offline, O1), held by the shop's bot (bot, B1).", "place")
+		"waiting in the queue pool (queue, Q1) or the offline pool (offline, O1), held by the shop's bot (bot, B1), "+
+		"on offer to an agent that has not accepted it yet (offered, E1).", "place")
 	c.agents = desc("agents", "Agents by status: online, break or offline (S1).", "status")
 	c.arrived = desc("sessions_arrived_total", "Sessions buyers opened (Arrive accepted).", "")
 	c.started = desc("sessions_started_total", `Sessions agents started (Start); each is also an assignment, cause="started".`, "")
 	c.assigned = desc("sessions_assigned_total", "Assignments of a session to an agent, by cause: arrival (R1), "+
-		"freed (C5, C6, O1), no-queue (Q4), manual (C4), started, priority (P1), exclusive (P10), handover (B1). "+
-		"A session requeued or handed over by the bot is assigned again.", "cause")
+		"freed (C5, C6, O1), no-queue (Q4), manual (C4), started, priority (P1), exclusive (P10), handover (B1), "+
+		"reassigned (E3, E4). A session requeued or handed over by the bot is assigned again; "+
+		"an offer (E1) is not an assignment.", "cause")
 	c.queued = desc("sessions_queued_total", "Entries into the queue pool (Q1); a requeued session counts again.", "")
 	c.offline = desc("sessions_offline_total", "Entries into the offline pool while no agent was online (O1).", "")
 	c.bot = desc("sessions_bot_total", "Sessions given to the shop's bot (B1, B2).", "")
 	c.transferred = desc("sessions_transferred_total", "Transfers of a session from one agent to another (R3, C4).", "")
+	c.offered = desc("sessions_offered_total", "Offers of a session to an agent, which must accept it (E1); "+
+		"an offer declined and made to the next agent counts again.", "")
+	c.accepted = desc("offers_accepted_total", "Offers the agent accepted: the session entered its list (E1).", "")
+	c.rejected = desc("offers_rejected_total", "Offers the agent rejected, or withdrawn when it went offline (E1, E2).", "")
+	c.timedOut = desc("offers_timed_out_total", "Offers the agent let time out (E1, E2).", "")
+	c.reassigned = desc("sessions_reassigned_total", "Sessions moved from an agent that left them unanswered (E3) "+
+		"or went offline (E4), to another agent or the queue.", "")
+	c.wrapUps = desc("wrap_ups_total", "Wrap-ups started: a closed session's unit of capacity held for the "+
+		"after-contact work (E5).", "")
 	c.closed = desc("sessions_closed_total", "Closed sessions by reason: manual (L1), buyer-idle (L2, L3), "+
 		"agent-idle (L3), bot-idle (B1).", "reason")
 	c.left = desc("sessions_left_total", "Buyers who left the queue or offline pool before an agent took them (Q3).", "")
@@ -172,24 +185,27 @@ func New(src Source, opts ...Option) *Collector {
 	c.handle = desc("handle_seconds", "Time from when a session entered the list of the agent who closed it "+
 		"to the close (L1).", "")
 
-	c.places = names(dispatch.PlaceAgent, dispatch.PlaceBot, dispatch.Place.String)
-	c.statuses = names(agent.Online, agent.Offline, agent.Status.String)
-	c.causes = names(dispatch.CauseArrival, dispatch.CauseHandover, dispatch.Cause.String)
-	c.reasons = names(dispatch.CloseManual, dispatch.CloseBotIdle, dispatch.CloseReason.String)
-	c.senders = names(dispatch.FromBuyer, dispatch.FromSystem, dispatch.Sender.String)
-	c.warningCodes = names(dispatch.WarnCapacityLow, dispatch.WarnUnlimitedOffline, dispatch.Warning.Code)
+	// Each array of Stats is indexed by its enum, 1..len-1: the names
+	// follow the arrays, so a value the core adds is exported with them.
+	var st dispatch.Stats
+	c.places = names(len(st.Sessions), dispatch.Place.String)
+	c.statuses = names(len(st.Agents), agent.Status.String)
+	c.causes = names(len(st.Assigned), dispatch.Cause.String)
+	c.reasons = names(len(st.Closed), dispatch.CloseReason.String)
+	c.senders = names(len(st.Messages), dispatch.Sender.String)
+	c.warningCodes = names(len(st.Warnings), dispatch.Warning.Code)
 	for i, b := range dispatch.HistogramBounds {
 		c.bounds[i] = b.Seconds()
 	}
 	return c
 }
 
-// names returns the names of the enum values first..last, indexed by
-// value (index 0, unused by the core's enums, is "").
-func names[E ~uint8](first, last E, name func(E) string) []string {
-	out := make([]string, int(last)+1)
-	for v := first; v <= last; v++ {
-		out[v] = name(v)
+// names returns the names of the enum values 1..n-1, indexed by value
+// (index 0, unused by the core's enums, is "").
+func names[E ~uint8](n int, name func(E) string) []string {
+	out := make([]string, n)
+	for v := 1; v < n; v++ {
+		out[v] = name(E(v))
 	}
 	return out
 }
@@ -203,7 +219,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	for _, d := range []*prometheus.Desc{
 		c.sessions, c.agents, c.arrived, c.started, c.assigned, c.queued, c.offline, c.bot, c.transferred,
-		c.closed, c.left, c.expired, c.messages, c.warnings, c.prompts, c.wait, c.firstReply, c.handle,
+		c.offered, c.accepted, c.rejected, c.timedOut, c.reassigned, c.wrapUps, c.closed, c.left, c.expired, c.messages, c.warnings, c.prompts, c.wait, c.firstReply, c.handle,
 	} {
 		ch <- d
 	}
@@ -279,6 +295,12 @@ func (c *Collector) emit(ch chan<- prometheus.Metric, st *dispatch.Stats, shop s
 	counter(c.offline, st.Offline, "")
 	counter(c.bot, st.Bot, "")
 	counter(c.transferred, st.Transferred, "")
+	counter(c.offered, st.Offered, "")
+	counter(c.accepted, st.Accepted, "")
+	counter(c.rejected, st.Rejected, "")
+	counter(c.timedOut, st.TimedOut, "")
+	counter(c.reassigned, st.Reassigned, "")
+	counter(c.wrapUps, st.WrapUps, "")
 	for r := 1; r < len(st.Closed); r++ {
 		counter(c.closed, st.Closed[r], c.reasons[r])
 	}

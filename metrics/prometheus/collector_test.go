@@ -79,8 +79,8 @@ func exposition(t *testing.T, c prometheus.Collector, names ...string) []byte {
 func TestCollector_SceneCounts(t *testing.T) {
 	got := samples(gather(t, kefuprom.New(newScene(t))))
 	want := map[string]float64{
-		// f1-f8, f10-f13 at flagship (f9 was started), o1-o4, r1-r3
-		`kefu_sessions_arrived_total`: 19,
+		// f1-f8, f10-f13 at flagship (f9 was started), o1-o4, r1-r3, d1-d3
+		`kefu_sessions_arrived_total`: 22,
 		`kefu_sessions_started_total`: 1,
 		// f1 f2 f3 f4 f5 f11 f12; f6 and o1 freed; f8 by hand; f9 started;
 		// f10 its exclusive agent; r1 from the bot
@@ -92,17 +92,24 @@ func TestCollector_SceneCounts(t *testing.T) {
 		`kefu_sessions_assigned_total{cause="handover"}`:   1,
 		`kefu_sessions_assigned_total{cause="priority"}`:   0,
 		`kefu_sessions_assigned_total{cause="no-queue"}`:   0,
-		`kefu_sessions_queued_total`:                       3, // f6 f7 f13
+		`kefu_sessions_assigned_total{cause="reassigned"}`: 0, // d1 was offered
+		`kefu_sessions_queued_total`:                       5, // f6 f7 f13, d2 twice
 		`kefu_sessions_offline_total`:                      5, // f8 o1 o2 o3 o4
 		`kefu_sessions_bot_total`:                          3,
 		`kefu_sessions_transferred_total`:                  1,
-		`kefu_sessions_closed_total{reason="manual"}`:      2, // f1 o1
+		`kefu_sessions_offered_total`:                      5, // d1 sun, d2 sun, d2 ma, d1 ma, d3 sun
+		`kefu_offers_accepted_total`:                       2, // d1 by sun, d1 by ma
+		`kefu_offers_rejected_total`:                       1, // d2 by sun
+		`kefu_offers_timed_out_total`:                      1, // d2 at ma
+		`kefu_sessions_reassigned_total`:                   1, // d1 from sun
+		`kefu_wrap_ups_total`:                              1, // ma after d1
+		`kefu_sessions_closed_total{reason="manual"}`:      3, // f1 o1 d1
 		`kefu_sessions_closed_total{reason="agent-idle"}`:  5, // f3 f4 f5 f6 f8
 		`kefu_sessions_closed_total{reason="buyer-idle"}`:  3, // f2 f9 f10
 		`kefu_sessions_closed_total{reason="bot-idle"}`:    1, // r2
 		`kefu_sessions_left_total`:                         2, // f7 o2
 		`kefu_sessions_expired_total`:                      1, // o3
-		`kefu_messages_total{sender="agent"}`:              4,
+		`kefu_messages_total{sender="agent"}`:              5,
 		`kefu_messages_total{sender="buyer"}`:              1,
 		`kefu_messages_total{sender="bot"}`:                1,
 		`kefu_messages_total{sender="system"}`:             1,
@@ -110,21 +117,22 @@ func TestCollector_SceneCounts(t *testing.T) {
 		`kefu_warnings_total{warning="unlimited-offline"}`: 1,
 		`kefu_prompts_total`:                               0,
 		`kefu_sessions{place="agent"}`:                     3, // f11 f12 r1
-		`kefu_sessions{place="queue"}`:                     1, // f13
+		`kefu_sessions{place="queue"}`:                     2, // f13 d2
 		`kefu_sessions{place="offline"}`:                   1, // o4
 		`kefu_sessions{place="bot"}`:                       1, // r3
-		`kefu_agents{status="online"}`:                     2, // wang zhou
+		`kefu_sessions{place="offered"}`:                   1, // d3
+		`kefu_agents{status="online"}`:                     4, // wang zhou sun ma
 		`kefu_agents{status="break"}`:                      1, // li
 		`kefu_agents{status="offline"}`:                    2, // zhao qian
-		`kefu_wait_seconds_count`:                          3, // f6 2 min, f8 1 min, o1 9 min
-		`kefu_wait_seconds_sum`:                            (2 + 1 + 9) * 60,
-		`kefu_wait_seconds_bucket{le="60"}`:                1,
-		`kefu_wait_seconds_bucket{le="120"}`:               2,
-		`kefu_wait_seconds_bucket{le="600"}`:               3,
-		`kefu_first_reply_seconds_count`:                   4, // f1 40 s, f2 4 min, f10 3 min, r1 3 min
-		`kefu_first_reply_seconds_sum`:                     40 + 240 + 180 + 180,
+		`kefu_wait_seconds_count`:                          4, // f6 2 min, f8 1 min, o1 9 min, d2 30 s
+		`kefu_wait_seconds_sum`:                            (2+1+9)*60 + 30,
+		`kefu_wait_seconds_bucket{le="60"}`:                2,
+		`kefu_wait_seconds_bucket{le="120"}`:               3,
+		`kefu_wait_seconds_bucket{le="600"}`:               4,
+		`kefu_first_reply_seconds_count`:                   5, // f1 40 s, f2 4 min, f10 3 min, r1 3 min, d1 6 min
+		`kefu_first_reply_seconds_sum`:                     40 + 240 + 180 + 180 + 360,
 		`kefu_first_reply_seconds_bucket{le="180"}`:        3,
-		`kefu_handle_seconds_count`:                        10, // the closes at an agent: all but r2
+		`kefu_handle_seconds_count`:                        11, // the closes at an agent: all but r2
 	}
 	for k, w := range want {
 		assert.Equal(t, w, got[k], k)
@@ -140,7 +148,8 @@ func TestCollector_Names(t *testing.T) {
 	}
 	for _, c := range []string{"sessions_arrived", "sessions_started", "sessions_assigned", "sessions_queued",
 		"sessions_offline", "sessions_bot", "sessions_transferred", "sessions_closed", "sessions_left",
-		"sessions_expired", "messages", "warnings", "prompts"} {
+		"sessions_expired", "messages", "warnings", "prompts", "sessions_offered", "offers_accepted", "offers_rejected",
+		"offers_timed_out", "sessions_reassigned", "wrap_ups"} {
 		want["kefu_"+c+"_total"] = dto.MetricType_COUNTER
 	}
 	got := map[string]dto.MetricType{}
@@ -207,17 +216,17 @@ func TestCollector_ScrapeTime(t *testing.T) {
 }
 
 // Every label value of every metric is there at zero before anything
-// happens: series do not come and go. 4 places + 3 statuses + 8 causes +
-// 4 reasons + 4 senders + 2 warnings + 9 plain counters + 3 histograms.
+// happens: series do not come and go. 5 places + 3 statuses + 9 causes +
+// 4 reasons + 4 senders + 2 warnings + 15 plain counters + 3 histograms.
 func TestCollector_EveryLabelValue(t *testing.T) {
 	empty := kefuprom.SourceFunc(func() dispatch.Stats { return dispatch.Stats{} })
-	assert.Equal(t, 4+3+8+4+4+2+9+3, testutil.CollectAndCount(kefuprom.New(empty)))
+	assert.Equal(t, 5+3+9+4+4+2+15+3, testutil.CollectAndCount(kefuprom.New(empty)))
 	for k, v := range samples(gather(t, kefuprom.New(empty))) {
 		assert.Zero(t, v, k)
 	}
 	var shops dispatch.Shops
 	n := testutil.CollectAndCount(kefuprom.New(&shops, kefuprom.WithShopLabels("a")))
-	assert.Equal(t, 37, n, "an empty registry: the rest's series, none for a shop it does not hold")
+	assert.Equal(t, 45, n, "an empty registry: the rest's series, none for a shop it does not hold")
 }
 
 // The histograms: cumulative buckets at HistogramBounds in seconds, the

@@ -34,16 +34,23 @@
 // With the default namespace "kefu":
 //
 //	name                             type       labels
-//	kefu_sessions                    gauge      place: agent, queue, offline, bot
+//	kefu_sessions                    gauge      place: agent, queue, offline, bot, offered
 //	kefu_agents                      gauge      status: online, break, offline
 //	kefu_sessions_arrived_total      counter
 //	kefu_sessions_started_total      counter
 //	kefu_sessions_assigned_total     counter    cause: arrival, freed, no-queue, manual,
-//	                                            started, priority, exclusive, handover
+//	                                            started, priority, exclusive, handover,
+//	                                            reassigned
 //	kefu_sessions_queued_total       counter
 //	kefu_sessions_offline_total      counter
 //	kefu_sessions_bot_total          counter
 //	kefu_sessions_transferred_total  counter
+//	kefu_sessions_offered_total      counter
+//	kefu_offers_accepted_total       counter
+//	kefu_offers_rejected_total       counter
+//	kefu_offers_timed_out_total      counter
+//	kefu_sessions_reassigned_total   counter
+//	kefu_wrap_ups_total              counter
 //	kefu_sessions_closed_total       counter    reason: manual, buyer-idle, agent-idle, bot-idle
 //	kefu_sessions_left_total         counter
 //	kefu_sessions_expired_total      counter

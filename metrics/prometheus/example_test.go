@@ -53,6 +53,7 @@ func ExampleNew() {
 	// Output:
 	// kefu_sessions{place="agent"} 1
 	// kefu_sessions{place="bot"} 0
+	// kefu_sessions{place="offered"} 0
 	// kefu_sessions{place="offline"} 0
 	// kefu_sessions{place="queue"} 0
 	// kefu_sessions_arrived_total 2

@@ -25,7 +25,8 @@ type step struct {
 
 // The scene's shops and their policies: a Douyin shop with a queue, a
 // Kuaishou shop whose agents are mostly away (the offline pool, expiry),
-// and a shop whose bot answers first.
+// a shop whose bot answers first, and a shop whose agents must accept
+// offers, are reassigned sessions left unanswered and wrap up (E1-E5).
 func scenePolicies() map[string]policy.Policy {
 	outlet := policy.Kuaishou()
 	outlet.OfflineValidity = 30 * time.Minute
@@ -33,7 +34,8 @@ func scenePolicies() map[string]policy.Policy {
 	bots.BotFirst, bots.BotIdleClose, bots.BuyerIdleClose = true, 10*time.Minute, 0
 	flagship := policy.Douyin()
 	flagship.AgentIdleClose = 20 * time.Minute
-	return map[string]policy.Policy{"flagship": flagship, "outlet": outlet, "bots": bots}
+	desk := policy.Policy{OfferTimeout: 2 * time.Minute, ReassignAfter: 3 * time.Minute, WrapUp: time.Minute}
+	return map[string]policy.Policy{"flagship": flagship, "outlet": outlet, "bots": bots, "desk": desk}
 }
 
 func arrive(shop string, d time.Duration, id string) step {
@@ -57,7 +59,8 @@ func addAgent(shop string, d time.Duration, id string, c agent.Capacity, st agen
 // head in, a buyer leaving the queue, a transfer, a manual assignment, a
 // session an agent starts, an exclusive agent, the offline pool and its
 // expiry, the bot and its hand-over, both warnings and every close
-// reason. It ends with a session in each place.
+// reason, offers accepted, rejected and timed out, a reassignment and a
+// wrap-up. It ends with a session in each place.
 var sceneSteps = []step{
 	// flagship (Douyin): wang takes 2, li 3 (both below 5: capacity-low,
 	// C3); ties go to li (idle since, then id).
@@ -118,6 +121,23 @@ var sceneSteps = []step{
 	msg("bots", 3*time.Minute, "r1", dispatch.FromAgent, "zhou"),
 	step{"bots", 15 * time.Minute, dispatch.Op{Kind: dispatch.OpAdvance}}, // r2: bot-idle
 	arrive("bots", 16*time.Minute, "r3"),
+
+	// desk: every automatic assignment is an offer (E1, 2 min to
+	// accept), a session unanswered 3 min in a list moves on (E3), and a
+	// close holds the agent's unit for 1 min (E5).
+	addAgent("desk", 0, "sun", agent.Limit(2), 0),
+	arrive("desk", 0, "d1"), // offered to sun
+	op("desk", 30*time.Second, dispatch.OpAccept, "d1", "sun"),
+	arrive("desk", time.Minute, "d2"),                          // offered to sun
+	op("desk", 90*time.Second, dispatch.OpReject, "d2", "sun"), // nobody else: queued
+	addAgent("desk", 2*time.Minute, "ma", agent.Limit(2), 0),   // d2 offered to ma, waited 30 s
+	// 03:30 d1, unanswered since sun accepted it, is reassigned: offered
+	// to ma; 04:00 ma lets d2's offer time out: queued again.
+	step{"desk", 4 * time.Minute, dispatch.Op{Kind: dispatch.OpAdvance}},
+	op("desk", 5*time.Minute, dispatch.OpAccept, "d1", "ma"),
+	msg("desk", 6*time.Minute, "d1", dispatch.FromAgent, "ma"), // first reply 6 min after d1 arrived
+	op("desk", 7*time.Minute, dispatch.OpClose, "d1", ""),      // handled 2 min by ma; ma wraps up
+	arrive("desk", 7*time.Minute+30*time.Second, "d3"),         // offered to sun
 }
 
 // newScene opens the scene's shops in a registry and plays sceneSteps.
