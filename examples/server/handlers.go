@@ -454,7 +454,13 @@ type statsView struct {
 	Offline     uint64            `json:"offline"`
 	Bot         uint64            `json:"bot"`
 	Transferred uint64            `json:"transferred"`
-	Closed      map[string]uint64 `json:"closed"` // by reason
+	Offered     uint64            `json:"offered"`    // offers made (E1)
+	Accepted    uint64            `json:"accepted"`   // offers accepted
+	Rejected    uint64            `json:"rejected"`   // offers rejected, or withdrawn from an agent gone offline
+	TimedOut    uint64            `json:"timed_out"`  // offers let time out
+	Reassigned  uint64            `json:"reassigned"` // sessions moved on (E3, E4)
+	WrapUps     uint64            `json:"wrap_ups"`   // wrap-ups started (E5)
+	Closed      map[string]uint64 `json:"closed"`     // by reason
 	Left        uint64            `json:"left"`
 	Expired     uint64            `json:"expired"`
 	Messages    map[string]uint64 `json:"messages"` // by sender
@@ -483,7 +489,9 @@ func viewStats(st dispatch.Stats) statsView {
 	v := statsView{Sessions: map[string]int{}, Agents: map[string]int{}, Assigned: map[string]uint64{},
 		Closed: map[string]uint64{}, Messages: map[string]uint64{}, Warnings: map[string]uint64{},
 		Arrived: st.Arrived, Started: st.Started, Queued: st.Queued, Offline: st.Offline, Bot: st.Bot,
-		Transferred: st.Transferred, Left: st.Left, Expired: st.Expired, Prompts: st.Prompts,
+		Transferred: st.Transferred, Offered: st.Offered, Accepted: st.Accepted, Rejected: st.Rejected,
+		TimedOut: st.TimedOut, Reassigned: st.Reassigned, WrapUps: st.WrapUps,
+		Left: st.Left, Expired: st.Expired, Prompts: st.Prompts,
 		Wait: viewHist(st.Wait), FirstReply: viewHist(st.FirstReply), Handle: viewHist(st.Handle)}
 	for i := 1; i < len(st.Sessions); i++ {
 		v.Sessions[text(dispatch.Place(i))] = st.Sessions[i]

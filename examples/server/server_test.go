@@ -19,8 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
+	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/dispatch"
 	"github.com/kefu-dev/kefu/dispatch/durable"
+	"github.com/kefu-dev/kefu/policy"
 )
 
 // wait bounds every wait of the tests for something the server does; a
@@ -554,4 +556,37 @@ func TestFlags(t *testing.T) {
 	assert.ErrorContains(t, err, "-data needs -addr")
 	err = run(context.Background(), []string{"extra"}, io.Discard, io.Discard)
 	assert.ErrorContains(t, err, "unexpected arguments")
+}
+
+// The dashboard's stats name every counter of dispatch.Stats, the offers,
+// reassignments and wrap-ups (E1-E5) too, and the offered place.
+func TestViewStats_OffersReassignmentsWrapUps(t *testing.T) {
+	t0 := time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC)
+	eng, err := dispatch.New(policy.Policy{OfferTimeout: 2 * time.Minute, ReassignAfter: 3 * time.Minute, WrapUp: time.Minute})
+	require.NoError(t, err)
+	step := func(_ []dispatch.Event, err error) { t.Helper(); require.NoError(t, err) }
+	step(eng.AddAgent(t0, "sun", dispatch.AgentConfig{Capacity: agent.Limit(2)}))
+	step(eng.Arrive(t0, dispatch.Arrival{Session: "d1", Buyer: "b1"}))                  // offered to sun
+	step(eng.Accept(t0.Add(30*time.Second), "d1", "sun"))                               // accepted
+	step(eng.Arrive(t0.Add(time.Minute), dispatch.Arrival{Session: "d2", Buyer: "b2"})) // offered to sun
+	step(eng.Reject(t0.Add(90*time.Second), "d2", "sun"))                               // rejected: queued
+	step(eng.AddAgent(t0.Add(2*time.Minute), "ma", dispatch.AgentConfig{Capacity: agent.Limit(2)}))
+	// d2 offered to ma; 09:03:30 d1 reassigned from sun, offered to ma;
+	// 09:04 d2's offer to ma times out.
+	eng.Advance(t0.Add(4 * time.Minute))
+	step(eng.Accept(t0.Add(5*time.Minute), "d1", "ma"))
+	step(eng.Close(t0.Add(6*time.Minute), "d1")) // ma wraps up
+	step(eng.Arrive(t0.Add(7*time.Minute), dispatch.Arrival{Session: "d3", Buyer: "b3"}))
+
+	b, err := json.Marshal(viewStats(eng.Stats()))
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(b, &got))
+	for k, want := range map[string]float64{"offered": 5, "accepted": 2, "rejected": 1, "timed_out": 1,
+		"reassigned": 1, "wrap_ups": 1, "queued": 2, "arrived": 3} {
+		assert.Equal(t, want, got[k], k)
+	}
+	assert.Equal(t, 1.0, got["sessions"].(map[string]any)["offered"], "d3 on offer")
+	assert.Equal(t, 1.0, got["sessions"].(map[string]any)["queue"], "d2")
+	assert.Contains(t, got["assigned"], "reassigned")
 }
