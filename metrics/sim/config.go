@@ -106,7 +106,9 @@ type Config struct {
 	Seed uint64
 	// Policy is the shop's dispatch policy. The simulator closes sessions
 	// itself, so the policy's idle timeouts (BuyerIdleClose,
-	// AgentIdleClose) must be 0, and RequeueOnOffline false. The zero
+	// AgentIdleClose) must be 0, and RequeueOnOffline false; nor are
+	// offers, reassignment and wrap-up (E1-E5: OfferTimeout,
+	// ReassignAfter, ReassignOnOffline, WrapUp) simulated. The zero
 	// Policy queues and routes to the least saturated agent.
 	Policy policy.Policy
 	// Warmup leaves the sessions that arrive before Start+Warmup out of
@@ -186,6 +188,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if p.RequeueOnOffline {
 		return bad("Policy.RequeueOnOffline is not simulated")
+	}
+	// E1-E5: the simulated agents neither accept offers nor wrap up, and
+	// a session is served by the agent it was assigned to.
+	if p.OfferTimeout != 0 || p.ReassignAfter != 0 || p.ReassignOnOffline || p.WrapUp != 0 {
+		return bad("Policy.OfferTimeout, ReassignAfter, ReassignOnOffline and WrapUp (E1-E5) are not simulated")
 	}
 	return c, nil
 }

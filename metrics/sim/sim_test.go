@@ -190,6 +190,10 @@ func TestInvalidConfig(t *testing.T) {
 		{"step", func(c *sim.Config) { c.Step = 7 * time.Minute }, sim.ErrInvalidConfig},
 		{"idle close", func(c *sim.Config) { c.Policy = policy.Douyin() }, sim.ErrInvalidConfig},
 		{"requeue", func(c *sim.Config) { c.Policy.RequeueOnOffline = true }, sim.ErrInvalidConfig},
+		{"offers", func(c *sim.Config) { c.Policy.OfferTimeout = time.Minute }, sim.ErrInvalidConfig},
+		{"reassign", func(c *sim.Config) { c.Policy.ReassignAfter = 3 * time.Minute }, sim.ErrInvalidConfig},
+		{"reassign on offline", func(c *sim.Config) { c.Policy.ReassignOnOffline = true }, sim.ErrInvalidConfig},
+		{"wrap-up", func(c *sim.Config) { c.Policy.WrapUp = time.Minute }, sim.ErrInvalidConfig},
 		{"cap out of bounds", func(c *sim.Config) { c.Cap = 201 }, agent.ErrCapacityOutOfRange},
 		{"invalid policy", func(c *sim.Config) { c.Policy.Strategy = 9 }, policy.ErrInvalid},
 	}
