@@ -35,6 +35,7 @@ import (
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/dispatch"
+	"github.com/kefu-dev/kefu/metrics"
 	"github.com/kefu-dev/kefu/policy"
 )
 
@@ -356,8 +357,8 @@ func scene(w io.Writer) error {
 	s.show(eng.EndWrapUp(s.now, "bai"))
 	s.step(sec(310), "小安 (an) logs out at the end of her shift: her two sessions move to agents with room, or to the queue (E4)")
 	s.show(eng.Logout(s.now, "an"))
-	s.note("her list moves in its L4 order (s7, answered last, first): 小白 (bai)'s one free slot is offered s7,")
-	s.note("and s2 waits at the head of the queue; 小安 (an) did not decline either (E2)")
+	s.note("her sessions move in the queue's order (s2 asked first): 小白 (bai) rejected s2 earlier (E2), so s2")
+	s.note("waits at the head of the queue and her one free slot is offered s7; 小安 (an) declined neither")
 	s.loads()
 	if s.err != nil {
 		return s.err
@@ -561,7 +562,12 @@ func (m *sim) do(a action) ([]dispatch.Event, error) {
 // traffic runs two hours of random buyers on the contact-centre policy
 // and prints its figures.
 func traffic(w io.Writer, seed uint64) error {
-	eng, err := dispatch.New(contactCentre())
+	p := contactCentre()
+	rec, err := metrics.New(p.WithDefaults().Location)
+	if err != nil {
+		return err
+	}
+	eng, err := dispatch.New(p, dispatch.WithObserver("metrics", rec))
 	if err != nil {
 		return err
 	}
@@ -636,37 +642,27 @@ func traffic(w io.Writer, seed uint64) error {
 		st.Reassigned, m.moved)
 	fmt.Fprintf(w, "  offers made again to an agent that had declined the session %d (E2)\n", m.repeats)
 	fmt.Fprintf(w, "  wrap-ups %d; agents ended theirs early (EndWrapUp) %d times\n", st.WrapUps, m.ended)
-	// The shop's 3-minute figure (M3's clock) is read from the engine's
-	// Stats.FirstReply. The metrics Recorder the platform examples print
-	// does not follow offers yet: it opens a session at its first
-	// EventAssigned, EventQueued, EventOffline or EventBot, so a session
-	// offered on arrival never reaches it and its reports stay empty.
-	fr := st.FirstReply
-	fmt.Fprintf(w, "  first answer within 3 minutes of the buyer's arrival %d of %d (%s); mean wait in the queue %s\n",
-		within(fr, 3*time.Minute), fr.Count, pct(within(fr, 3*time.Minute), fr.Count), mean(st.Wait))
+	// The 3-minute reply rates from the metrics Recorder (an observer of
+	// the engine): the shop's clock (M3) runs from the buyer's arrival,
+	// offer time included; an agent's (M2) from its accept.
+	rec.Advance(end)
+	day := rec.DateOf(end)
+	rep := rec.Replies(day, day)
+	fmt.Fprintf(w, "  3-minute reply rate: the shop's (from the buyer's arrival, M3) %v; the agents' (from their accept, M2) %v\n",
+		rep.Shop.ReplyRate, agentsRate(rep))
+	fmt.Fprintf(w, "  mean wait in the queue %s\n", mean(st.Wait))
 	fmt.Fprintf(w, "  at %s: %d in reception, %d offered, %d waiting in the queue\n", end.Format("15:04"),
 		st.Sessions[dispatch.PlaceAgent], st.Sessions[dispatch.PlaceOffered], st.Sessions[dispatch.PlaceQueue])
 	return nil
 }
 
-// within returns how many observations of h are at most d, d one of
-// dispatch.HistogramBounds.
-func within(h dispatch.Histogram, d time.Duration) uint64 {
-	var n uint64
-	for i, b := range dispatch.HistogramBounds {
-		if b > d {
-			break
-		}
-		n += h.Buckets[i]
+// agentsRate sums the agents' 3-minute reply rates (M2).
+func agentsRate(rep metrics.Replies) metrics.Rate {
+	var r metrics.Rate
+	for _, a := range rep.Agents {
+		r = r.Add(a.ReplyRate)
 	}
-	return n
-}
-
-func pct(n, of uint64) string {
-	if of == 0 {
-		return "no data"
-	}
-	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(of))
+	return r
 }
 
 func mean(h dispatch.Histogram) time.Duration {

@@ -129,9 +129,9 @@ func TestEndWrapUpPullsQueueHeadInSameCall(t *testing.T) { // E5, C5
 func TestLogoutMovesTheAgentsSessions(t *testing.T) { // E4
 	b := block(t, output(t), "logs out at the end of her shift")
 	require.Len(t, b, 5)
-	assert.Equal(t, []string{
-		"offered s7 (buyer b7) → 小白 (bai) [reassigned], taken from 小安 (an), to accept by 09:05:40",
+	assert.Equal(t, []string{ // in the queue's order (s2 first); bai declined s2 (E2)
 		"s2 (buyer b2) taken from 小安 (an) and queued: number 1 of 1, ahead of later buyers",
+		"offered s7 (buyer b7) → 小白 (bai) [reassigned], taken from 小安 (an), to accept by 09:05:40",
 	}, b[:2])
 	assert.Equal(t, "loads: 小安 (an) 0/2 offline · 小白 (bai) 2/2 (1 offered) online · 小陈 (chen) 2/2 online · queue 1", b[4])
 }
@@ -154,6 +154,7 @@ type figures struct {
 	buyers, offered, accepted, rejected, timedOut, pending int
 	breaks, onBreak, reassigned, moved, repeats            int
 	wrapUps, endedEarly, within, answered                  int
+	agentWithin, agentAnswered                             int
 	inReception, offeredEnd, waiting                       int
 }
 
@@ -177,8 +178,9 @@ func parse(t *testing.T, out string) figures {
 				[]any{&f.reassigned, &f.moved}},
 			{"  offers made again to an agent that had declined the session %d (E2)", []any{&f.repeats}},
 			{"  wrap-ups %d; agents ended theirs early (EndWrapUp) %d times", []any{&f.wrapUps, &f.endedEarly}},
-			{"  first answer within 3 minutes of the buyer's arrival %d of %d (%f%%); mean wait in the queue %s",
-				[]any{&f.within, &f.answered, &pct, &wait}},
+			{"  3-minute reply rate: the shop's (from the buyer's arrival, M3) %f%% (%d/%d); the agents' (from their accept, M2) %f%% (%d/%d)",
+				[]any{&pct, &f.within, &f.answered, &pct, &f.agentWithin, &f.agentAnswered}},
+			{"  mean wait in the queue %s", []any{&wait}},
 			{"  at %s %d in reception, %d offered, %d waiting in the queue",
 				[]any{&at, &f.inReception, &f.offeredEnd, &f.waiting}},
 		} {
@@ -187,7 +189,7 @@ func parse(t *testing.T, out string) figures {
 			}
 		}
 	}
-	require.Equal(t, 7, found, "every figure line printed once:\n%s", out)
+	require.Equal(t, 8, found, "every figure line printed once:\n%s", out)
 	return f
 }
 
@@ -206,6 +208,8 @@ func TestTrafficFigures(t *testing.T) {
 	assert.Greater(t, f.reassigned, 0, "the seed shows reassignments")
 	assert.Greater(t, f.endedEarly, 0, "the seed shows wrap-ups ended early")
 	assert.GreaterOrEqual(t, float64(f.within), 0.8*float64(f.answered), "the team is staffed for 80% within 3 minutes")
+	assert.GreaterOrEqual(t, float64(f.agentWithin), 0.8*float64(f.agentAnswered), "and the agents answer within 3 minutes of their accept")
+	assert.Positive(t, f.agentAnswered, "the Recorder follows offers (M2 from the accept)")
 
 	for seed := uint64(1); seed <= 20; seed++ {
 		var buf bytes.Buffer
