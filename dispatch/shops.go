@@ -275,6 +275,21 @@ func (s *Shop) Handover(now time.Time, id string) ([]Event, error) {
 	return s.Apply(now, Op{Kind: OpHandover, Session: id})
 }
 
+// Accept is Engine.Accept under the shop's mutex (E1).
+func (s *Shop) Accept(now time.Time, id, agentID string) ([]Event, error) {
+	return s.Apply(now, Op{Kind: OpAccept, Session: id, Agent: agentID})
+}
+
+// Reject is Engine.Reject under the shop's mutex (E1).
+func (s *Shop) Reject(now time.Time, id, agentID string) ([]Event, error) {
+	return s.Apply(now, Op{Kind: OpReject, Session: id, Agent: agentID})
+}
+
+// EndWrapUp is Engine.EndWrapUp under the shop's mutex (E5).
+func (s *Shop) EndWrapUp(now time.Time, agentID string) ([]Event, error) {
+	return s.Apply(now, Op{Kind: OpEndWrapUp, Agent: agentID})
+}
+
 // SetTeamLevel is Engine.SetTeamLevel under the shop's mutex.
 func (s *Shop) SetTeamLevel(now time.Time, l policy.TeamLevel) ([]Event, error) {
 	return s.Apply(now, Op{Kind: OpSetTeamLevel, TeamLevel: l})

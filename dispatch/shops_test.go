@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -231,4 +233,20 @@ func TestShop_ExecAppendsToTheCallersBuffer(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 	require.NoError(t, s.Verify())
+}
+
+// Every op kind has its typed method on Shop, as on Engine, named after
+// its wire name ("end-wrap-up" → EndWrapUp): a kind added to the engine
+// without its Shop method fails here.
+func TestShop_AMethodPerOpKind(t *testing.T) {
+	shop, engine := reflect.TypeOf(&Shop{}), reflect.TypeOf(&Engine{})
+	for k := OpKind(1); int(k) < len(opNames); k++ {
+		name := ""
+		for _, part := range strings.Split(k.String(), "-") {
+			name += strings.ToUpper(part[:1]) + part[1:]
+		}
+		_, onEngine := engine.MethodByName(name)
+		_, onShop := shop.MethodByName(name)
+		assert.True(t, onEngine && onShop, "op %s: Engine.%s %v, Shop.%s %v", k, name, onEngine, name, onShop)
+	}
 }
