@@ -40,6 +40,10 @@ func (s *server) routes() {
 	m.HandleFunc("POST /shops/{shop}/agents/{agent}/sessions/{session}/close", s.closeSession)
 	m.HandleFunc("POST /shops/{shop}/agents/{agent}/sessions/{session}/transfer", s.transfer)
 	m.HandleFunc("GET /shops/{shop}/agents/{agent}/events", s.agentEvents)
+	// E1, E5: an agent answers an offer, or ends its wrap-up.
+	m.HandleFunc("POST /shops/{shop}/agents/{agent}/sessions/{session}/accept", s.answer(dispatch.OpAccept))
+	m.HandleFunc("POST /shops/{shop}/agents/{agent}/sessions/{session}/reject", s.answer(dispatch.OpReject))
+	m.HandleFunc("POST /shops/{shop}/agents/{agent}/wrap-up/end", s.agentOp(dispatch.OpEndWrapUp))
 	s.mux = m
 }
 
@@ -63,20 +67,32 @@ func (s *server) op(w http.ResponseWriter, r *http.Request, status int, op dispa
 	writeJSON(w, status, opResult{evs})
 }
 
-// createShop: POST /shops {"shop": "demo", "preset": "kuaishou"}.
+// createShop: POST /shops {"shop": "demo", "preset": "kuaishou"}, or
+// {"shop": "demo", "policy": {...}} with a policy in its JSON encoding
+// (package policy), e.g. {"offerTimeout": "30s", "wrapUp": "45s"}.
 func (s *server) createShop(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		Shop   string `json:"shop"`
-		Preset string `json:"preset"`
+		Shop   string         `json:"shop"`
+		Preset string         `json:"preset,omitempty"`
+		Policy *policy.Policy `json:"policy,omitempty"`
 	}
 	if err := decode(r, &req); err != nil {
 		fail(w, err)
 		return
 	}
-	p, err := policy.Preset(req.Preset)
-	if err != nil {
-		fail(w, invalid(err.Error()))
+	var p policy.Policy
+	switch {
+	case req.Policy != nil && req.Preset != "":
+		fail(w, invalid(`give "preset" or "policy", not both`))
 		return
+	case req.Policy != nil:
+		p = *req.Policy
+	default:
+		var err error
+		if p, err = policy.Preset(req.Preset); err != nil {
+			fail(w, invalid(err.Error()))
+			return
+		}
 	}
 	if err := s.host.Create(r.Context(), req.Shop, p); err != nil {
 		fail(w, err)
@@ -159,6 +175,15 @@ func (s *server) addAgent(w http.ResponseWriter, r *http.Request) {
 func (s *server) agentOp(kind dispatch.OpKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.op(w, r, http.StatusOK, dispatch.Op{Kind: kind, Agent: r.PathValue("agent")}, nil)
+	}
+}
+
+// answer: POST /shops/{shop}/agents/{agent}/sessions/{session}/accept or
+// /reject, an agent's answer to an offer (E1): 409 if the session is not
+// offered to this agent.
+func (s *server) answer(kind dispatch.OpKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.op(w, r, http.StatusOK, dispatch.Op{Kind: kind, Session: r.PathValue("session"), Agent: r.PathValue("agent")}, nil)
 	}
 }
 

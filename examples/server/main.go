@@ -20,6 +20,7 @@
 // Shop:
 //
 //	POST   /shops                          {"shop":"demo","preset":"kuaishou"}   (douyin, taobao)
+//	                                       or {"shop":"cc","policy":{"offerTimeout":"30s","wrapUp":"45s"}}   (package policy's JSON)
 //	GET    /shops/{shop}                   dashboard: engine stats, queue, agents and loads, today's metrics
 //	GET    /shops/{shop}/events            SSE: every event of the shop
 //
@@ -44,6 +45,9 @@
 //	POST   /shops/{shop}/agents/{agent}/sessions/{session}/messages   the agent's reply
 //	POST   /shops/{shop}/agents/{agent}/sessions/{session}/close      frees a place: the queue head comes in
 //	POST   /shops/{shop}/agents/{agent}/sessions/{session}/transfer   {"to":"li"}
+//	POST   /shops/{shop}/agents/{agent}/sessions/{session}/accept     an offer (E1, policy "offerTimeout")
+//	POST   /shops/{shop}/agents/{agent}/sessions/{session}/reject     it goes to the next agent
+//	POST   /shops/{shop}/agents/{agent}/wrap-up/end                   ends wrap-ups early (E5): the queue head comes in
 //	GET    /shops/{shop}/agents/{agent}/events       SSE: the agent's events
 //
 // Every op answers {"events":[...]}, the events it caused in their JSON

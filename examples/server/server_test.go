@@ -590,3 +590,47 @@ func TestViewStats_OffersReassignmentsWrapUps(t *testing.T) {
 	assert.Equal(t, 1.0, got["sessions"].(map[string]any)["queue"], "d2")
 	assert.Contains(t, got["assigned"], "reassigned")
 }
+
+// A shop created with a policy of its own (offers, wrap-up: E1, E5): an
+// agent accepts or rejects an offer and ends its wrap-up through the API;
+// an answer to an offer made to someone else is a conflict.
+func TestOffersAndWrapUpThroughTheAPI(t *testing.T) {
+	x := startServer(t, t.TempDir())
+	x.op(http.StatusCreated, "POST", "/shops", `{"shop":"cc","policy":{"offerTimeout":"30s","wrapUp":"45s"}}`)
+	status, _ := x.call("POST", "/shops", `{"shop":"cc2","preset":"kuaishou","policy":{}}`)
+	assert.Equal(t, http.StatusBadRequest, status, "preset and policy")
+	x.op(http.StatusCreated, "POST", "/shops/cc/agents", `{"agent":"an","capacity":1}`)
+	x.op(http.StatusCreated, "POST", "/shops/cc/agents", `{"agent":"bo","capacity":1}`)
+
+	evs := x.op(http.StatusCreated, "POST", "/shops/cc/sessions", `{"session":"s1","buyer":"b1"}`)
+	require.Len(t, evs, 1)
+	require.Equal(t, dispatch.EventOffered, evs[0].Kind)
+	first, other := evs[0].Agent, map[string]string{"an": "bo", "bo": "an"}[evs[0].Agent]
+	status, b := x.call("POST", "/shops/cc/agents/"+other+"/sessions/s1/accept", "")
+	assert.Equal(t, http.StatusConflict, status, "%s", b)
+
+	evs = x.op(http.StatusOK, "POST", "/shops/cc/agents/"+first+"/sessions/s1/reject", "")
+	assert.Equal(t, []dispatch.Kind{dispatch.EventRejected, dispatch.EventOffered}, eventKinds(evs))
+	assert.Equal(t, other, evs[1].Agent)
+	evs = x.op(http.StatusOK, "POST", "/shops/cc/agents/"+other+"/sessions/s1/accept", "")
+	assert.Equal(t, []dispatch.Kind{dispatch.EventAccepted}, eventKinds(evs))
+
+	x.op(http.StatusCreated, "POST", "/shops/cc/sessions", `{"session":"s2","buyer":"b2"}`) // offered to first
+	x.op(http.StatusOK, "POST", "/shops/cc/agents/"+first+"/sessions/s2/accept", "")
+	evs = x.op(http.StatusCreated, "POST", "/shops/cc/sessions", `{"session":"s3","buyer":"b3"}`)
+	assert.Equal(t, []dispatch.Kind{dispatch.EventQueued}, eventKinds(evs))
+	evs = x.op(http.StatusOK, "POST", "/shops/cc/agents/"+other+"/sessions/s1/close", "")
+	assert.Equal(t, []dispatch.Kind{dispatch.EventClosed, dispatch.EventWrapUp}, eventKinds(evs))
+	evs = x.op(http.StatusOK, "POST", "/shops/cc/agents/"+other+"/wrap-up/end", "")
+	assert.Equal(t, []dispatch.Kind{dispatch.EventWrapUpEnded, dispatch.EventOffered}, eventKinds(evs), "the queue head, in the same call")
+	status, b = x.call("POST", "/shops/cc/agents/"+other+"/wrap-up/end", "")
+	assert.Equal(t, http.StatusConflict, status, "%s", b)
+}
+
+func eventKinds(evs []dispatch.Event) []dispatch.Kind {
+	var out []dispatch.Kind
+	for _, ev := range evs {
+		out = append(out, ev.Kind)
+	}
+	return out
+}
