@@ -2,6 +2,7 @@ package model
 
 import (
 	"hash/fnv"
+	"slices"
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
@@ -106,6 +107,9 @@ func (m *Shop) RemoveAgent(now time.Time, id string) ([]Event, error) {
 			return ErrAgentBusy
 		}
 		m.agents = m.agentsIn("", func(x *agentRec) bool { return x != a })
+		for _, s := range m.open { // E2: its declines go with it
+			s.declined = slices.DeleteFunc(s.declined, func(x *agentRec) bool { return x == a })
+		}
 		return nil
 	})
 }
@@ -135,12 +139,15 @@ func (m *Shop) goOffline(a *agentRec, now time.Time) {
 	if a.capacity.IsUnlimited() { // O5
 		m.emit(Event{Kind: EventWarning, At: now, Agent: a.id, Warning: WarnUnlimitedOffline})
 	}
+	m.withdrawOffers(a, now)    // E1: an offline agent cannot accept
 	if m.pol.RequeueOnOffline { // S5: back in the queue, in L4 order, then served
-		for _, s := range m.sessions(func(s *session) bool { return s.agent == a }, compareList) {
+		for _, s := range m.sessions(func(s *session) bool { return s.place == PlaceAgent && s.agent == a }, compareList) {
 			m.park(s, PlaceQueue, now)
 			m.out[len(m.out)-1].From = a.id
 		}
 		m.drain(now)
+	} else if m.pol.ReassignOnOffline { // E4
+		m.reassignList(a, now)
 	}
 }
 
@@ -214,7 +221,7 @@ func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry
 	} else if !nobody && botTakes(m.pol.BotShare(now), s) {
 		m.toBot(s, now)
 	} else if x != nil && m.hasRoom(x) && m.mayTake(x, s) {
-		m.assign(s, x, CauseExclusive, now)
+		m.give(s, x, CauseExclusive, nil, PlaceQueue, now)
 	} else {
 		m.route(s, CauseArrival, now)
 	}
@@ -259,14 +266,16 @@ func (m *Shop) receivePriority(s *session, entry Entry, member bool, now time.Ti
 	}
 	recent := m.recentOf(s.buyer, now)
 	a := m.choose(s, now)
-	if a == nil && m.pol.PriorityAtQueueHead && !m.pol.NoQueue {
+	if a != nil {
+		m.give(s, a, CausePriority, nil, PlaceQueue, now) // an offer with E1
+	} else if m.pol.PriorityAtQueueHead && !m.pol.NoQueue {
 		s.priority += PriorityBand
 		m.park(s, PlaceQueue, now)
 		return
-	} else if a == nil {
-		a = m.leastActive(s)
+	} else {
+		a = m.leastActive(s) // over the cap: never an offer
+		m.assign(s, a, CausePriority, now)
 	}
-	m.assign(s, a, CausePriority, now)
 	last, prompted := m.prompted[s.buyer]
 	switch {
 	case !entry.lit() || s.buyer == "": // P7
@@ -359,7 +368,7 @@ func (m *Shop) target(id string) (*agentRec, error) {
 // be (C4), never to an offline agent (S3).
 func (m *Shop) Assign(now time.Time, id, agentID string) ([]Event, error) {
 	return m.withSession(now, id, func(s *session, now time.Time) error {
-		if s.place == PlaceAgent {
+		if s.place == PlaceAgent || s.place == PlaceOffered {
 			return ErrNotWaiting
 		}
 		a, err := m.target(agentID)
@@ -427,7 +436,7 @@ func (m *Shop) Message(now time.Time, id string, from Sender, agentID string, un
 			return ErrUnknownAgent
 		case a.status == agent.Offline:
 			return ErrAgentOffline
-		case s.agent != a:
+		case s.agent != a || s.place != PlaceAgent: // E1: an offer is not yet its
 			return ErrNotYourSession
 		case m.pol.DMLimit > 0 && s.stranger && s.dmSent >= m.pol.DMLimit:
 			return ErrDMLimit

@@ -56,7 +56,15 @@ func (m *Shop) Agent(id string) (AgentInfo, bool) {
 func (m *Shop) agentInfo(a *agentRec) AgentInfo {
 	num, den := m.fraction(a)
 	sat := float64(num) / float64(den) // 1/0: +Inf for a suspended agent
+	wraps := 0
+	for _, w := range m.wraps {
+		if w.agent == a {
+			wraps++
+		}
+	}
 	return AgentInfo{ID: a.id, Status: a.status, Capacity: a.capacity, Load: m.load(a),
+		Offers:     m.count(func(s *session) bool { return s.place == PlaceOffered && s.agent == a }),
+		WrapUps:    wraps,
 		Saturation: sat, IdleSince: a.idle}
 }
 
@@ -89,7 +97,7 @@ func (m *Shop) List(agentID string, p Page) ([]SessionInfo, int, error) {
 		return nil, 0, ErrUnknownAgent
 	}
 	var all []SessionInfo
-	for _, s := range m.sessions(func(s *session) bool { return s.agent == a }, compareList) {
+	for _, s := range m.sessions(func(s *session) bool { return s.place == PlaceAgent && s.agent == a }, compareList) {
 		all = append(all, m.info(s))
 	}
 	return page(all, p)

@@ -20,6 +20,7 @@ type Shop struct {
 	recent   map[string]contact   // buyer → the agent who served them last, and when (R1)
 	cursor   map[string]string    // round-robin: agent set ("" everyone, or a group) → id picked last
 	prompted map[string]time.Time // buyer → time of their last prompt (P8)
+	wraps    []*wrapUp            // E5: wrap-ups under way, in the order they began
 	out      []Event              // events of the running operation
 	carried  []Event              // timer events of a rejected operation, for the next one
 }
@@ -52,6 +53,19 @@ type session struct {
 	firstReply time.Time
 	stranger   bool // L6
 	dmSent     int
+	from       Place       // E1: offered, where it waited (PlaceQueue or PlaceOffline)
+	offerEnds  time.Time   // E1: offered, the offer's deadline
+	declined   []*agentRec // E2: the agents that declined it
+	moves      int         // E3: times reassigned for want of a reply
+}
+
+// wrapUp is an agent's wrap-up after closing a session (E5): it holds one
+// unit of the agent's capacity until ends.
+type wrapUp struct {
+	agent          *agentRec
+	session, buyer string
+	seq            uint64 // the closed session's
+	ends           time.Time
 }
 
 // New returns the model of a shop with policy p, which must be valid.
@@ -255,10 +269,27 @@ func (m *Shop) mayTake(a *agentRec, s *session) bool {
 
 // --- timers ---
 
+// timerKind says what a session's timer does.
+type timerKind uint8
+
+const (
+	timerExpire    timerKind = iota + 1 // O3
+	timerBuyerIdle                      // L2, L3
+	timerAgentIdle                      // L3
+	timerBotIdle                        // B1
+	timerReassign                       // E3
+	timerOffer                          // E1
+)
+
+// reasons are the close reasons of the timers that close.
+var reasons = map[timerKind]CloseReason{timerBuyerIdle: CloseBuyerIdle, timerAgentIdle: CloseAgentIdle, timerBotIdle: CloseBotIdle}
+
 // timer computes the deadline a session's place and messages call for,
-// and the reason it closes then (0: the O3 expiry); ok is false for none.
-// In a list or the bot, clocks count at the earliest from its entry.
-func (m *Shop) timer(s *session) (at time.Time, r CloseReason, ok bool) {
+// and what happens then; ok is false for none. In a list or the bot,
+// clocks count at the earliest from its entry. In a list, the earliest
+// wins; at the same instant the buyer's silence, then the agent's, then
+// the reassignment (E3).
+func (m *Shop) timer(s *session) (at time.Time, k timerKind, ok bool) {
 	from := func(t time.Time) time.Time {
 		if s.entered.After(t) {
 			return s.entered
@@ -267,45 +298,73 @@ func (m *Shop) timer(s *session) (at time.Time, r CloseReason, ok bool) {
 	}
 	switch s.place {
 	case PlaceOffline: // O3: from entering the pool
-		return s.parked.Add(m.pol.WithDefaults().OfflineValidity), 0, true
+		return s.parked.Add(m.pol.WithDefaults().OfflineValidity), timerExpire, true
 	case PlaceBot:
-		return from(s.lastMsg).Add(m.pol.WithDefaults().BotIdleClose), CloseBotIdle, true
+		return from(s.lastMsg).Add(m.pol.WithDefaults().BotIdleClose), timerBotIdle, true
+	case PlaceOffered: // E1: fixed when offered
+		return s.offerEnds, timerOffer, true
 	case PlaceAgent:
 		if d := m.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer { // L2, L3
-			at, r, ok = from(s.lastMsg).Add(d), CloseBuyerIdle, true
+			at, k, ok = from(s.lastMsg).Add(d), timerBuyerIdle, true
 		}
 		if d := m.pol.AgentIdleClose; d > 0 && !s.waitSince.IsZero() { // L3
 			if t := from(s.waitSince).Add(d); !ok || t.Before(at) {
-				at, r, ok = t, CloseAgentIdle, true
+				at, k, ok = t, timerAgentIdle, true
+			}
+		}
+		if d := m.pol.ReassignAfter; d > 0 && !s.waitSince.IsZero() && s.moves < max(m.pol.ReassignLimit, 1) { // E3
+			if t := from(s.waitSince).Add(d); !ok || t.Before(at) {
+				at, k, ok = t, timerReassign, true
 			}
 		}
 	}
-	return at, r, ok
+	return at, k, ok
 }
 
 // fire handles, one at a time, the earliest timer (deadline, then
-// sequence) while it is due by now; each acts at its own deadline.
+// sequence; a wrap-up has its closed session's) while it is due by now;
+// each acts at its own deadline.
 func (m *Shop) fire(now time.Time) {
+	type due struct {
+		at  time.Time
+		seq uint64
+		s   *session
+		w   *wrapUp
+	}
 	for {
-		due := m.sessions(func(s *session) bool {
-			at, _, ok := m.timer(s)
-			return ok && !at.After(now)
-		}, func(a, b *session) int {
-			at, _, _ := m.timer(a)
-			bt, _, _ := m.timer(b)
-			return cmp.Or(at.Compare(bt), cmp.Compare(a.seq, b.seq))
-		})
-		if len(due) == 0 {
+		var next *due
+		consider := func(d due) {
+			if !d.at.After(now) && (next == nil || cmp.Or(d.at.Compare(next.at), cmp.Compare(d.seq, next.seq)) < 0) {
+				next = &d
+			}
+		}
+		for _, s := range m.open {
+			if at, _, ok := m.timer(s); ok {
+				consider(due{at: at, seq: s.seq, s: s})
+			}
+		}
+		for _, w := range m.wraps {
+			consider(due{at: w.ends, seq: w.seq, w: w})
+		}
+		if next == nil {
 			return
 		}
-		s := due[0]
-		at, r, _ := m.timer(s)
-		if r == 0 { // O3
-			m.drop(s)
-			m.emit(m.event(EventExpired, s, at))
+		if next.w != nil {
+			m.endWrap(next.w, next.at)
 			continue
 		}
-		m.closeSession(s, at, r)
+		s, at := next.s, next.at
+		switch _, k, _ := m.timer(s); k {
+		case timerExpire: // O3
+			m.drop(s)
+			m.emit(m.event(EventExpired, s, at))
+		case timerOffer:
+			m.offerTimedOut(s, at)
+		case timerReassign:
+			m.reassign(s, at)
+		default:
+			m.closeSession(s, at, reasons[k])
+		}
 	}
 }
 
@@ -330,39 +389,82 @@ func (m *Shop) recentOf(buyer string, at time.Time) string {
 	return c.agent
 }
 
+// declinedBy reports whether a declined s (E2).
+func declinedBy(s *session, a *agentRec) bool { return slices.Contains(s.declined, a) }
+
+// retry: with Policy.OfferRetry, a session declined by someone may go to
+// a decliner when no one else can take it (E2).
+func (m *Shop) retry(s *session) bool { return m.pol.OfferRetry && len(s.declined) > 0 }
+
 // choose returns the agent with room the strategy picks for s at time at
-// (R1, R2).
+// (R1, R2), passing over those that declined it (E2); with OfferRetry, a
+// decliner when no one else has room.
 func (m *Shop) choose(s *session, at time.Time) *agentRec {
 	for _, g := range m.tiers(s) {
-		room := m.agentsIn(g, m.hasRoom)
-		if len(room) == 0 {
-			continue
+		if a := m.chooseIn(g, s, at, true); a != nil {
+			return a
 		}
-		switch m.pol.Strategy {
-		case policy.RecentContact:
-			if a := find(room, func(a *agentRec) bool { return a.id == m.recentOf(s.buyer, at) }); a != nil && s.buyer != "" {
+	}
+	if m.retry(s) {
+		for _, g := range m.tiers(s) {
+			if a := m.chooseIn(g, s, at, false); a != nil {
 				return a
 			}
-		case policy.RoundRobin: // the first id after the cursor, wrapping
-			slices.SortFunc(room, func(a, b *agentRec) int { return cmp.Compare(a.id, b.id) })
-			pick := cmp.Or(find(room, func(a *agentRec) bool { return a.id > m.cursor[g] }), room[0])
-			m.cursor[g] = pick.id
-			return pick
 		}
-		return m.leastSaturated(room)
 	}
 	return nil
 }
 
+func (m *Shop) chooseIn(g string, s *session, at time.Time, skipDecliners bool) *agentRec {
+	room := m.agentsIn(g, func(a *agentRec) bool { return m.hasRoom(a) && !(skipDecliners && declinedBy(s, a)) })
+	if len(room) == 0 {
+		return nil
+	}
+	switch m.pol.Strategy {
+	case policy.RecentContact:
+		if a := find(room, func(a *agentRec) bool { return a.id == m.recentOf(s.buyer, at) }); a != nil && s.buyer != "" {
+			return a
+		}
+	case policy.RoundRobin: // the first id after the cursor, wrapping
+		slices.SortFunc(room, func(a, b *agentRec) int { return cmp.Compare(a.id, b.id) })
+		pick := cmp.Or(find(room, func(a *agentRec) bool { return a.id > m.cursor[g] }), room[0])
+		m.cursor[g] = pick.id
+		return pick
+	}
+	return m.leastSaturated(room)
+}
+
 // leastActive returns the least saturated online, non-suspended agent
-// that may take s, full or not (Q4, P1, P5).
+// that may take s, full or not (Q4, P1, P5), not one that declined it
+// (E2; with OfferRetry, one if no one else).
 func (m *Shop) leastActive(s *session) *agentRec {
 	for _, g := range m.tiers(s) {
-		if a := m.leastSaturated(m.agentsIn(g, active)); a != nil {
+		if a := m.leastSaturated(m.agentsIn(g, func(a *agentRec) bool { return active(a) && !declinedBy(s, a) })); a != nil {
 			return a
 		}
 	}
+	if m.retry(s) {
+		for _, g := range m.tiers(s) {
+			if a := m.leastSaturated(m.agentsIn(g, active)); a != nil {
+				return a
+			}
+		}
+	}
 	return nil
+}
+
+// give is an automatic assignment of s to a, which has room: an offer
+// when the policy makes offers (E1). waited is where an offer declined
+// sends it back; left is the agent a reassigned session left (E3, E4).
+func (m *Shop) give(s *session, a *agentRec, c Cause, left *agentRec, waited Place, at time.Time) {
+	if m.pol.OfferTimeout > 0 {
+		m.offer(s, a, c, left, waited, at)
+		return
+	}
+	m.assign(s, a, c, at)
+	if left != nil {
+		m.out[len(m.out)-1].From = left.id
+	}
 }
 
 func (m *Shop) assign(s *session, a *agentRec, c Cause, at time.Time) {
@@ -402,7 +504,7 @@ func (m *Shop) route(s *session, c Cause, at time.Time) {
 	if len(m.agentsIn("", online)) == 0 {
 		m.park(s, PlaceOffline, at)
 	} else if a := m.choose(s, at); a != nil {
-		m.assign(s, a, c, at)
+		m.give(s, a, c, nil, PlaceQueue, at)
 	} else if a := m.leastActive(s); m.pol.NoQueue && a != nil {
 		m.assign(s, a, CauseNoQueue, at)
 	} else {
@@ -420,19 +522,27 @@ func (m *Shop) fill(a *agentRec, at time.Time) {
 
 func (m *Shop) fillRoom(a *agentRec, at time.Time) {
 	for m.hasRoom(a) {
-		held := m.count(func(s *session) bool { return s.agent == a && s.flags&FlagOffline != 0 })
-		batchFull := m.pol.OfflineBatch > 0 && held >= m.pol.OfflineBatch
+		batchFull := m.atOfflineBatch(a)
 		waiting := m.sessions(func(s *session) bool {
-			return m.mayTake(a, s) && (s.place == PlaceQueue || (s.place == PlaceOffline && !batchFull))
+			return m.mayTake(a, s) && (s.place == PlaceQueue || (s.place == PlaceOffline && !batchFull)) &&
+				(m.pol.OfferRetry || !declinedBy(s, a)) // E2
 		}, compareWaiting)
 		if len(waiting) == 0 {
 			return
 		}
-		if waiting[0].place == PlaceOffline {
-			waiting[0].flags |= FlagOffline // O2
+		s := waiting[0]
+		if s.place == PlaceOffline {
+			s.flags |= FlagOffline // O2
 		}
-		m.assign(waiting[0], a, CauseFreed, at)
+		m.give(s, a, CauseFreed, nil, s.place, at)
 	}
+}
+
+// atOfflineBatch: a holds Policy.OfflineBatch offline messages or more
+// (O5), in its list or on offer to it.
+func (m *Shop) atOfflineBatch(a *agentRec) bool {
+	held := m.count(func(s *session) bool { return s.agent == a && s.flags&FlagOffline != 0 })
+	return m.pol.OfflineBatch > 0 && held >= m.pol.OfflineBatch
 }
 
 func (m *Shop) queued(s *session) bool { return s.place == PlaceQueue }
@@ -455,7 +565,7 @@ func (m *Shop) noQueue(at time.Time) {
 func (m *Shop) drain(at time.Time) {
 	for _, s := range m.sessions(m.queued, compareWaiting) {
 		if a := m.choose(s, at); a != nil {
-			m.assign(s, a, CauseFreed, at)
+			m.give(s, a, CauseFreed, nil, PlaceQueue, at)
 		}
 	}
 	m.noQueue(at)
@@ -471,17 +581,32 @@ func (m *Shop) drop(s *session) {
 }
 
 // closeSession closes s at time at: into its agent's history (L1, L4),
-// and the agent takes the next waiting session (C5).
+// and the agent takes the next waiting session (C5); or, with a wrap-up
+// (E5), the agent's unit stays held. An offer ends with its session.
 func (m *Shop) closeSession(s *session, at time.Time, r CloseReason) {
+	if s.place == PlaceOffered {
+		a := m.unoffer(s)
+		m.drop(s)
+		ev := m.event(EventClosed, s, at)
+		ev.Reason = r
+		m.emit(ev)
+		m.fill(a, at)
+		return
+	}
 	ev := m.event(EventClosed, s, at)
 	ev.Reason = r
 	m.drop(s)
-	if a := s.agent; a != nil {
+	if a := s.agent; s.place == PlaceAgent {
 		a.history = append(a.history, Closed{Session: s.id, Buyer: s.buyer, Arrived: s.arrived,
 			LastMessage: s.lastMsg, At: at, Reason: r, Flags: s.flags, seq: s.seq})
 		slices.SortFunc(a.history, compareHistory)
 		a.history = a.history[:min(len(a.history), m.pol.WithDefaults().HistoryLimit)]
 		m.emit(ev)
+		if m.pol.WrapUp > 0 { // E5
+			a.load++
+			m.wraps = append(m.wraps, &wrapUp{agent: a, session: s.id, buyer: s.buyer, seq: s.seq, ends: at.Add(m.pol.WrapUp)})
+			m.emit(Event{Kind: EventWrapUp, At: at, Session: s.id, Buyer: s.buyer, Agent: a.id})
+		}
 		m.fill(a, at)
 		return
 	}

@@ -25,6 +25,12 @@ const (
 	EventMessage
 	EventBot
 	EventPrompt
+	EventOffered // E1
+	EventAccepted
+	EventRejected
+	EventOfferTimedOut
+	EventWrapUp // E5
+	EventWrapUpEnded
 )
 
 // Cause says why a session was assigned (dispatch.Cause).
@@ -39,6 +45,7 @@ const (
 	CausePriority
 	CauseExclusive
 	CauseHandover
+	CauseReassigned // E3, E4
 )
 
 // Flags are a session's marks (dispatch.Flags).
@@ -48,6 +55,7 @@ const (
 	FlagOffline Flags = 1 << iota
 	FlagTransferred
 	FlagStarted
+	FlagReassigned // E3, E4
 )
 
 // Warning is advice for a person (dispatch.Warning).
@@ -86,6 +94,7 @@ const (
 	PlaceQueue
 	PlaceOffline
 	PlaceBot
+	PlaceOffered // E1
 )
 
 // Entry is where a buyer started asking (dispatch.EntryPoint).
@@ -137,6 +146,7 @@ type Event struct {
 	Sender  Sender
 	Reason  CloseReason
 	Prompt  Prompt
+	Status  agent.Status // EventOfferTimedOut: the status the agent was set to (E2)
 }
 
 // SessionInfo is an open session's state (dispatch.SessionInfo).
@@ -211,4 +221,6 @@ var (
 	ErrInvalidStatus      = errors.New("model: invalid status")
 	ErrCapacityOutOfRange = errors.New("model: capacity out of range")
 	ErrCapacityMode       = errors.New("model: capacity mode not allowed")
+	ErrNotOffered         = errors.New("model: session is not offered to this agent")
+	ErrNoWrapUp           = errors.New("model: agent is not wrapping up")
 )
