@@ -210,9 +210,19 @@ func (e *Engine) firstFor(p *queue.Pool, a *agent.Agent) (*queue.Entry, bool) {
 }
 
 // atOfflineBatch reports whether a holds Policy.OfflineBatch offline
-// messages or more (O5): it takes no more from the offline pool.
+// messages or more (O5), in its list or on offer to it (E1): it takes no
+// more from the offline pool.
 func (e *Engine) atOfflineBatch(a *agent.Agent) bool {
-	return e.pol.OfflineBatch > 0 && e.offlineHeld(a) >= e.pol.OfflineBatch
+	if e.pol.OfflineBatch == 0 {
+		return false
+	}
+	n := e.offlineHeld(a)
+	for _, s := range e.readDesk(a).offers {
+		if s.flags&FlagOffline != 0 {
+			n++
+		}
+	}
+	return n >= e.pol.OfflineBatch
 }
 
 // noQueue is Q4 after a change: a no-queue shop queues only while every
