@@ -1,7 +1,7 @@
 // Package model is the reference model of the dispatch engine: the same
-// rules (RULES.md: C, S, Q, O, R, P, B, L) implemented in the most obvious
-// way, as the oracle of dispatch's differential tests and the baseline of
-// its benchmark ratios.
+// rules (RULES.md: C, S, Q, O, R, P, B, L, and E1-E5) implemented in the
+// most obvious way, as the oracle of dispatch's differential tests and the
+// baseline of its benchmark ratios.
 //
 // It is deliberately slow. Agents and open sessions are plain slices in the
 // order they appeared; an agent's load is counted by scanning the
@@ -32,10 +32,17 @@
 // changes nothing but the clock, and the timer events it caused are
 // returned first by the next successful call.
 //
-// The model follows the rules, not the engine: four engine bugs were found
+// Offers (E1) hold a unit of the agent's capacity; a session remembers
+// its decliners (E2) and every automatic choice scans past them; the
+// reassignment timer (E3) is one more deadline of a listed session;
+// wrap-ups (E5) are records of their own with a deadline, in the same
+// (deadline, sequence) order as the sessions' timers.
+//
+// The model follows the rules, not the engine: five engine bugs were found
 // this way (the no-queue order across pools, requeued sessions ignoring
 // the strategy, a group's round-robin cursor forgotten when it emptied,
-// offline validity counted from the first message) and fixed.
+// offline validity counted from the first message, offered offline
+// messages not counted toward the O5 batch) and fixed.
 //
 // A Shop is not safe for concurrent use.
 package model
