@@ -59,15 +59,35 @@ type refShop interface {
 	TransferTargets(from string) ([]model.AgentInfo, error)
 }
 
+// routingShop is a refShop that implements E1-E5 too: the model.
+// Comparator (b) does not, and is compared under the policies that leave
+// them off (see ref.policies).
+type routingShop interface {
+	refShop
+	Accept(now time.Time, id, agentID string) ([]model.Event, error)
+	Reject(now time.Time, id, agentID string) ([]model.Event, error)
+	EndWrapUp(now time.Time, agentID string) ([]model.Event, error)
+}
+
 var (
-	_ refShop = (*model.Shop)(nil)
-	_ refShop = (*complete.Shop)(nil)
+	_ routingShop = (*model.Shop)(nil)
+	_ refShop     = (*complete.Shop)(nil)
 )
 
 // ref names a refShop implementation and makes one.
 type ref struct {
-	name string
-	new  func(policy.Policy) (refShop, error)
+	name    string
+	new     func(policy.Policy) (refShop, error)
+	routing bool // it implements E1-E5 (a routingShop)
+}
+
+// policies returns the policies of diffPolicies r is compared under: all
+// of them, or those that leave E1-E5 off.
+func (r ref) policies() []policy.Policy {
+	if r.routing {
+		return diffPolicies
+	}
+	return slices.DeleteFunc(slices.Clone(diffPolicies), routing)
 }
 
 // The two sides the engine is compared with.
@@ -78,20 +98,21 @@ var (
 			return nil, err
 		}
 		return m, nil
-	}}
+	}, true}
 	refComplete = ref{"complete", func(p policy.Policy) (refShop, error) {
 		c, err := complete.New(p)
 		if err != nil {
 			return nil, err
 		}
 		return c, nil
-	}}
+	}, false}
 )
 
 // diffPolicies are randomPolicies, the platform presets, and shapes the
 // random policies miss: no-queue with groups that do not fall back, recent
-// contact with requeue and offline diversion to the bot.
-var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies), routing), []policy.Policy{
+// contact with requeue and offline diversion to the bot; and for E1-E5,
+// offers with retry, round-robin offers, no-queue with reassignment.
+var diffPolicies = slices.Concat(randomPolicies, []policy.Policy{
 	policy.Kuaishou(), policy.Douyin(), policy.Taobao(),
 	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, OfflineBatch: 1,
 		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, BuyerIdleClose: 30 * time.Minute,
@@ -101,6 +122,16 @@ var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies),
 		RecentContactTTL: 45 * time.Minute,
 		Groups:           []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}, GroupFallback: true,
 		BotWindows: []policy.Window{{Start: 20 * time.Hour, End: 22 * time.Hour, Share: 0.3}}},
+	{OfferTimeout: time.Minute, OfferRetry: true, WrapUp: 20 * time.Second, OfflineBatch: 1,
+		OfflineValidity: time.Hour},
+	{Strategy: policy.RoundRobin, OfferTimeout: 45 * time.Second, OfferTimeoutStatus: agent.Offline,
+		RequeueOnOffline: true, AgentIdleClose: 5 * time.Minute,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
+	{NoQueue: true, ReassignAfter: time.Minute, ReassignLimit: 2, ReassignOnOffline: true, WrapUp: time.Minute,
+		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelGold,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
+	{Strategy: policy.RecentContact, OfferTimeout: 2 * time.Minute, ReassignAfter: 90 * time.Second,
+		OfferRetry: true, OfferTimeoutStatus: agent.Break, BotFirst: true, OfflineBatch: 2},
 })
 
 // onModel runs the action on the model (or on comparator (b)).
@@ -147,6 +178,12 @@ func (a action) onModel(m refShop, now time.Time) ([]model.Event, error) {
 		return m.Handover(now, a.session)
 	case actTeamLevel:
 		return m.SetTeamLevel(now, a.level)
+	case actAccept:
+		return m.(routingShop).Accept(now, a.session, a.agent)
+	case actReject:
+		return m.(routingShop).Reject(now, a.session, a.agent)
+	case actEndWrapUp:
+		return m.(routingShop).EndWrapUp(now, a.agent)
 	}
 	return m.Advance(now), nil
 }
@@ -164,7 +201,8 @@ var sentinels = []struct{ engine, model error }{
 	{ErrUnknownAgent, model.ErrUnknownAgent}, {ErrDuplicateAgent, model.ErrDuplicateAgent},
 	{ErrEmptyAgentID, model.ErrEmptyAgentID}, {ErrAgentBusy, model.ErrAgentBusy},
 	{ErrInvalidStatus, model.ErrInvalidStatus}, {ErrCapacityOutOfRange, model.ErrCapacityOutOfRange},
-	{ErrCapacityMode, model.ErrCapacityMode},
+	{ErrCapacityMode, model.ErrCapacityMode}, {ErrNotOffered, model.ErrNotOffered},
+	{ErrNoWrapUp, model.ErrNoWrapUp},
 }
 
 // sameError: both nil, or both wrap the same pair's sentinel.
@@ -189,7 +227,8 @@ func sameError(got, want error) error {
 func fromModelEvent(x model.Event) Event {
 	return Event{Kind: Kind(x.Kind), At: x.At, Session: x.Session, Buyer: x.Buyer, Agent: x.Agent,
 		From: x.From, Cause: Cause(x.Cause), Flags: Flags(x.Flags), Arrived: x.Arrived,
-		Warning: Warning(x.Warning), Sender: Sender(x.Sender), Reason: CloseReason(x.Reason), Prompt: Prompt(x.Prompt)}
+		Warning: Warning(x.Warning), Sender: Sender(x.Sender), Reason: CloseReason(x.Reason), Prompt: Prompt(x.Prompt),
+		Status: x.Status}
 }
 
 func fromModelSession(x model.SessionInfo) SessionInfo {
@@ -342,11 +381,12 @@ func compareState(e *Engine, m refShop, step int, fullHistory bool) error {
 
 // differ drives an engine and a model (or comparator (b)) side by side.
 type differ struct {
-	e     *Engine
-	m     refShop
-	ref   string
-	now   time.Time
-	steps int
+	e       *Engine
+	m       refShop
+	ref     string
+	routing bool // m implements E1-E5
+	now     time.Time
+	steps   int
 }
 
 func newDiffer(r ref, p policy.Policy) (*differ, error) {
@@ -358,16 +398,17 @@ func newDiffer(r ref, p policy.Policy) (*differ, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &differ{e: e, m: m, ref: r.name, now: t0}, nil
+	return &differ{e: e, m: m, ref: r.name, routing: r.routing, now: t0}, nil
 }
 
 // step runs a on both at the next time and compares the error, the events
 // and then the state (histories whole if full, or if the step closed a
 // session, or every 16 steps).
 func (d *differ) step(a action, full bool) error {
-	if a.kind == actAccept || a.kind == actReject || a.kind == actEndWrapUp {
-		a.kind = actAdvance // the comparators do not implement E1-E5 yet
+	if !d.routing && (a.kind == actAccept || a.kind == actReject || a.kind == actEndWrapUp) {
+		a.kind = actAdvance // comparator (b) does not implement E1-E5 (its policies leave them off)
 	}
+	a = a.resolve(d.e) // accept, reject: the agent it is offered to, on both sides
 	d.now = d.now.Add(a.dt)
 	evs, err := a.do(d.e, d.now)
 	evs = slices.Clone(evs) // the engine reuses its buffer
@@ -518,8 +559,9 @@ func testDifferential(t *testing.T, r ref) {
 	case testing.Short():
 		long, total = 2_000, 100_000
 	}
-	seeds := max(0, (total/len(diffPolicies)-long+steps-1)/steps)
-	for pi, p := range diffPolicies {
+	policies := r.policies()
+	seeds := max(0, (total/len(policies)-long+steps-1)/steps)
+	for pi, p := range policies {
 		t.Run(fmt.Sprint("policy", pi), func(t *testing.T) {
 			t.Parallel()
 			played := 0
@@ -554,6 +596,9 @@ func FuzzDifferential(f *testing.F) {
 		}
 		p := diffPolicies[int(pick)%len(diffPolicies)]
 		for _, r := range []ref{refModel, refComplete} {
+			if !r.routing && routing(p) {
+				continue // comparator (b) does not implement E1-E5
+			}
 			if _, err := playDifferential(r, p, data); err != nil {
 				reportDifferential(t, r, p, data, err)
 			}
@@ -621,9 +666,23 @@ func TestDifferential_FixedEngineBugs(t *testing.T) {
 			{kind: actHandover, session: "s1", dt: 10 * time.Minute},
 			{kind: actAdvance, dt: time.Minute},
 		},
+	}, {
+		"OfferedOfflineBatch",
+		"O5/E1: three offline messages wait; a comes online with cap 4 under OfflineBatch 2 and offers; it should be offered two, the engine offered all three (offers did not count toward the batch)",
+		policy.Policy{OfferTimeout: 30 * time.Second, OfflineBatch: 2},
+		[]action{
+			{kind: actArrive, arrival: Arrival{Session: "s1", Buyer: "b1"}},
+			{kind: actArrive, arrival: Arrival{Session: "s2", Buyer: "b2"}},
+			{kind: actArrive, arrival: Arrival{Session: "s3", Buyer: "b3"}},
+			{kind: actAddAgent, agent: "a", capacity: agent.Limit(4), dt: time.Second},
+			{kind: actReject, session: "s1", agent: "a", dt: time.Second},
+		},
 	}} {
 		t.Run(c.name, func(t *testing.T) {
 			for _, r := range []ref{refModel, refComplete} {
+				if !r.routing && routing(c.p) {
+					continue // comparator (b) does not implement E1-E5
+				}
 				d, err := newDiffer(r, c.p)
 				if err != nil {
 					t.Fatal(err)
