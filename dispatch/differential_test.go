@@ -122,8 +122,11 @@ var diffPolicies = slices.Concat(randomPolicies, []policy.Policy{
 		RecentContactTTL: 45 * time.Minute,
 		Groups:           []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}, GroupFallback: true,
 		BotWindows: []policy.Window{{Start: 20 * time.Hour, End: 22 * time.Hour, Share: 0.3}}},
-	{OfferTimeout: time.Minute, OfferRetry: true, WrapUp: 20 * time.Second, OfflineBatch: 1,
-		OfflineValidity: time.Hour},
+	// (OfferRetry needs a timeout status here: without one, an offer to an
+	// absent agent is offered again every minute for ever, and the clock's
+	// jumps of days make that millions of timers.)
+	{OfferTimeout: time.Minute, OfferRetry: true, OfferTimeoutStatus: agent.Break, WrapUp: 20 * time.Second,
+		OfflineBatch: 1, OfflineValidity: time.Hour},
 	{Strategy: policy.RoundRobin, OfferTimeout: 45 * time.Second, OfferTimeoutStatus: agent.Offline,
 		RequeueOnOffline: true, AgentIdleClose: 5 * time.Minute,
 		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
