@@ -9,11 +9,11 @@ import (
 	"github.com/kefu-dev/kefu/policy"
 )
 
-// routingShop returns an engine with policy p and n agents of caps 1..3,
+// benchShop returns an engine with policy p and n agents of caps 1..3,
 // each full (its sessions answered, so no E3 timer runs), but a0 (cap
 // 500, empty): arrivals go to a0 through the saturation index of n
 // agents.
-func routingShop(b *testing.B, p policy.Policy, n int) (*Engine, time.Time) {
+func benchShop(b *testing.B, p policy.Policy, n int) (*Engine, time.Time) {
 	b.Helper()
 	p.Capacity, p.HistoryLimit = agent.KuaishouBounds(), benchHistory
 	e, err := New(p)
@@ -139,7 +139,7 @@ func BenchmarkRouting(b *testing.B) {
 	for _, pa := range paths {
 		for _, n := range []int{100, 10_000} {
 			b.Run(fmt.Sprintf("%s/agents=%d", pa.name, n), func(b *testing.B) {
-				e, now := routingShop(b, pa.p, n)
+				e, now := benchShop(b, pa.p, n)
 				if pa.name == "offer-reject" || pa.name == "reassign" { // a second agent with room
 					if _, err := e.SetCapacity(now, "a1", agent.Limit(500)); err != nil {
 						b.Fatal(err)

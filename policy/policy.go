@@ -193,7 +193,9 @@ type Policy struct {
 	// it go unanswered, E3), its declines are forgotten and it is offered
 	// again in the normal order (E2). False: it waits until an agent that
 	// has not declined it has room, or a person assigns it. Requires
-	// OfferTimeout or ReassignAfter.
+	// OfferTimeout or ReassignAfter. Without OfferTimeoutStatus, an
+	// absent agent who is the only one with room is offered the session
+	// again at every timeout, until someone else can take it.
 	OfferRetry bool
 	// ReassignAfter moves a session that stays unreplied this long in an
 	// agent's list (counted from when it entered the list, or from the

@@ -176,7 +176,9 @@ func (m *Shop) reassign(s *session, at time.Time) {
 
 // reassignList: a went offline; its list moves (E4), in L4 order.
 func (m *Shop) reassignList(a *agentRec, at time.Time) {
-	for _, s := range m.sessions(func(s *session) bool { return s.place == PlaceAgent && s.agent == a }, compareList) {
+	// In the queue's order (Q2), not the list's: the free places go to the
+	// buyers who asked first.
+	for _, s := range m.sessions(func(s *session) bool { return s.place == PlaceAgent && s.agent == a }, compareWaiting) {
 		m.hold(s, nil)
 		s.place = 0
 		s.flags |= FlagReassigned

@@ -148,6 +148,8 @@ func (m *Shop) goOffline(a *agentRec, now time.Time) {
 		m.drain(now)
 	} else if m.pol.ReassignOnOffline { // E4
 		m.reassignList(a, now)
+	} else {
+		m.noQueue(now) // withdrawn offers may be back in a no-queue shop's queue (Q4)
 	}
 }
 
