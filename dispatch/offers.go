@@ -34,7 +34,7 @@ func (e *Engine) Accept(now time.Time, session, agentID string) ([]Event, error)
 }
 
 func (e *Engine) doAccept(now time.Time, id, agentID string) error {
-	s, a, err := e.offered(id, agentID)
+	s, a, err := e.offerOf(id, agentID)
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (e *Engine) Reject(now time.Time, session, agentID string) ([]Event, error)
 }
 
 func (e *Engine) doReject(now time.Time, id, agentID string) error {
-	s, a, err := e.offered(id, agentID)
+	s, a, err := e.offerOf(id, agentID)
 	if err != nil {
 		return err
 	}
@@ -72,8 +72,8 @@ func (e *Engine) doReject(now time.Time, id, agentID string) error {
 	return nil
 }
 
-// offered returns the session id, offered to agent agentID.
-func (e *Engine) offered(id, agentID string) (*session, *agent.Agent, error) {
+// offerOf returns the session id, offered to agent agentID.
+func (e *Engine) offerOf(id, agentID string) (*session, *agent.Agent, error) {
 	s, err := e.session(id)
 	if err != nil {
 		return nil, nil, err
@@ -119,9 +119,8 @@ func (e *Engine) offerTimedOut(s *session, at time.Time) {
 // to the next agent or put back (E1). They are not declines: the agent
 // did not see them through.
 func (e *Engine) withdrawOffers(a *agent.Agent, now time.Time) {
-	d := e.readDesk(a)
-	for len(d.offers) > 0 {
-		s := d.offers[0]
+	for len(e.offered(a)) > 0 {
+		s := e.offered(a)[0]
 		e.unoffer(s, now)
 		ev := e.sessionEvent(EventRejected, s, now)
 		ev.Agent = a.ID()
@@ -273,12 +272,11 @@ func (e *Engine) doEndWrapUp(now time.Time, id string) error {
 	if err != nil {
 		return err
 	}
-	d := e.readDesk(a)
-	if len(d.wraps) == 0 {
+	if len(e.wrapping(a)) == 0 {
 		return fmt.Errorf("%w: %q", ErrNoWrapUp, id)
 	}
-	for len(d.wraps) > 0 {
-		e.unwrap(d.wraps[0], now)
+	for len(e.wrapping(a)) > 0 {
+		e.unwrap(e.wrapping(a)[0], now)
 	}
 	e.fill(a, now)
 	return nil

@@ -90,10 +90,9 @@ type AgentInfo struct {
 }
 
 func (e *Engine) infoOf(a *agent.Agent) AgentInfo {
-	d := e.readDesk(a)
 	return AgentInfo{
 		ID: a.ID(), Status: a.Status(), Capacity: a.Capacity(), Load: a.Load(),
-		Offers: len(d.offers), WrapUps: len(d.wraps), Saturation: a.Saturation(), IdleSince: a.IdleSince(),
+		Offers: len(e.offered(a)), WrapUps: len(e.wrapping(a)), Saturation: a.Saturation(), IdleSince: a.IdleSince(),
 	}
 }
 
@@ -273,7 +272,7 @@ func (e *Engine) Verify() error {
 			if s.agent.Status() == agent.Offline {
 				return fmt.Errorf("dispatch: session %q offered to offline agent %q", id, s.agent.ID())
 			}
-			if !slices.Contains(e.readDesk(s.agent).offers, s) {
+			if !slices.Contains(e.offered(s.agent), s) {
 				return fmt.Errorf("dispatch: session %q offered to %q is not among its offers", id, s.agent.ID())
 			}
 			if (s.from != PlaceQueue && s.from != PlaceOffline) || s.deadline == 0 {
@@ -329,7 +328,7 @@ func (e *Engine) Verify() error {
 		}
 	}
 	for a := range e.roster.All() { // E5
-		for _, w := range e.readDesk(a).wraps {
+		for _, w := range e.wrapping(a) {
 			if w.agent != a || w.place != placeWrap || w.timer != timerWrapUp || w.deadline == 0 {
 				return fmt.Errorf("dispatch: agent %q has a bad wrap-up after %q", a.ID(), w.entry.ID)
 			}
@@ -420,10 +419,10 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 		return fmt.Errorf("dispatch: agent %q has no desk slot", a.ID())
 	}
 	d := e.readDesk(a)
-	if d.list.Len() != a.Load()-len(d.offers)-len(d.wraps) {
-		return fmt.Errorf("dispatch: agent %q lists %d sessions, load %d with %d offers and %d wrap-ups", a.ID(), d.list.Len(), a.Load(), len(d.offers), len(d.wraps))
+	if d.list.Len() != a.Load()-len(e.offered(a))-len(e.wrapping(a)) {
+		return fmt.Errorf("dispatch: agent %q lists %d sessions, load %d with %d offers and %d wrap-ups", a.ID(), d.list.Len(), a.Load(), len(e.offered(a)), len(e.wrapping(a)))
 	}
-	for _, s := range d.offers {
+	for _, s := range e.offered(a) {
 		if e.sessions[s.entry.ID] != s || s.place != PlaceOffered || s.agent != a {
 			return fmt.Errorf("dispatch: agent %q has a stale offer of %q", a.ID(), s.entry.ID)
 		}

@@ -217,7 +217,7 @@ func (e *Engine) atOfflineBatch(a *agent.Agent) bool {
 		return false
 	}
 	n := e.offlineHeld(a)
-	for _, s := range e.readDesk(a).offers {
+	for _, s := range e.offered(a) {
 		if s.flags&FlagOffline != 0 {
 			n++
 		}

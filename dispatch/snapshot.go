@@ -217,7 +217,7 @@ func (e *Engine) Snapshot() ([]byte, error) {
 				LastMessage: stime(e.time(c.lastMsg)), At: stime(e.time(c.at)), Reason: uint8(c.reason()), Flags: uint8(c.flags())})
 			sa.Seqs = append(sa.Seqs, c.seq())
 		}
-		for _, w := range e.readDesk(a).wraps {
+		for _, w := range e.wrapping(a) {
 			sa.Wraps = append(sa.Wraps, snapWrap{Session: w.entry.ID, Buyer: w.buyer, Seq: w.entry.Seq, Until: stime(e.time(w.deadline))})
 		}
 		s.Agents = append(s.Agents, sa)
@@ -675,8 +675,7 @@ func (e *Engine) loadWrap(id string, sw snapWrap, seqs map[uint64]bool) error {
 	w := e.newSession()
 	w.entry.ID, w.entry.Seq, w.buyer, w.agent, w.place = sw.Session, sw.Seq, sw.Buyer, a, placeWrap
 	e.roster.AddLoad(a, 1, a.IdleSince())
-	d := e.deskOf(a)
-	d.wraps = append(d.wraps, w)
+	e.addWrap(a, w)
 	e.setTimer(w, until, timerWrapUp)
 	return nil
 }

@@ -70,8 +70,10 @@ type floor struct {
 	bot      int                   // sessions held by the bot
 	offers   int                   // sessions on offer (E1)
 
-	// E2: who declined each session (nil until the first decline).
+	// E2: who declined each session (nil until the first decline); E1,
+	// E5: each agent's offers and wrap-ups (nil until the first).
 	declined map[*session][]*agent.Agent
+	held     map[*agent.Agent]*heldUnits
 
 	// Recycled sessions, so that the dispatch path does not allocate in
 	// steady state. (Closed records live by value in the histories.)
@@ -122,7 +124,7 @@ func (f *floor) restore(s *session) error {
 		f.deskOf(s.agent).add(s)
 	case PlaceOffered:
 		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince())
-		f.deskOf(s.agent).addOffer(s)
+		f.addOffer(s.agent, s)
 		f.offers++
 	case PlaceQueue:
 		if err := f.poolFor(s).queue.Push(&s.entry); err != nil {
@@ -201,7 +203,7 @@ func (f *floor) enlist(s *session, a *agent.Agent, now time.Time) {
 func (f *floor) offer(s *session, a *agent.Agent, c Cause, left *agent.Agent, waited Place, now time.Time) {
 	s.place, s.agent, s.entered, s.from = PlaceOffered, a, ns(now), waited
 	f.roster.AddLoad(a, 1, now)
-	f.deskOf(a).addOffer(s)
+	f.addOffer(a, s)
 	f.offers++
 	f.setTimer(s, later(ns(now), f.pol.OfferTimeout), timerOffer)
 	ev := f.sessionEvent(EventOffered, s, now)
@@ -218,7 +220,7 @@ func (f *floor) offer(s *session, a *agent.Agent, c Cause, left *agent.Agent, wa
 func (f *floor) accept(s *session, now time.Time) {
 	a := s.agent
 	f.clearTimer(s)
-	f.deskOf(a).dropOffer(s)
+	f.dropOffer(a, s)
 	f.offers--
 	s.from = 0
 	f.enlist(s, a, now)
@@ -231,7 +233,7 @@ func (f *floor) accept(s *session, now time.Time) {
 func (f *floor) unoffer(s *session, now time.Time) {
 	a := s.agent
 	f.clearTimer(s)
-	f.deskOf(a).dropOffer(s)
+	f.dropOffer(a, s)
 	f.offers--
 	f.roster.AddLoad(a, -1, now)
 	s.agent, s.place = nil, 0
@@ -368,8 +370,7 @@ func (f *floor) wrap(a *agent.Agent, s *session, at time.Time) {
 	w := f.newSession()
 	w.entry.ID, w.entry.Seq, w.buyer, w.agent, w.place = id, seq, buyer, a, placeWrap
 	f.roster.AddLoad(a, 1, a.IdleSince()) // the unit stays held; a received nothing
-	d := f.deskOf(a)
-	d.wraps = append(d.wraps, w)
+	f.addWrap(a, w)
 	f.setTimer(w, later(ns(at), f.pol.WrapUp), timerWrapUp)
 	f.emit(f.sessionEvent(EventWrapUp, w, at))
 }
@@ -379,7 +380,7 @@ func (f *floor) wrap(a *agent.Agent, s *session, at time.Time) {
 func (f *floor) unwrap(w *session, at time.Time) {
 	a := w.agent
 	f.clearTimer(w)
-	f.deskOf(a).dropWrap(w)
+	f.dropWrap(a, w)
 	f.roster.AddLoad(a, -1, at)
 	f.emit(f.sessionEvent(EventWrapUpEnded, w, at))
 	f.freeSession(w)
@@ -579,29 +580,84 @@ type desk struct {
 	list    sessionList // lessInList
 	history history     // at most Policy.HistoryLimit (defaulted), L4 order
 	offline int         // open sessions in list taken from the offline pool (O5)
-	offers  []*session  // pending offers to the agent, by sequence (E1)
-	wraps   []*session  // wrap-ups of the agent, oldest first (E5)
 }
 
-// addOffer records s, offered to this desk's agent, among its offers in
-// sequence order (the order a logout withdraws them in, the same after a
-// Restore).
-func (d *desk) addOffer(s *session) {
-	i, _ := slices.BinarySearchFunc(d.offers, s, func(x, y *session) int { return cmpUint(x.entry.Seq, y.entry.Seq) })
-	d.offers = slices.Insert(d.offers, i, s)
+// heldUnits are the units of an agent's capacity held by something else
+// than a session in its list: pending offers (E1) and wrap-ups (E5). The
+// floor keeps them by agent only while an agent has some
+// (floor.held), so that a shop without E1 and E5 pays nothing for them.
+type heldUnits struct {
+	offers []*session // pending offers to the agent, by sequence
+	wraps  []*session // wrap-ups of the agent, oldest first
 }
 
-// dropOffer forgets s, an offer to this desk's agent that ended.
-func (d *desk) dropOffer(s *session) {
-	if i := slices.Index(d.offers, s); i >= 0 {
-		d.offers = slices.Delete(d.offers, i, i+1)
+// offered returns the pending offers to a, by sequence (the order a
+// logout withdraws them in, the same after a Restore).
+func (f *floor) offered(a *agent.Agent) []*session {
+	if h := f.held[a]; h != nil {
+		return h.offers
+	}
+	return nil
+}
+
+// wrapping returns a's wrap-ups, oldest first.
+func (f *floor) wrapping(a *agent.Agent) []*session {
+	if h := f.held[a]; h != nil {
+		return h.wraps
+	}
+	return nil
+}
+
+// hold returns a's held units, made on first use.
+func (f *floor) hold(a *agent.Agent) *heldUnits {
+	h := f.held[a]
+	if h == nil {
+		if f.held == nil {
+			f.held = make(map[*agent.Agent]*heldUnits)
+		}
+		h = new(heldUnits)
+		f.held[a] = h
+	}
+	return h
+}
+
+// unhold forgets a's held units once it has none.
+func (f *floor) unhold(a *agent.Agent) {
+	if h := f.held[a]; h != nil && len(h.offers) == 0 && len(h.wraps) == 0 {
+		delete(f.held, a)
 	}
 }
 
-// dropWrap forgets w, a wrap-up of this desk's agent that ended.
-func (d *desk) dropWrap(w *session) {
-	if i := slices.Index(d.wraps, w); i >= 0 {
-		d.wraps = slices.Delete(d.wraps, i, i+1)
+// addOffer records s among a's offers.
+func (f *floor) addOffer(a *agent.Agent, s *session) {
+	h := f.hold(a)
+	i, _ := slices.BinarySearchFunc(h.offers, s, func(x, y *session) int { return cmpUint(x.entry.Seq, y.entry.Seq) })
+	h.offers = slices.Insert(h.offers, i, s)
+}
+
+// dropOffer forgets s, an offer to a that ended.
+func (f *floor) dropOffer(a *agent.Agent, s *session) {
+	if h := f.held[a]; h != nil {
+		if i := slices.Index(h.offers, s); i >= 0 {
+			h.offers = slices.Delete(h.offers, i, i+1)
+			f.unhold(a)
+		}
+	}
+}
+
+// addWrap records w, a wrap-up of a.
+func (f *floor) addWrap(a *agent.Agent, w *session) {
+	h := f.hold(a)
+	h.wraps = append(h.wraps, w)
+}
+
+// dropWrap forgets w, a wrap-up of a that ended.
+func (f *floor) dropWrap(a *agent.Agent, w *session) {
+	if h := f.held[a]; h != nil {
+		if i := slices.Index(h.wraps, w); i >= 0 {
+			h.wraps = slices.Delete(h.wraps, i, i+1)
+			f.unhold(a)
+		}
 	}
 }
 
@@ -631,7 +687,8 @@ func (f *floor) newDesk(a *agent.Agent) {
 }
 
 // dropDesk forgets a removed agent's desk: its history goes with it, and
-// the slot is the next agent's.
+// the slot is the next agent's. (A removed agent holds no offer or
+// wrap-up: they count in its load.)
 func (f *floor) dropDesk(a *agent.Agent) { f.desks[a.Slot()] = nil }
 
 // deskOf returns a's desk, made on first use.
