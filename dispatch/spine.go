@@ -218,10 +218,7 @@ func (f *floor) offer(s *session, a *agent.Agent, c Cause, left *agent.Agent, wa
 // accept moves an offered session into its agent's list (E1); the unit
 // of capacity the offer held is the session's.
 func (f *floor) accept(s *session, now time.Time) {
-	a := s.agent
-	f.clearTimer(s)
-	f.dropOffer(a, s)
-	f.offers--
+	a := f.endOffer(s)
 	s.from = 0
 	f.enlist(s, a, now)
 	f.emit(f.sessionEvent(EventAccepted, s, now))
@@ -231,12 +228,19 @@ func (f *floor) accept(s *session, now time.Time) {
 // unoffer takes an offered session out of its offer, into no place: its
 // agent's unit of capacity frees. The caller reports why.
 func (f *floor) unoffer(s *session, now time.Time) {
+	a := f.endOffer(s)
+	f.roster.AddLoad(a, -1, now)
+	s.agent, s.place = nil, 0
+}
+
+// endOffer ends s's offer, its unit still counted, and returns the agent
+// it was offered to.
+func (f *floor) endOffer(s *session) *agent.Agent {
 	a := s.agent
 	f.clearTimer(s)
 	f.dropOffer(a, s)
 	f.offers--
-	f.roster.AddLoad(a, -1, now)
-	s.agent, s.place = nil, 0
+	return a
 }
 
 // back puts a session taken out of its offer into the pool it waited in
