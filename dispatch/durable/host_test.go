@@ -19,6 +19,7 @@ import (
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/dispatch"
 	"github.com/kefu-dev/kefu/dispatch/durable"
+	"github.com/kefu-dev/kefu/policy"
 )
 
 // A host restarted on the same directory (without Close: as after a
@@ -499,4 +500,72 @@ func TestHost_Forget(t *testing.T) {
 		sameAs(t, h, id, oracle(t, ops))
 	}
 	require.Equal(t, uint64(80), h.Stats().Replayed)
+}
+
+// Offers and wrap-ups (E1, E5) are durable: an offer's and a wrap-up's
+// deadlines survive an eviction and a restart (learnt from the snapshot
+// list) and a crash (replayed), and fall due on the restarted host at
+// their instants, with the events an in-memory engine fed the same ops
+// returns.
+func TestHost_OffersAndWrapUpsAcrossRestarts(t *testing.T) {
+	p := policy.Policy{OfferTimeout: time.Minute, WrapUp: 30 * time.Second, Location: time.UTC}
+	dir := t.TempDir()
+	ho := durable.HostOptions{IdleAfter: 10 * time.Minute}
+	f, h := open(t, dir, durable.FilesOptions{}, ho)
+	require.NoError(t, h.Create(ctx, "cc", p))
+	want, err := dispatch.New(p, recorderOpts("", p)...)
+	require.NoError(t, err)
+	do := func(at time.Time, op dispatch.Op) []dispatch.Event {
+		t.Helper()
+		wantEvs, wantErr := want.Apply(at, op)
+		evs, err := h.Apply(ctx, "cc", at, op)
+		require.NoError(t, err)
+		require.Equal(t, wantErr, err)
+		require.Equal(t, wantEvs, evs)
+		return evs
+	}
+	due := func(at time.Time) []dispatch.Event {
+		t.Helper()
+		var got []dispatch.Event
+		n, err := h.AdvanceDue(ctx, at, func(_ string, evs []dispatch.Event) { got = append(got, evs...) })
+		require.NoError(t, err)
+		require.Equal(t, 1, n)
+		require.Equal(t, want.Advance(at), got)
+		return got
+	}
+	do(t0, dispatch.Op{Kind: dispatch.OpAddAgent, Agent: "an", AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(1)}})
+	do(t0, dispatch.Op{Kind: dispatch.OpAddAgent, Agent: "bo", AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(1)}})
+	evs := do(t0, dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "x", Buyer: "bx"}})
+	require.Equal(t, dispatch.EventOffered, evs[0].Kind)
+	first := evs[0].Agent
+
+	// Evicted, then a clean restart: the offer's deadline is in the heap.
+	require.NoError(t, h.Maintain(ctx, t0.Add(10*time.Minute)))
+	require.Zero(t, h.Stats().Loaded)
+	require.NoError(t, h.Close(ctx))
+	require.NoError(t, f.Close())
+	f, h = open(t, dir, durable.FilesOptions{}, ho)
+	next, ok := h.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, t0.Add(time.Minute).UnixNano(), next.UnixNano(), "the offer's deadline")
+	got := due(next)
+	require.Equal(t, []dispatch.Kind{dispatch.EventOfferTimedOut, dispatch.EventOffered}, []dispatch.Kind{got[0].Kind, got[1].Kind})
+	second := got[1].Agent
+	require.NotEqual(t, first, second)
+
+	at := next.Add(time.Second)
+	do(at, dispatch.Op{Kind: dispatch.OpAccept, Session: "x", Agent: second})
+	evs = do(at, dispatch.Op{Kind: dispatch.OpClose, Session: "x"})
+	require.Equal(t, dispatch.EventWrapUp, evs[1].Kind)
+
+	// A crash (no Close): the wrap-up is replayed from the log.
+	require.NoError(t, f.Close())
+	f, h = open(t, dir, durable.FilesOptions{}, ho)
+	defer f.Close()
+	next, ok = h.NextDeadline()
+	require.True(t, ok)
+	require.Equal(t, at.Add(30*time.Second).UnixNano(), next.UnixNano(), "the wrap-up's end")
+	got = due(next)
+	require.Equal(t, dispatch.EventWrapUpEnded, got[0].Kind)
+	sameAs(t, h, "cc", want)
 }
