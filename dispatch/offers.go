@@ -295,7 +295,13 @@ func (e *Engine) decline(s *session, a *agent.Agent) {
 	if e.declined == nil {
 		e.declined = make(map[*session][]*agent.Agent)
 	}
-	if l := e.declined[s]; !slices.Contains(l, a) {
+	l, ok := e.declined[s]
+	if !ok {
+		if n := len(e.spareDeclines); n > 0 {
+			l, e.spareDeclines = e.spareDeclines[n-1], e.spareDeclines[:n-1]
+		}
+	}
+	if !slices.Contains(l, a) {
 		e.declined[s] = append(l, a)
 	}
 }

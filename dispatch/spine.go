@@ -74,6 +74,8 @@ type floor struct {
 	// E5: each agent's offers and wrap-ups (nil until the first).
 	declined map[*session][]*agent.Agent
 	held     map[*agent.Agent]*heldUnits
+	// Recycled decline lists, so that E2 allocates nothing in steady state.
+	spareDeclines [][]*agent.Agent
 
 	// Recycled sessions, so that the dispatch path does not allocate in
 	// steady state. (Closed records live by value in the histories.)
@@ -420,7 +422,12 @@ func (f *floor) freeSession(s *session) {
 	if len(f.outreach) > 0 {
 		delete(f.outreach, s)
 	}
-	delete(f.declined, s) // a nil map but with E2
+	if l, ok := f.declined[s]; ok { // a nil map but with E2
+		delete(f.declined, s)
+		if len(f.spareDeclines) < maxFree {
+			f.spareDeclines = append(f.spareDeclines, l[:0])
+		}
+	}
 	*s = session{}
 	if len(f.freeSessions) < maxFree {
 		f.freeSessions = append(f.freeSessions, s)
@@ -588,8 +595,9 @@ type desk struct {
 
 // heldUnits are the units of an agent's capacity held by something else
 // than a session in its list: pending offers (E1) and wrap-ups (E5). The
-// floor keeps them by agent only while an agent has some
-// (floor.held), so that a shop without E1 and E5 pays nothing for them.
+// floor keeps them by agent (floor.held) from the agent's first offer or
+// wrap-up until it is removed, so that a shop without E1 and E5 pays
+// nothing for them, and one with them allocates nothing in steady state.
 type heldUnits struct {
 	offers []*session // pending offers to the agent, by sequence
 	wraps  []*session // wrap-ups of the agent, oldest first
@@ -625,13 +633,6 @@ func (f *floor) hold(a *agent.Agent) *heldUnits {
 	return h
 }
 
-// unhold forgets a's held units once it has none.
-func (f *floor) unhold(a *agent.Agent) {
-	if h := f.held[a]; h != nil && len(h.offers) == 0 && len(h.wraps) == 0 {
-		delete(f.held, a)
-	}
-}
-
 // addOffer records s among a's offers.
 func (f *floor) addOffer(a *agent.Agent, s *session) {
 	h := f.hold(a)
@@ -644,7 +645,6 @@ func (f *floor) dropOffer(a *agent.Agent, s *session) {
 	if h := f.held[a]; h != nil {
 		if i := slices.Index(h.offers, s); i >= 0 {
 			h.offers = slices.Delete(h.offers, i, i+1)
-			f.unhold(a)
 		}
 	}
 }
@@ -660,7 +660,6 @@ func (f *floor) dropWrap(a *agent.Agent, w *session) {
 	if h := f.held[a]; h != nil {
 		if i := slices.Index(h.wraps, w); i >= 0 {
 			h.wraps = slices.Delete(h.wraps, i, i+1)
-			f.unhold(a)
 		}
 	}
 }
@@ -691,9 +690,12 @@ func (f *floor) newDesk(a *agent.Agent) {
 }
 
 // dropDesk forgets a removed agent's desk: its history goes with it, and
-// the slot is the next agent's. (A removed agent holds no offer or
-// wrap-up: they count in its load.)
-func (f *floor) dropDesk(a *agent.Agent) { f.desks[a.Slot()] = nil }
+// the slot is the next agent's; so do its (empty: they count in its
+// load) offers and wrap-ups.
+func (f *floor) dropDesk(a *agent.Agent) {
+	f.desks[a.Slot()] = nil
+	delete(f.held, a)
+}
 
 // deskOf returns a's desk, made on first use.
 func (f *floor) deskOf(a *agent.Agent) *desk {
