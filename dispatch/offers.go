@@ -34,11 +34,10 @@ func (e *Engine) Accept(now time.Time, session, agentID string) ([]Event, error)
 }
 
 func (e *Engine) doAccept(now time.Time, id, agentID string) error {
-	s, a, err := e.offerOf(id, agentID)
+	s, _, err := e.offerOf(id, agentID)
 	if err != nil {
 		return err
 	}
-	_ = a
 	e.accept(s, now)
 	return nil
 }
