@@ -9,6 +9,7 @@ import (
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/policy"
+	"github.com/kefu-dev/kefu/queue"
 )
 
 // scene builds a valid engine: agent a (cap 2) holds s1 and s2; q1 and q2
@@ -23,6 +24,33 @@ func scene(t *testing.T) *Engine {
 		_, err = e.Arrive(t0.Add(time.Second), Arrival{Session: id, Buyer: "b-" + id})
 		require.NoError(t, err)
 	}
+	require.NoError(t, e.Verify())
+	return e
+}
+
+// offerScene builds a valid engine with offers, a decline and a wrap-up
+// (E1, E2, E5): agents a and b (cap 1); o1 is offered to b after a
+// rejected it; a closed w1 and is wrapping up; q1 waits.
+func offerScene(t *testing.T) *Engine {
+	t.Helper()
+	e, err := New(policy.Policy{OfferTimeout: time.Minute, WrapUp: time.Minute})
+	require.NoError(t, err)
+	for _, id := range []string{"a", "b"} {
+		_, err = e.AddAgent(t0, id, AgentConfig{Capacity: agent.Limit(1)})
+		require.NoError(t, err)
+	}
+	do := func(_ []Event, err error) { require.NoError(t, err) }
+	do(e.Arrive(t0, Arrival{Session: "w1"})) // offered to a
+	do(e.Accept(t0, "w1", "a"))              //
+	do(e.Arrive(t0, Arrival{Session: "o1"})) // offered to b
+	do(e.Reject(t0, "o1", "b"))              // queued: a is full, b declined it
+	do(e.Close(t0, "w1"))                    // a wraps up
+	do(e.Arrive(t0, Arrival{Session: "q1"})) // offered to b
+	do(e.EndWrapUp(t0, "a"))                 // o1 offered to a
+	do(e.Arrive(t0, Arrival{Session: "q2"})) // queued
+	do(e.Close(t0, "q1"))                    // b takes q2 (offered)
+	do(e.Arrive(t0, Arrival{Session: "q3"})) // queued
+	require.Equal(t, PlaceOffered, e.sessions["o1"].place)
 	require.NoError(t, e.Verify())
 	return e
 }
@@ -110,6 +138,37 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 			e.deskOf(a).history.add(closed{session: "x", key: 1 << 16}, 10)
 			e.deskOf(a).history.add(closed{session: "y", key: 2 << 16}, 10)
 		}, "closed sessions, limit"},
+		{"offered session missing from its agent's offers (E1)", offerScene, func(e *Engine) {
+			s := e.sessions["o1"]
+			e.dropOffer(s.agent, s)
+		}, "not among its offers"},
+		{"an offer not counted in the load (E1)", offerScene, func(e *Engine) {
+			a, _ := e.roster.Get("a")
+			e.roster.AddLoad(a, -1, t0)
+		}, "has load 0"},
+		{"an offer without its deadline (E1)", offerScene, func(e *Engine) {
+			e.clearTimer(e.sessions["o1"])
+		}, "deadline"},
+		{"offered to an offline agent (E1)", offerScene, func(e *Engine) {
+			a, _ := e.roster.Get("a")
+			e.roster.Logout(a)
+		}, "offline agent"},
+		{"waiting while an agent that did not decline it has room (E2)", offerScene, func(e *Engine) {
+			s := e.sessions["o1"]
+			e.unoffer(s, t0)
+			e.back(s, t0) // a has room, did not decline o1; nobody offered it
+		}, "has room"},
+		{"declines kept for a closed session (E2)", offerScene, func(e *Engine) {
+			a, _ := e.roster.Get("a")
+			e.declined[&session{entry: queueEntry("gone")}] = []*agent.Agent{a}
+		}, "declines kept"},
+		{"wrap-up without its timer (E5)", scene, func(e *Engine) {
+			a, _ := e.roster.Get("a")
+			w := e.newSession()
+			w.entry.ID, w.entry.Seq, w.agent, w.place = "x", 99, a, placeWrap
+			e.addWrap(a, w)
+			e.roster.AddLoad(a, 1, a.IdleSince())
+		}, "bad wrap-up"},
 		{"history out of L4 order", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
 			h := &e.deskOf(a).history
@@ -156,3 +215,5 @@ func TestLedger_C1_AutoAssignmentOverTheCap(t *testing.T) {
 	assert.NoError(t, l.apply(e, assigned("s1")), "within the cap before the step")
 	assert.ErrorContains(t, l.apply(e, assigned("s2")), "over its cap")
 }
+
+func queueEntry(id string) queue.Entry { return queue.Entry{ID: id, Seq: 1 << 40} }
