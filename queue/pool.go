@@ -66,10 +66,17 @@ const smallPool = 64
 type Pool struct {
 	small []*Entry           // sorted, while t is nil
 	t     *rank.Tree[*Entry] // a large pool
+	order Order              // the serving order (Q2; E6 aging)
 }
 
-// New returns an empty pool.
+// New returns an empty pool in Q2's order.
 func New() *Pool { return &Pool{} }
+
+// NewOrdered returns an empty pool in order o (E6: aging).
+func NewOrdered(o Order) *Pool { return &Pool{order: o} }
+
+// Order returns the pool's serving order.
+func (p *Pool) Order() Order { return p.order }
 
 // Len returns the number of waiting entries.
 func (p *Pool) Len() int {
@@ -80,7 +87,9 @@ func (p *Pool) Len() int {
 }
 
 // search returns where x is or would be in the slice.
-func (p *Pool) search(e *Entry) (int, bool) { return slices.BinarySearchFunc(p.small, e, cmpEntry) }
+func (p *Pool) search(e *Entry) (int, bool) {
+	return slices.BinarySearchFunc(p.small, e, p.order.Compare)
+}
 
 // Push adds e. It returns ErrDuplicate if an entry with the same key
 // (priority, arrival, seq) is already there, leaving the pool unchanged.
@@ -100,7 +109,7 @@ func (p *Pool) Push(e *Entry) error {
 		return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, p.small[i].ID)
 	}
 	if len(p.small) == smallPool {
-		p.t = rank.New(Less)
+		p.t = rank.New(p.order.Less)
 		for _, y := range p.small { // in order: the tree keeps its nodes full
 			p.t.Insert(y)
 		}
@@ -243,7 +252,7 @@ func (p *Pool) Verify() error {
 			err = errors.New("queue: nil entry in pool")
 			return false
 		}
-		if prev != nil && !Less(prev, e) {
+		if prev != nil && !p.order.Less(prev, e) {
 			err = fmt.Errorf("queue: %q (prio %d, seq %d) is not before %q (prio %d, seq %d)",
 				prev.ID, prev.Priority, prev.Seq, e.ID, e.Priority, e.Seq)
 			return false
