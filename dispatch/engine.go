@@ -139,8 +139,8 @@ func New(p policy.Policy, opts ...Option) (*Engine, error) {
 		crowds:  make(map[string]bool),
 		prompts: newCooldowns(),
 	}
-	e.setPools(groupIDs(p))
 	e.setPolicy(p)
+	e.setPools(groupIDs(p)) // in the policy's order (E6)
 	for _, o := range opts {
 		o.apply(e)
 	}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
-	"github.com/kefu-dev/kefu/queue"
 )
 
 // The agent side of routing beyond the seeds (E1-E5): offers and who
@@ -229,7 +228,7 @@ func (e *Engine) reassignList(a *agent.Agent, now time.Time) {
 		return true
 	})
 	slices.SortFunc(moving, func(x, y *session) int {
-		if queue.Less(&x.entry, &y.entry) {
+		if e.order().Less(&x.entry, &y.entry) {
 			return -1
 		}
 		return 1 // distinct sequences: never equal

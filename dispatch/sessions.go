@@ -169,13 +169,13 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 			if x == nil {
 				return
 			}
-			if q, ok := e.firstFor(x.queue, a); ok && (best == nil || queue.Less(q, best)) {
+			if q, ok := e.firstFor(x.queue, a); ok && (best == nil || e.order().Less(q, best)) {
 				best = q
 			}
 			if batchFull {
 				return
 			}
-			if o, ok := e.firstFor(x.offline, a); ok && (best == nil || queue.Less(o, best)) {
+			if o, ok := e.firstFor(x.offline, a); ok && (best == nil || e.order().Less(o, best)) {
 				best = o
 			}
 		}
@@ -257,7 +257,7 @@ func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 	if len(e.declined) == 0 {
 		for _, x := range e.pools {
 			q, ok := x.queue.Min()
-			if !ok || (best != nil && !queue.Less(q, &best.entry)) {
+			if !ok || (best != nil && !e.order().Less(q, &best.entry)) {
 				continue
 			}
 			if s := e.sessions[q.ID]; servable(s) {
@@ -268,7 +268,7 @@ func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 	}
 	for _, x := range e.pools {
 		for q := range x.queue.All() {
-			if best != nil && !queue.Less(q, &best.entry) {
+			if best != nil && !e.order().Less(q, &best.entry) {
 				break
 			}
 			if s := e.sessions[q.ID]; servable(s) {

@@ -57,7 +57,7 @@ func (e *Engine) doSetPolicy(now time.Time, p *policy.Policy) error {
 	}
 	old := e.pol
 	e.setPolicy(*p)
-	if !slices.Equal(groupIDs(old), groupIDs(*p)) || old.GroupFallback != p.GroupFallback {
+	if !slices.Equal(groupIDs(old), groupIDs(*p)) || old.GroupFallback != p.GroupFallback || old.AgingStep != p.AgingStep {
 		e.regroup(groupIDs(*p))
 	}
 	if limit := e.eff.HistoryLimit; limit < old.WithDefaults().HistoryLimit {

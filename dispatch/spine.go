@@ -760,7 +760,7 @@ type pools struct {
 func (f *floor) setPools(groups []string) {
 	f.pools, f.poolOf = nil, make(map[string]*pools)
 	for _, g := range append([]string{""}, groups...) {
-		x := &pools{id: uint16(len(f.pools)), group: g, queue: queue.New(), offline: queue.New()}
+		x := &pools{id: uint16(len(f.pools)), group: g, queue: queue.NewOrdered(f.order()), offline: queue.NewOrdered(f.order())}
 		f.pools = append(f.pools, x)
 		f.poolOf[g] = x
 	}
@@ -819,6 +819,10 @@ func defaultsOf(p policy.Policy) defaulted {
 
 // reassignLimit is Policy.ReassignLimit with 0 read as 1 (E3).
 func (f *floor) reassignLimit() int { return max(f.pol.ReassignLimit, 1) }
+
+// order is the serving order of the pools: Q2's, with the policy's aging
+// (E6).
+func (f *floor) order() queue.Order { return queue.Order{Aging: f.pol.AgingStep} }
 
 // keepsRecent reports whether the policy reads recent contacts (R1
 // recent contact, P9); if not, the floor does not keep them, a map write

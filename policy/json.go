@@ -49,6 +49,7 @@ type policyJSON struct {
 	ReassignLimit       int          `json:"reassignLimit,omitempty"`
 	ReassignOnOffline   bool         `json:"reassignOnOffline,omitempty"`
 	WrapUp              string       `json:"wrapUp,omitempty"`
+	AgingStep           string       `json:"agingStep,omitempty"`
 }
 
 type boundsJSON struct {
@@ -137,6 +138,7 @@ func (p Policy) encode() ([]byte, error) {
 		ReassignLimit:       p.ReassignLimit,
 		ReassignOnOffline:   p.ReassignOnOffline,
 		WrapUp:              durationText(p.WrapUp),
+		AgingStep:           durationText(p.AgingStep),
 	}
 	var err error
 	if p.OfferTimeoutStatus != 0 {
@@ -266,6 +268,7 @@ func (w *policyJSON) policy() (Policy, error) {
 		durationValue(&p.OfferTimeout, w.OfferTimeout, "OfferTimeout"),
 		durationValue(&p.ReassignAfter, w.ReassignAfter, "ReassignAfter"),
 		durationValue(&p.WrapUp, w.WrapUp, "WrapUp"),
+		durationValue(&p.AgingStep, w.AgingStep, "AgingStep"),
 	}
 	for _, err := range errs {
 		if err != nil {

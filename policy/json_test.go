@@ -57,6 +57,7 @@ func fullPolicy() policy.Policy {
 		ReassignAfter:       3 * time.Minute,
 		ReassignLimit:       2,
 		WrapUp:              30 * time.Second,
+		AgingStep:           2 * time.Minute,
 		// ReassignOnOffline excludes RequeueOnOffline (S5, E4): see
 		// TestJSON_ReassignOnOffline.
 	}
@@ -75,7 +76,8 @@ const fullJSON = `{"strategy":"round-robin","noQueue":true,` +
 	`"botIdleClose":"10m0s","crowds":[{"id":"members","member":true},{"id":"big-spenders"}],` +
 	`"teamLevel":"gold","priorityAtQueueHead":true,"groups":[{"id":"vip","crowds":["members"]}],` +
 	`"groupFallback":true,"offlineDiversion":"bot","maxClockStep":"24h0m0s",` +
-	`"offerTimeout":"2m0s","offerTimeoutStatus":"break","offerRetry":true,"reassignAfter":"3m0s","reassignLimit":2,"wrapUp":"30s"}`
+	`"offerTimeout":"2m0s","offerTimeoutStatus":"break","offerRetry":true,"reassignAfter":"3m0s","reassignLimit":2,"wrapUp":"30s",` +
+	`"agingStep":"2m0s"}`
 
 // Every field has its stable name and form, and comes back as it was.
 func TestJSON_EveryFieldRoundTrips(t *testing.T) {

@@ -218,6 +218,15 @@ type Policy struct {
 	// pulls the queue head (C5). Engine.EndWrapUp ends it early. 0: the
 	// unit frees at the close.
 	WrapUp time.Duration
+
+	// Queue shaping beyond the seeds (E6-E11), each off when zero.
+
+	// AgingStep raises a waiting session's priority by one for every
+	// AgingStep it has waited, so that low-priority buyers are not starved
+	// (E6); among equal aged priorities, the session that reached its
+	// level first is served first. The order never changes as time passes
+	// (queue.Order). 0: no aging (Q2).
+	AgingStep time.Duration
 }
 
 // MaxReassignLimit bounds Policy.ReassignLimit (E3).
@@ -284,7 +293,8 @@ func (p Policy) Validate() error {
 		v     time.Duration
 	}{{"OfflineValidity", p.OfflineValidity}, {"BuyerIdleClose", p.BuyerIdleClose}, {"AgentIdleClose", p.AgentIdleClose},
 		{"RecentContactTTL", p.RecentContactTTL}, {"MaxClockStep", p.MaxClockStep},
-		{"OfferTimeout", p.OfferTimeout}, {"ReassignAfter", p.ReassignAfter}, {"WrapUp", p.WrapUp}} {
+		{"OfferTimeout", p.OfferTimeout}, {"ReassignAfter", p.ReassignAfter}, {"WrapUp", p.WrapUp},
+		{"AgingStep", p.AgingStep}} {
 		if d.v < 0 {
 			return &FieldError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
 		}
