@@ -63,10 +63,14 @@ const (
 	// EventWrapUpEnded: a wrap-up of Agent ended (its time ran out, or
 	// Engine.EndWrapUp): the unit is free (E5).
 	EventWrapUpEnded
+	// EventRefused: the session ends unserved: the queue was full or the
+	// buyer waited the longest the shop allows, and the policy refuses
+	// (E8: Policy.Divert); Cause says which.
+	EventRefused
 )
 
 var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning",
-	"message", "bot", "prompt", "offered", "accepted", "rejected", "offer-timed-out", "wrap-up", "wrap-up-ended"}
+	"message", "bot", "prompt", "offered", "accepted", "rejected", "offer-timed-out", "wrap-up", "wrap-up-ended", "refused"}
 
 // String returns the kind's name, e.g. "assigned".
 func (k Kind) String() string {
@@ -104,9 +108,14 @@ const (
 	// CauseReassigned: moved from From, which left it unreplied too long
 	// (E3) or went offline (E4).
 	CauseReassigned
+	// CauseQueueCap, CauseMaxWait: on EventOffline, EventBot or
+	// EventRefused, why the buyer was diverted from the queue (E8): it was
+	// full, or the buyer waited the longest the shop allows.
+	CauseQueueCap
+	CauseMaxWait
 )
 
-var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover", "reassigned"}
+var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover", "reassigned", "queue-cap", "max-wait"}
 
 // String returns the cause's name, e.g. "freed".
 func (c Cause) String() string {

@@ -156,6 +156,9 @@ func brief(ev Event) string {
 		s = fmt.Sprintf("prompt %s %s", ev.Session, ev.Prompt.Key)
 	default:
 		s = fmt.Sprintf("%s %s", ev.Kind, ev.Session)
+		if ev.Cause != 0 { // E8, E11: why it was diverted
+			s += " " + ev.Cause.String()
+		}
 	}
 	if ev.Flags != 0 {
 		s += " [" + ev.Flags.String() + "]"
@@ -283,7 +286,7 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 		l.place[ev.Session] = "offline"
 	case EventBot:
 		l.place[ev.Session] = "bot"
-	case EventClosed, EventLeft, EventExpired:
+	case EventClosed, EventLeft, EventExpired, EventRefused:
 		delete(l.place, ev.Session)
 		l.gone[ev.Session] = ev.Kind
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
 )
 
 // The agent side of routing beyond the seeds (E1-E5): offers and who
@@ -328,4 +329,38 @@ func (e *Engine) forgetDecliner(a *agent.Agent) {
 			}
 		}
 	}
+}
+
+// queueFull reports whether a new buyer s would take the queue over a
+// cap (E8): the shop's, counting every pool, or its group's own pool's.
+func (e *Engine) queueFull(s *session) bool {
+	if c := e.pol.QueueCap; c > 0 && e.QueueLen() >= c {
+		return true
+	}
+	if x := e.poolFor(s); x.group != "" {
+		if c, _ := e.queueLimits(s); c > 0 && x.queue.Len() >= c {
+			return true
+		}
+	}
+	return false
+}
+
+// divert sends s, in no place, where the policy sends a buyer over the
+// queue's cap or maximum wait (E8), reported with cause c: the offline
+// pool, the bot, or nowhere (EventRefused, and s leaves the engine).
+func (e *Engine) divert(s *session, c Cause, now time.Time) {
+	switch e.pol.Divert {
+	case policy.DivertBot:
+		e.toBot(s, now)
+	case policy.DivertRefuse:
+		ev := e.sessionEvent(EventRefused, s, now)
+		ev.Cause = c
+		delete(e.sessions, s.entry.ID)
+		e.emit(ev)
+		e.freeSession(s)
+		return
+	default:
+		e.park(s, PlaceOffline, now)
+	}
+	e.out[len(e.out)-1].Cause = c
 }

@@ -115,6 +115,7 @@ const (
 	timerOffer                          // an offer was not accepted in time (E1)
 	timerReassign                       // unreplied too long in an agent's list (E3)
 	timerWrapUp                         // an agent's wrap-up ends (E5)
+	timerMaxWait                        // waited in the queue the longest it may (E8)
 )
 
 // timer is a session's entry in the timer index, its key copied in so

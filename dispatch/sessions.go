@@ -42,6 +42,10 @@ func (e *Engine) route(s *session, c Cause, now time.Time) {
 		// Online agents exist but all are suspended: they take nothing,
 		// not even over the cap, so the session waits.
 	}
+	if e.queueFull(s) { // E8
+		e.divert(s, CauseQueueCap, now)
+		return
+	}
 	e.park(s, PlaceQueue, now) // Q1
 }
 
@@ -340,6 +344,9 @@ func (e *Engine) fire(now time.Time) {
 			e.reassign(s, e.time(at))
 		case timerWrapUp:
 			e.endWrap(s, e.time(at))
+		case timerMaxWait:
+			e.unpark(s)
+			e.divert(s, CauseMaxWait, e.time(at))
 		}
 	}
 }

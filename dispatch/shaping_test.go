@@ -47,3 +47,72 @@ func TestE6_AgingOvertakesExactlyTheLaterOnes(t *testing.T) {
 		{at: 2 * time.Minute, op: closeS("s0"), want: []string{"closed s0 a", "assigned y a freed"}},
 	})
 }
+
+// E8: the queue cap refuses the (cap+1)-th buyer with the configured
+// diversion, here a refusal: the session ends with EventRefused, never
+// silently; a place freed in the queue admits the next one.
+func TestE8_QueueCapRefusesTheNextBuyer(t *testing.T) {
+	p := policy.Policy{QueueCap: 2, Divert: policy.DivertRefuse}
+	run(t, p, []step{
+		{op: addAgent("a", agent.Limit(1))},
+		{op: arrive("s0", "b0", 0), want: []string{"assigned s0 a arrival"}},
+		{op: arrive("q1", "b1", 0), want: []string{"queued q1"}},
+		{op: arrive("q2", "b2", 0), want: []string{"queued q2"}},
+		{op: arrive("q3", "b3", 0), want: []string{"refused q3 queue-cap"},
+			check: func(t *testing.T, e *Engine) {
+				_, open := e.Session("q3")
+				assert.False(t, open)
+				assert.Equal(t, 2, e.QueueLen())
+			}},
+		{at: time.Second, op: leave("q1"), want: []string{"left q1"}},
+		{at: time.Second, op: arrive("q3", "b3", 0), want: []string{"queued q3"}},
+	})
+}
+
+// E8: a buyer over the cap goes to the bot, or to the offline pool, by
+// policy, with the reason; a group's own cap bounds its pool (R2).
+func TestE8_DivertedToTheBotOrTheOfflinePool(t *testing.T) {
+	run(t, policy.Policy{QueueCap: 1, Divert: policy.DivertBot}, []step{
+		{op: addAgent("a", agent.Limit(1))},
+		{op: arrive("s0", "b0", 0), want: []string{"assigned s0 a arrival"}},
+		{op: arrive("q1", "b1", 0), want: []string{"queued q1"}},
+		{op: arrive("q2", "b2", 0), want: []string{"bot q2 queue-cap"}},
+	})
+	g := policy.Policy{Groups: []policy.Group{{ID: "vip", Crowds: []string{"vip"}, QueueCap: 1}}}
+	run(t, g, []step{
+		{op: op{"add a", func(e *Engine, now time.Time) ([]Event, error) {
+			return e.AddAgent(now, "a", AgentConfig{Capacity: agent.Limit(1), Group: "vip"})
+		}}},
+		{op: addAgent("b", agent.Limit(1))},
+		{op: arrive("s0", "b0", 0), want: []string{"assigned s0 a arrival"}},
+		{op: arrive("s1", "b1", 0), want: []string{"assigned s1 b arrival"}},
+		{op: vipArrive("v1"), want: []string{"queued v1"}},
+		{op: vipArrive("v2"), want: []string{"offline v2 queue-cap"}},
+		{op: arrive("q1", "bq", 0), want: []string{"queued q1"}}, // the shop has no cap
+	})
+}
+
+func vipArrive(id string) op {
+	return op{"arrive " + id, func(e *Engine, now time.Time) ([]Event, error) {
+		return e.Arrive(now, Arrival{Session: id, Buyer: "b-" + id, Crowds: []Membership{{Crowd: "vip"}}})
+	}}
+}
+
+// E8: the maximum wait diverts exactly at its deadline, not 1 ns before,
+// counted from when the buyer entered the queue.
+func TestE8_MaxWaitDivertsAtItsDeadline(t *testing.T) {
+	p := policy.Policy{MaxWait: 5 * time.Minute}
+	run(t, p, []step{
+		{op: addAgent("a", agent.Limit(1))},
+		{op: arrive("s0", "b0", 0), want: []string{"assigned s0 a arrival"}},
+		{at: time.Minute, op: arrive("q1", "b1", 0), want: []string{"queued q1"},
+			check: func(t *testing.T, e *Engine) {
+				info, _ := e.Session("q1")
+				assert.Equal(t, t0.Add(6*time.Minute), info.Deadline)
+			}},
+		{at: 6*time.Minute - time.Nanosecond, op: advance()},
+		{at: 6 * time.Minute, op: advance(), want: []string{"offline q1 max-wait"}},
+		// in the offline pool it is a message the agent takes when it has room (O2)
+		{at: 7 * time.Minute, op: closeS("s0"), want: []string{"closed s0 a", "assigned q1 a freed [offline]"}},
+	})
+}

@@ -506,6 +506,10 @@ func (f *floor) wantTimer(s *session) (timerKind, int64) {
 		return k, at
 	case PlaceOffered: // E1: set when offered; a policy change does not move it
 		return timerOffer, s.deadline
+	case PlaceQueue: // E8: the longest a buyer may wait in the queue
+		if _, wait := f.queueLimits(s); wait > 0 {
+			return timerMaxWait, later(s.entered, wait)
+		}
 	}
 	return 0, 0
 }
@@ -815,6 +819,24 @@ func defaultsOf(p policy.Policy) defaulted {
 	d := p.WithDefaults()
 	return defaulted{OfflineValidity: d.OfflineValidity, RecentContactTTL: d.RecentContactTTL,
 		BotIdleClose: d.BotIdleClose, HistoryLimit: d.HistoryLimit, Location: d.Location}
+}
+
+// queueLimits returns the cap of the queue pool s waits in, or would, and
+// the longest it may wait there (E8): its group's own, for a group's
+// pool, else the shop's. 0: none.
+func (f *floor) queueLimits(s *session) (limit int, wait time.Duration) {
+	limit, wait = f.pol.QueueCap, f.pol.MaxWait
+	if x := f.poolFor(s); x.group != "" {
+		for _, g := range f.pol.Groups {
+			if g.ID == x.group {
+				if g.MaxWait > 0 {
+					wait = g.MaxWait
+				}
+				return g.QueueCap, wait
+			}
+		}
+	}
+	return limit, wait
 }
 
 // reassignLimit is Policy.ReassignLimit with 0 read as 1 (E3).

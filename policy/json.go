@@ -50,6 +50,9 @@ type policyJSON struct {
 	ReassignOnOffline   bool         `json:"reassignOnOffline,omitempty"`
 	WrapUp              string       `json:"wrapUp,omitempty"`
 	AgingStep           string       `json:"agingStep,omitempty"`
+	QueueCap            int          `json:"queueCap,omitempty"`
+	MaxWait             string       `json:"maxWait,omitempty"`
+	Divert              string       `json:"divert,omitempty"`
 }
 
 type boundsJSON struct {
@@ -72,8 +75,10 @@ type crowdJSON struct {
 }
 
 type groupJSON struct {
-	ID     string   `json:"id,omitempty"`
-	Crowds []string `json:"crowds,omitempty"`
+	ID       string   `json:"id,omitempty"`
+	Crowds   []string `json:"crowds,omitempty"`
+	QueueCap int      `json:"queueCap,omitempty"`
+	MaxWait  string   `json:"maxWait,omitempty"`
 }
 
 // maxZoneOffset bounds a fixed zone's offset, in seconds east of UTC
@@ -139,6 +144,8 @@ func (p Policy) encode() ([]byte, error) {
 		ReassignOnOffline:   p.ReassignOnOffline,
 		WrapUp:              durationText(p.WrapUp),
 		AgingStep:           durationText(p.AgingStep),
+		QueueCap:            p.QueueCap,
+		MaxWait:             durationText(p.MaxWait),
 	}
 	var err error
 	if p.OfferTimeoutStatus != 0 {
@@ -155,6 +162,9 @@ func (p Policy) encode() ([]byte, error) {
 		return nil, err
 	}
 	if w.OfflineDiversion, err = enumText(p.OfflineDiversion, "OfflineDiversion"); err != nil {
+		return nil, err
+	}
+	if w.Divert, err = enumText(p.Divert, "Divert"); err != nil {
 		return nil, err
 	}
 	if b := p.Capacity; b != (agent.Bounds{}) {
@@ -191,7 +201,7 @@ func (p Policy) encode() ([]byte, error) {
 				return nil, &FieldError{Field: fmt.Sprintf("Groups[%d].Crowds[%d]", i, j), Err: fmt.Errorf("%q is not UTF-8", c)}
 			}
 		}
-		w.Groups = append(w.Groups, groupJSON(g))
+		w.Groups = append(w.Groups, groupJSON{ID: g.ID, Crowds: g.Crowds, QueueCap: g.QueueCap, MaxWait: durationText(g.MaxWait)})
 	}
 	out, err := json.Marshal(w)
 	if err != nil { // an infinite share: Validate refuses it, encode alone does not
@@ -248,6 +258,7 @@ func (w *policyJSON) policy() (Policy, error) {
 		GroupFallback:       w.GroupFallback,
 		OfferRetry:          w.OfferRetry,
 		ReassignLimit:       w.ReassignLimit,
+		QueueCap:            w.QueueCap,
 		ReassignOnOffline:   w.ReassignOnOffline,
 	}
 	if w.OfferTimeoutStatus != "" {
@@ -269,6 +280,8 @@ func (w *policyJSON) policy() (Policy, error) {
 		durationValue(&p.ReassignAfter, w.ReassignAfter, "ReassignAfter"),
 		durationValue(&p.WrapUp, w.WrapUp, "WrapUp"),
 		durationValue(&p.AgingStep, w.AgingStep, "AgingStep"),
+		durationValue(&p.MaxWait, w.MaxWait, "MaxWait"),
+		enumValue(&p.Divert, w.Divert, "Divert"),
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -299,11 +312,15 @@ func (w *policyJSON) policy() (Policy, error) {
 	for _, c := range w.Crowds {
 		p.Crowds = append(p.Crowds, Crowd(c))
 	}
-	for _, g := range w.Groups {
+	for i, g := range w.Groups {
 		if len(g.Crowds) == 0 {
 			g.Crowds = nil // [] and null and absent alike
 		}
-		p.Groups = append(p.Groups, Group(g))
+		x := Group{ID: g.ID, Crowds: g.Crowds, QueueCap: g.QueueCap}
+		if err := durationValue(&x.MaxWait, g.MaxWait, fmt.Sprintf("Groups[%d].MaxWait", i)); err != nil {
+			return Policy{}, err
+		}
+		p.Groups = append(p.Groups, x)
 	}
 	return p, nil
 }

@@ -227,6 +227,60 @@ type Policy struct {
 	// level first is served first. The order never changes as time passes
 	// (queue.Order). 0: no aging (Q2).
 	AgingStep time.Duration
+	// QueueCap bounds the queue pool (E8; Amazon Connect's maximum
+	// contacts in queue): a new buyer (an arrival routed to the queue, or
+	// a bot's hand-over) who would make it longer is diverted (Divert).
+	// Sessions coming back to the queue (S5's requeue, a declined offer,
+	// a reassignment) and priority buyers at the queue's head (P1) are
+	// not. 0: no cap. A group's QueueCap bounds its own pool (R2, without
+	// GroupFallback) too.
+	QueueCap int
+	// MaxWait bounds how long a session waits in the queue pool (E8): at
+	// MaxWait after it entered the queue it is diverted (Divert), at that
+	// instant. 0: no bound. A group's MaxWait replaces it for the group's
+	// own pool.
+	MaxWait time.Duration
+	// Divert is where a buyer over QueueCap or MaxWait goes (E8), with
+	// the reason as the event's Cause: the offline pool (a message the
+	// agents take when they have room, O2; the zero value), the bot, or
+	// nowhere (EventRefused: the session ends there). Never dropped
+	// silently; the buyer's way out (Leave) stays.
+	Divert Diversion
+}
+
+// Diversion is where a buyer over the queue's cap or maximum wait goes
+// (E8).
+type Diversion uint8
+
+const (
+	// DivertOffline: to the offline pool, a message for later. The zero
+	// value.
+	DivertOffline Diversion = iota
+	// DivertBot: to the shop's bot.
+	DivertBot
+	// DivertRefuse: nowhere: the session ends with EventRefused.
+	DivertRefuse
+)
+
+// divertNames are the diversions' text names, indexed by Diversion.
+var divertNames = [...]string{DivertOffline: "offline", DivertBot: "bot", DivertRefuse: "refuse"}
+
+// String returns "offline", "bot", "refuse", or "Diversion(n)".
+func (d Diversion) String() string {
+	if int(d) < len(divertNames) {
+		return divertNames[d]
+	}
+	return fmt.Sprintf("Diversion(%d)", uint8(d))
+}
+
+// MarshalText implements encoding.TextMarshaler with String's names; an
+// unknown diversion is an error wrapping ErrInvalid.
+func (d Diversion) MarshalText() ([]byte, error) { return marshalName(divertNames[:], d, "diversion") }
+
+// UnmarshalText implements encoding.TextUnmarshaler: exactly the names
+// MarshalText writes.
+func (d *Diversion) UnmarshalText(text []byte) error {
+	return unmarshalName(divertNames[:], d, text, "diversion")
 }
 
 // MaxReassignLimit bounds Policy.ReassignLimit (E3).
@@ -294,7 +348,7 @@ func (p Policy) Validate() error {
 	}{{"OfflineValidity", p.OfflineValidity}, {"BuyerIdleClose", p.BuyerIdleClose}, {"AgentIdleClose", p.AgentIdleClose},
 		{"RecentContactTTL", p.RecentContactTTL}, {"MaxClockStep", p.MaxClockStep},
 		{"OfferTimeout", p.OfferTimeout}, {"ReassignAfter", p.ReassignAfter}, {"WrapUp", p.WrapUp},
-		{"AgingStep", p.AgingStep}} {
+		{"AgingStep", p.AgingStep}, {"MaxWait", p.MaxWait}} {
 		if d.v < 0 {
 			return &FieldError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
 		}
@@ -308,7 +362,7 @@ func (p Policy) Validate() error {
 	for _, n := range []struct {
 		field string
 		v     int
-	}{{"OfflineBatch", p.OfflineBatch}, {"DMLimit", p.DMLimit}, {"HistoryLimit", p.HistoryLimit}} {
+	}{{"OfflineBatch", p.OfflineBatch}, {"DMLimit", p.DMLimit}, {"HistoryLimit", p.HistoryLimit}, {"QueueCap", p.QueueCap}} {
 		if n.v < 0 {
 			return &FieldError{Field: n.field, Err: fmt.Errorf("negative count %d", n.v)}
 		}
@@ -335,6 +389,14 @@ func (p Policy) validateRouting() error {
 		return &FieldError{Field: "ReassignLimit", Err: fmt.Errorf("%d outside 0..%d", p.ReassignLimit, MaxReassignLimit)}
 	case p.ReassignLimit > 0 && p.ReassignAfter == 0:
 		return &FieldError{Field: "ReassignLimit", Err: errors.New("set, but ReassignAfter is 0 (reassignment is off)")}
+	}
+	if p.Divert > DivertRefuse {
+		return &FieldError{Field: "Divert", Err: fmt.Errorf("unknown diversion %d", uint8(p.Divert))}
+	}
+	for i, g := range p.Groups {
+		if g.QueueCap < 0 || g.MaxWait < 0 {
+			return &FieldError{Field: fmt.Sprintf("Groups[%d]", i), Err: fmt.Errorf("negative queue cap %d or maximum wait %v", g.QueueCap, g.MaxWait)}
+		}
 	}
 	if p.RequeueOnOffline && p.ReassignOnOffline {
 		return &FieldError{Field: "ReassignOnOffline", Err: errors.New("and RequeueOnOffline both set: an agent's sessions go one way when it goes offline (S5, E4)")}

@@ -82,6 +82,11 @@ type Group struct {
 	ID string
 	// Crowds are the crowds whose buyers this group serves first.
 	Crowds []string
+	// QueueCap and MaxWait bound the group's own pool (E8; see
+	// Policy.QueueCap, Policy.MaxWait): 0 is no cap of the group's own,
+	// and the shop's maximum wait.
+	QueueCap int
+	MaxWait  time.Duration
 }
 
 // OfflineDiversion is what happens to new sessions while no agent is
