@@ -82,6 +82,9 @@ func (e *Engine) RemoveAgent(now time.Time, id string) ([]Event, error) {
 
 func (e *Engine) doRemoveAgent(now time.Time, id string) error {
 	a, ok := e.roster.Get(id)
+	if ok && e.readDesk(a).list.Len() > 0 { // inactive sessions hold no unit (E9) but are its
+		return fmt.Errorf("%w: %q holds %d sessions", ErrAgentBusy, id, e.readDesk(a).list.Len())
+	}
 	if err := e.roster.Remove(id); err != nil {
 		return fromAgent(err)
 	}

@@ -67,10 +67,15 @@ const (
 	// buyer waited the longest the shop allows, and the policy refuses
 	// (E8: Policy.Divert); Cause says which.
 	EventRefused
+	// EventInactive: the buyer of a replied session in Agent's list has
+	// been silent for Policy.InactiveAfter: it no longer counts toward the
+	// agent's load, and carries FlagInactive (E9). The buyer's next
+	// message (its EventMessage, without the flag) makes it count again.
+	EventInactive
 )
 
 var kindNames = [...]string{"", "assigned", "queued", "offline", "transferred", "closed", "left", "expired", "warning",
-	"message", "bot", "prompt", "offered", "accepted", "rejected", "offer-timed-out", "wrap-up", "wrap-up-ended", "refused"}
+	"message", "bot", "prompt", "offered", "accepted", "rejected", "offer-timed-out", "wrap-up", "wrap-up-ended", "refused", "inactive"}
 
 // String returns the kind's name, e.g. "assigned".
 func (k Kind) String() string {
@@ -139,6 +144,9 @@ const (
 	// FlagReassigned: the session was moved from an agent that left it
 	// unreplied too long (E3) or went offline (E4).
 	FlagReassigned
+	// FlagInactive: the buyer fell silent; the session does not count
+	// toward its agent's load until the buyer writes (E9).
+	FlagInactive
 )
 
 // String returns the flags joined by "|", or "" for none.
@@ -155,6 +163,9 @@ func (f Flags) String() string {
 	}
 	if f&FlagReassigned != 0 {
 		parts = append(parts, "reassigned")
+	}
+	if f&FlagInactive != 0 {
+		parts = append(parts, "inactive")
 	}
 	return strings.Join(parts, "|")
 }

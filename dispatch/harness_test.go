@@ -189,6 +189,9 @@ type ledger struct {
 	// seq is the Seq of the latest event replayed: events are numbered
 	// from 1 without gaps (Event.Seq).
 	seq uint64
+	// inactive: sessions flagged by EventInactive (E9), until the buyer
+	// writes or they move.
+	inactive map[string]bool
 }
 
 // before records the agents online, and the caps, before a step.
@@ -205,7 +208,7 @@ func (l *ledger) before(e *Engine) {
 
 func newLedger() *ledger {
 	return &ledger{place: map[string]string{}, gone: map[string]Kind{}, load: map[string]int{}, online: map[string]bool{},
-		caps: map[string]agent.Capacity{}}
+		caps: map[string]agent.Capacity{}, inactive: map[string]bool{}}
 }
 
 // apply replays one event. An auto-assignment (arrival or freed capacity)
@@ -217,7 +220,7 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 	}
 	l.seq = ev.Seq
 	switch ev.Kind {
-	case EventMessage, EventWarning, EventPrompt:
+	case EventWarning, EventPrompt:
 		return nil // moves nothing
 	case EventWrapUp: // E5: the unit of a closed session stays held
 		l.load[ev.Agent]++
@@ -225,9 +228,21 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 	case EventWrapUpEnded:
 		l.load[ev.Agent]--
 		return nil
+	case EventInactive: // E9: its unit is free
+		l.load[ev.Agent]--
+		l.inactive[ev.Session] = true
+		return nil
+	case EventMessage:
+		if ev.Sender == FromBuyer && l.inactive[ev.Session] { // E9: it counts again
+			delete(l.inactive, ev.Session)
+			l.load[ev.Agent]++
+		}
+		return nil
 	}
 	if p, ok := l.place[ev.Session]; ok {
-		if a, held := strings.CutPrefix(p, "agent:"); held {
+		if a, held := strings.CutPrefix(p, "agent:"); held && l.inactive[ev.Session] {
+			delete(l.inactive, ev.Session) // held no unit (E9)
+		} else if held {
 			l.load[a]--
 		} else if a, held := strings.CutPrefix(p, "offered:"); held {
 			l.load[a]-- // an offer holds a unit (E1)

@@ -68,6 +68,9 @@ func (e *Engine) doMessage(now time.Time, m Message) error {
 			return fmt.Errorf("%w: %d sent to a buyer who has not followed or replied", ErrDMLimit, o.dmSent)
 		}
 	}
+	if m.From == FromBuyer {
+		e.buyerWrote(s, now)
+	}
 	e.update(s, func() {
 		s.lastFrom, s.lastMsg = m.From, ns(now)
 		switch m.From {

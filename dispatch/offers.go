@@ -364,3 +364,32 @@ func (e *Engine) divert(s *session, c Cause, now time.Time) {
 	}
 	e.out[len(e.out)-1].Cause = c
 }
+
+// buyerWrote records that s's buyer wrote at now (E9): the time its
+// inactivity counts from, and an inactive session counts toward its
+// agent's load again, over the cap if need be. Nothing without
+// Policy.InactiveAfter.
+func (e *Engine) buyerWrote(s *session, now time.Time) {
+	if e.pol.InactiveAfter > 0 {
+		if e.buyerAt == nil {
+			e.buyerAt = make(map[*session]int64)
+		}
+		e.buyerAt[s] = ns(now)
+	}
+	if s.flags&FlagInactive != 0 { // even if a policy change turned E9 off since
+		s.flags &^= FlagInactive
+		e.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // it received nothing new
+	}
+}
+
+// goInactive releases the unit of s, whose buyer fell silent in a
+// replied session (E9), at its deadline at; its agent takes the queue
+// head (C5).
+func (e *Engine) goInactive(s *session, at time.Time) {
+	a := s.agent
+	s.flags |= FlagInactive
+	e.roster.AddLoad(a, -1, at)
+	e.emit(e.sessionEvent(EventInactive, s, at))
+	e.rearm(s) // the next timer, an auto-close maybe
+	e.fill(a, at)
+}

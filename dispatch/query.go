@@ -258,7 +258,11 @@ func (e *Engine) Verify() error {
 			if inQueue || inOffline {
 				return fmt.Errorf("dispatch: session %q is with %q and also waiting", id, s.agent.ID())
 			}
-			loads[s.agent]++
+			if s.flags&FlagInactive == 0 { // E9: an inactive session holds no unit
+				loads[s.agent]++
+			} else if s.waitSince != 0 {
+				return fmt.Errorf("dispatch: session %q is inactive while its buyer waits for an answer", id)
+			}
 		case PlaceOffered: // E1
 			if s.agent == nil {
 				return fmt.Errorf("dispatch: session %q offered to no agent", id)
@@ -419,8 +423,15 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 		return fmt.Errorf("dispatch: agent %q has no desk slot", a.ID())
 	}
 	d := e.readDesk(a)
-	if d.list.Len() != a.Load()-len(e.offered(a))-len(e.wrapping(a)) {
-		return fmt.Errorf("dispatch: agent %q lists %d sessions, load %d with %d offers and %d wrap-ups", a.ID(), d.list.Len(), a.Load(), len(e.offered(a)), len(e.wrapping(a)))
+	inactive := 0 // E9: listed, holding no unit
+	d.list.Ascend(func(x listed) bool {
+		if x.s.flags&FlagInactive != 0 {
+			inactive++
+		}
+		return true
+	})
+	if d.list.Len()-inactive != a.Load()-len(e.offered(a))-len(e.wrapping(a)) {
+		return fmt.Errorf("dispatch: agent %q lists %d sessions (%d inactive), load %d with %d offers and %d wrap-ups", a.ID(), d.list.Len(), inactive, a.Load(), len(e.offered(a)), len(e.wrapping(a)))
 	}
 	for _, s := range e.offered(a) {
 		if e.sessions[s.entry.ID] != s || s.place != PlaceOffered || s.agent != a {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -380,6 +381,18 @@ var randomPolicies = []policy.Policy{
 		OfflineValidity: 6 * time.Hour, WrapUp: 5 * time.Minute, DMLimit: 2},
 	{Capacity: agent.KuaishouBounds(), OfferTimeout: 30 * time.Second, ReassignAfter: time.Minute, WrapUp: 10 * time.Second,
 		OfflineBatch: 2, Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans", "vip"}}, {ID: "g2"}}},
+	// E6-E11 (queue shaping), with each other and with offers.
+	{AgingStep: 2 * time.Minute, QueueCap: 4, MaxWait: 20 * time.Minute, Divert: policy.DivertRefuse,
+		InactiveAfter: 10 * time.Minute, BuyerIdleClose: 30 * time.Minute},
+	{Strategy: policy.RoundRobin, AgingStep: time.Minute, MaxWait: 5 * time.Minute, Divert: policy.DivertBot,
+		OfferTimeout: time.Minute, WrapUp: 20 * time.Second, InactiveAfter: 3 * time.Minute,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, QueueCap: 2, MaxWait: 2 * time.Minute}, {ID: "g2", Crowds: []string{"vip"}}}},
+}
+
+// shaping reports whether p uses an option of queue shaping (E6-E11).
+func shaping(p policy.Policy) bool {
+	return p.AgingStep > 0 || p.QueueCap > 0 || p.MaxWait > 0 || p.InactiveAfter > 0 ||
+		slices.ContainsFunc(p.Groups, func(g policy.Group) bool { return g.QueueCap > 0 || g.MaxWait > 0 })
 }
 
 // routing reports whether p uses an option beyond the seeds (E1-E5).

@@ -106,6 +106,7 @@ func (e *Engine) doArrive(now time.Time, a Arrival) error {
 		s.group = e.poolOf[g].id
 	}
 	e.admit(s)
+	e.buyerWrote(s, now)
 	e.reception(s, &a, now)
 	return nil
 }

@@ -116,6 +116,7 @@ const (
 	timerReassign                       // unreplied too long in an agent's list (E3)
 	timerWrapUp                         // an agent's wrap-up ends (E5)
 	timerMaxWait                        // waited in the queue the longest it may (E8)
+	timerInactive                       // the buyer fell silent in a replied session (E9)
 )
 
 // timer is a session's entry in the timer index, its key copied in so

@@ -347,6 +347,8 @@ func (e *Engine) fire(now time.Time) {
 		case timerMaxWait:
 			e.unpark(s)
 			e.divert(s, CauseMaxWait, e.time(at))
+		case timerInactive:
+			e.goInactive(s, e.time(at))
 		}
 	}
 }

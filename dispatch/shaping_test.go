@@ -116,3 +116,33 @@ func TestE8_MaxWaitDivertsAtItsDeadline(t *testing.T) {
 		{at: 7 * time.Minute, op: closeS("s0"), want: []string{"closed s0 a", "assigned q1 a freed [offline]"}},
 	})
 }
+
+// E9: a replied session whose buyer is silent for InactiveAfter stops
+// counting toward the agent's load at that instant, and the agent takes
+// the queue head then; the buyer's next message makes it count again,
+// over the cap. An unreplied session never goes inactive.
+func TestE9_InactiveSessionReleasesItsUnit(t *testing.T) {
+	p := policy.Policy{InactiveAfter: 10 * time.Minute}
+	run(t, p, []step{
+		{op: addAgent("a", agent.Limit(1))},
+		{op: arrive("s1", "b1", 0), want: []string{"assigned s1 a arrival"}},
+		{at: time.Minute, op: msg("s1", FromAgent, "a"), want: []string{"message s1 agent"}},
+		{at: 2 * time.Minute, op: arrive("s2", "b2", 0), want: []string{"queued s2"}},
+		// the buyer last wrote at 0: inactive at 10:00, not 1 ns before
+		{at: 10*time.Minute - time.Nanosecond, op: advance()},
+		{at: 10 * time.Minute, op: advance(), want: []string{"inactive s1 [inactive]", "assigned s2 a freed"},
+			check: func(t *testing.T, e *Engine) {
+				assert.Equal(t, 1, loadOf(t, e, "a"), "s1 no longer counts")
+				l, _, _ := e.List("a", Page{})
+				require.Len(t, l, 2)
+				info, _ := e.Session("s1")
+				assert.Equal(t, FlagInactive, info.Flags&FlagInactive, "flagged in the list")
+			}},
+		// s2 is unreplied: it never goes inactive
+		{at: time.Hour, op: advance()},
+		{at: time.Hour, op: msg("s1", FromBuyer, ""), want: []string{"message s1 buyer"},
+			check: func(t *testing.T, e *Engine) {
+				assert.Equal(t, 2, loadOf(t, e, "a"), "counts again, over the cap of 1")
+			}},
+	})
+}

@@ -120,6 +120,8 @@ type snapSession struct {
 	From     uint8    `json:"from,omitempty"`
 	Declined []string `json:"declined,omitempty"`
 	Moves    int      `json:"moves,omitempty"`
+	// E9: when the buyer last wrote, kept with Policy.InactiveAfter.
+	BuyerAt *stime `json:"buyerAt,omitempty"`
 }
 
 type snapPrompt struct {
@@ -245,6 +247,10 @@ func (e *Engine) Snapshot() ([]byte, error) {
 			ss.Declined = append(ss.Declined, a.ID())
 		}
 		ss.Moves = int(x.moves)
+		if at, ok := e.buyerAt[x]; ok {
+			t := stime(e.time(at))
+			ss.BuyerAt = &t
+		}
 		s.Sessions = append(s.Sessions, ss)
 	}
 	slices.SortFunc(s.Sessions, func(a, b snapSession) int { return cmpUint(a.Seq, b.Seq) })
@@ -611,6 +617,19 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 		e.outreach[x] = o
 	}
 	x.moves = uint8(ss.Moves)
+	if ss.BuyerAt != nil { // E9
+		at, err := stamp(time.Time(*ss.BuyerAt))
+		if err != nil || at == 0 {
+			return fmt.Errorf("buyer's last message: %v", err)
+		}
+		if e.buyerAt == nil {
+			e.buyerAt = make(map[*session]int64)
+		}
+		e.buyerAt[x] = at
+	}
+	if x.flags&FlagInactive != 0 && (Place(ss.Place) != PlaceAgent || ss.WaitSince != stime{}) {
+		return errors.New("inactive but not a replied session in a list")
+	}
 	switch x.place = Place(ss.Place); x.place {
 	case PlaceAgent, PlaceOffered:
 		a, ok := e.roster.Get(ss.Agent)

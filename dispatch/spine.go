@@ -74,6 +74,9 @@ type floor struct {
 	// E5: each agent's offers and wrap-ups (nil until the first).
 	declined map[*session][]*agent.Agent
 	held     map[*agent.Agent]*heldUnits
+	// E9: when each listed session's buyer last wrote, kept while
+	// Policy.InactiveAfter is set (nil otherwise).
+	buyerAt map[*session]int64
 	// Recycled decline lists, so that E2 allocates nothing in steady state.
 	spareDeclines [][]*agent.Agent
 
@@ -122,7 +125,9 @@ func (f *floor) admit(s *session) { f.sessions[s.entry.ID] = s }
 func (f *floor) restore(s *session) error {
 	switch s.place {
 	case PlaceAgent:
-		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // keeps its idle time
+		if s.flags&FlagInactive == 0 { // E9: an inactive session holds no unit
+			f.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // keeps its idle time
+		}
 		f.deskOf(s.agent).add(s)
 	case PlaceOffered:
 		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince())
@@ -277,7 +282,11 @@ func (f *floor) release(s *session, now time.Time) {
 	a := s.agent
 	f.clearTimer(s)
 	f.deskOf(a).remove(s)
-	f.roster.AddLoad(a, -1, now)
+	if s.flags&FlagInactive != 0 { // E9: its unit is free already; active wherever it goes
+		s.flags &^= FlagInactive
+	} else {
+		f.roster.AddLoad(a, -1, now)
+	}
 	s.agent, s.place = nil, 0
 }
 
@@ -351,9 +360,10 @@ func (f *floor) closeOut(s *session, at time.Time, r CloseReason) {
 		c := newClosed(s.entry.ID, s.buyer, s.entry.Arrived, s.lastMsg, ns(at), s.entry.Seq, r, s.flags)
 		f.stats.Handle.observe(time.Duration(ns(at) - s.entered))
 		a := s.agent
+		inactive := s.flags&FlagInactive != 0 // E9: the agent was not at work on it
 		f.release(s, at)
 		f.archive(a, c)
-		if f.pol.WrapUp > 0 {
+		if f.pol.WrapUp > 0 && !inactive {
 			f.emit(ev)
 			f.debug("closed", s)
 			f.wrap(a, s, at)
@@ -422,6 +432,7 @@ func (f *floor) freeSession(s *session) {
 	if len(f.outreach) > 0 {
 		delete(f.outreach, s)
 	}
+	delete(f.buyerAt, s)            // a nil map but with E9
 	if l, ok := f.declined[s]; ok { // a nil map but with E2
 		delete(f.declined, s)
 		if len(f.spareDeclines) < maxFree {
@@ -501,6 +512,13 @@ func (f *floor) wantTimer(s *session) (timerKind, int64) {
 		if d := f.pol.ReassignAfter; d > 0 && s.waitSince != 0 && int(s.moves) < f.reassignLimit() {
 			if t := later(since(s.waitSince), d); k == 0 || t < at {
 				k, at = timerReassign, t
+			}
+		}
+		// E9: a replied session whose buyer fell silent releases its unit;
+		// after the timers above at the same instant.
+		if d := f.pol.InactiveAfter; d > 0 && s.waitSince == 0 && s.flags&FlagInactive == 0 {
+			if t := later(since(f.buyerAt[s]), d); k == 0 || t < at {
+				k, at = timerInactive, t
 			}
 		}
 		return k, at

@@ -159,7 +159,7 @@ func (w *Warning) UnmarshalText(b []byte) error {
 	return err
 }
 
-var flagNames = [...]string{"offline", "transferred", "started", "reassigned"}
+var flagNames = [...]string{"offline", "transferred", "started", "reassigned", "inactive"}
 
 // MarshalText returns the flags as String does: names joined by "|", ""
 // for none. Unknown bits are an error.

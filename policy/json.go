@@ -53,6 +53,7 @@ type policyJSON struct {
 	QueueCap            int          `json:"queueCap,omitempty"`
 	MaxWait             string       `json:"maxWait,omitempty"`
 	Divert              string       `json:"divert,omitempty"`
+	InactiveAfter       string       `json:"inactiveAfter,omitempty"`
 }
 
 type boundsJSON struct {
@@ -146,6 +147,7 @@ func (p Policy) encode() ([]byte, error) {
 		AgingStep:           durationText(p.AgingStep),
 		QueueCap:            p.QueueCap,
 		MaxWait:             durationText(p.MaxWait),
+		InactiveAfter:       durationText(p.InactiveAfter),
 	}
 	var err error
 	if p.OfferTimeoutStatus != 0 {
@@ -281,6 +283,7 @@ func (w *policyJSON) policy() (Policy, error) {
 		durationValue(&p.WrapUp, w.WrapUp, "WrapUp"),
 		durationValue(&p.AgingStep, w.AgingStep, "AgingStep"),
 		durationValue(&p.MaxWait, w.MaxWait, "MaxWait"),
+		durationValue(&p.InactiveAfter, w.InactiveAfter, "InactiveAfter"),
 		enumValue(&p.Divert, w.Divert, "Divert"),
 	}
 	for _, err := range errs {

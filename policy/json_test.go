@@ -61,6 +61,7 @@ func fullPolicy() policy.Policy {
 		QueueCap:            50,
 		MaxWait:             10 * time.Minute,
 		Divert:              policy.DivertBot,
+		InactiveAfter:       10 * time.Minute,
 		// ReassignOnOffline excludes RequeueOnOffline (S5, E4): see
 		// TestJSON_ReassignOnOffline.
 	}
@@ -80,7 +81,7 @@ const fullJSON = `{"strategy":"round-robin","noQueue":true,` +
 	`"teamLevel":"gold","priorityAtQueueHead":true,"groups":[{"id":"vip","crowds":["members"]}],` +
 	`"groupFallback":true,"offlineDiversion":"bot","maxClockStep":"24h0m0s",` +
 	`"offerTimeout":"2m0s","offerTimeoutStatus":"break","offerRetry":true,"reassignAfter":"3m0s","reassignLimit":2,"wrapUp":"30s",` +
-	`"agingStep":"2m0s","queueCap":50,"maxWait":"10m0s","divert":"bot"}`
+	`"agingStep":"2m0s","queueCap":50,"maxWait":"10m0s","divert":"bot","inactiveAfter":"10m0s"}`
 
 // Every field has its stable name and form, and comes back as it was.
 func TestJSON_EveryFieldRoundTrips(t *testing.T) {

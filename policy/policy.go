@@ -246,6 +246,15 @@ type Policy struct {
 	// nowhere (EventRefused: the session ends there). Never dropped
 	// silently; the buyer's way out (Leave) stays.
 	Divert Diversion
+	// InactiveAfter releases the unit of capacity of a replied session in
+	// an agent's list whose buyer has written nothing for this long, since
+	// the buyer's last message or the session's entry into the list,
+	// whichever is later (E9; Zendesk's 10 minutes): it is flagged
+	// FlagInactive, stops counting toward the agent's load (EventInactive)
+	// and the agent takes the queue head (C5). The buyer's next message
+	// makes it count again, over the cap if need be. An unreplied session
+	// (the buyer waits for an answer) never goes inactive. 0: never.
+	InactiveAfter time.Duration
 }
 
 // Diversion is where a buyer over the queue's cap or maximum wait goes
@@ -348,7 +357,7 @@ func (p Policy) Validate() error {
 	}{{"OfflineValidity", p.OfflineValidity}, {"BuyerIdleClose", p.BuyerIdleClose}, {"AgentIdleClose", p.AgentIdleClose},
 		{"RecentContactTTL", p.RecentContactTTL}, {"MaxClockStep", p.MaxClockStep},
 		{"OfferTimeout", p.OfferTimeout}, {"ReassignAfter", p.ReassignAfter}, {"WrapUp", p.WrapUp},
-		{"AgingStep", p.AgingStep}, {"MaxWait", p.MaxWait}} {
+		{"AgingStep", p.AgingStep}, {"MaxWait", p.MaxWait}, {"InactiveAfter", p.InactiveAfter}} {
 		if d.v < 0 {
 			return &FieldError{Field: d.field, Err: fmt.Errorf("negative duration %v", d.v)}
 		}
