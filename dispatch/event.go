@@ -118,9 +118,12 @@ const (
 	// full, or the buyer waited the longest the shop allows.
 	CauseQueueCap
 	CauseMaxWait
+	// CauseWidened: taken by an agent of a ring its group's widening just
+	// opened (E7).
+	CauseWidened
 )
 
-var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover", "reassigned", "queue-cap", "max-wait"}
+var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover", "reassigned", "queue-cap", "max-wait", "widened"}
 
 // String returns the cause's name, e.g. "freed".
 func (c Cause) String() string {

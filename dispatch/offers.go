@@ -7,6 +7,7 @@ import (
 
 	"github.com/kefu-dev/kefu/agent"
 	"github.com/kefu-dev/kefu/policy"
+	"github.com/kefu-dev/kefu/queue"
 )
 
 // The agent side of routing beyond the seeds (E1-E5): offers and who
@@ -182,12 +183,12 @@ func (e *Engine) reoffer(s *session, now time.Time) {
 // that has not declined it first (E2).
 func (e *Engine) chooseOffline(s *session) *agent.Agent {
 	dec := e.declinesOf(s)
-	t, n := e.tiers(s)
+	t := e.tiers(s)
 	for pass := range 2 {
 		if pass == 1 && (!e.pol.OfferRetry || len(dec) == 0) {
 			break
 		}
-		for _, g := range t[:n] {
+		for _, g := range t {
 			for a := range e.roster.ActiveIn(g) {
 				if !a.HasRoom() {
 					break
@@ -392,4 +393,34 @@ func (e *Engine) goInactive(s *session, at time.Time) {
 	e.emit(e.sessionEvent(EventInactive, s, at))
 	e.rearm(s) // the next timer, an auto-close maybe
 	e.fill(a, at)
+}
+
+// ringedFor calls f with the pool of each group whose widening reaches
+// a's group (E7), and the number of rings a session of it must have open
+// for a to take it.
+func (e *Engine) ringedFor(a *agent.Agent, f func(x *pools, ring uint8)) {
+	if e.pol.GroupFallback || a.Group() == "" {
+		return
+	}
+	for i := range e.pol.Groups {
+		g := &e.pol.Groups[i]
+		for r, ring := range g.Rings {
+			if slices.Contains(ring.Groups, a.Group()) {
+				f(e.poolOf[g.ID], uint8(r+1))
+				break
+			}
+		}
+	}
+}
+
+// firstRinged returns the first session of pool p, by the queue's order,
+// with at least ring rings open (E7) and not declined by a (E2).
+func (e *Engine) firstRinged(p *queue.Pool, a *agent.Agent, ring uint8) (*queue.Entry, bool) {
+	for x := range p.All() {
+		s := e.sessions[x.ID]
+		if s.ring >= ring && (e.pol.OfferRetry || !e.declinedBy(s, a)) {
+			return x, true
+		}
+	}
+	return nil, false
 }

@@ -392,6 +392,15 @@ func (e *Engine) Verify() error {
 				}
 			}
 		}
+		var err error
+		e.ringedFor(a, func(x *pools, ring uint8) { // E7: sessions whose widening reached a's group
+			if w, ok := e.firstRinged(x.queue, a, ring); ok && err == nil {
+				err = fmt.Errorf("dispatch: %q of %q waits with %d rings open while agent %q of a ring has room", w.ID, x.group, e.sessions[w.ID].ring, a.ID())
+			}
+		})
+		if err != nil {
+			return err
+		}
 	}
 	if e.pol.NoQueue {
 		for g, q := range queued {

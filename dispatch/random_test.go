@@ -387,12 +387,17 @@ var randomPolicies = []policy.Policy{
 	{Strategy: policy.RoundRobin, AgingStep: time.Minute, MaxWait: 5 * time.Minute, Divert: policy.DivertBot,
 		OfferTimeout: time.Minute, WrapUp: 20 * time.Second, InactiveAfter: 3 * time.Minute,
 		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, QueueCap: 2, MaxWait: 2 * time.Minute}, {ID: "g2", Crowds: []string{"vip"}}}},
+	{Groups: []policy.Group{
+		{ID: "g1", Crowds: []string{"vip"}, Rings: []policy.Ring{{After: time.Minute, Groups: []string{"g2"}}, {After: 3 * time.Minute, Groups: []string{"nogroup"}}}},
+		{ID: "g2", Crowds: []string{"fans"}, MaxWait: 4 * time.Minute, Rings: []policy.Ring{{After: 2 * time.Minute, Groups: []string{"g1"}}}},
+		{ID: "nogroup"}},
+		Divert: policy.DivertRefuse, QueueCap: 6, AgingStep: 30 * time.Second, OfferTimeout: time.Minute},
 }
 
 // shaping reports whether p uses an option of queue shaping (E6-E11).
 func shaping(p policy.Policy) bool {
 	return p.AgingStep > 0 || p.QueueCap > 0 || p.MaxWait > 0 || p.InactiveAfter > 0 ||
-		slices.ContainsFunc(p.Groups, func(g policy.Group) bool { return g.QueueCap > 0 || g.MaxWait > 0 })
+		slices.ContainsFunc(p.Groups, func(g policy.Group) bool { return g.QueueCap > 0 || g.MaxWait > 0 || len(g.Rings) > 0 })
 }
 
 // routing reports whether p uses an option beyond the seeds (E1-E5).

@@ -75,6 +75,7 @@ type session struct {
 	lastFrom Sender // 0: nobody wrote yet (a session an agent started)
 	from     Place  // E1: where an offered session waited (queue or offline pool), to go back to
 	moves    uint8  // E3: times reassigned for want of a reply
+	ring     uint8  // E7: rings of its group's widening open to it
 }
 
 // outreach is the state few sessions need, kept beside them (L6, and the
@@ -117,6 +118,7 @@ const (
 	timerWrapUp                         // an agent's wrap-up ends (E5)
 	timerMaxWait                        // waited in the queue the longest it may (E8)
 	timerInactive                       // the buyer fell silent in a replied session (E9)
+	timerWiden                          // the next ring of its group opens to a waiting session (E7)
 )
 
 // timer is a session's entry in the timer index, its key copied in so

@@ -51,20 +51,48 @@ func (e *Engine) route(s *session, c Cause, now time.Time) {
 
 // tiers returns the agent sets that may take s, in order of preference
 // (R2): its group, then everyone if the policy falls back; or everyone.
-func (e *Engine) tiers(s *session) (t [2]string, n int) {
+//
+// With widening (E7), the groups of the rings open to s follow its own,
+// inner rings first. The result is the engine's buffer, valid until the
+// next call.
+func (e *Engine) tiers(s *session) []string {
+	t := e.tierBuf[:0]
 	if s.group == 0 {
-		return t, 1
+		return append(t, "")
 	}
-	t[0] = e.groupOf(s)
+	t = append(t, e.groupOf(s))
 	if e.pol.GroupFallback {
-		return t, 2 // t[1] == "": everyone
+		return append(t, "") // everyone
 	}
-	return t, 1
+	for _, r := range e.openRings(s) {
+		t = append(t, r.Groups...)
+	}
+	return t
 }
 
-// mayTake reports whether agent a may take session s (R2).
+// mayTake reports whether agent a may take session s (R2, E7).
 func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
-	return s.group == 0 || e.pol.GroupFallback || a.Group() == e.groupOf(s)
+	if s.group == 0 || e.pol.GroupFallback || a.Group() == e.groupOf(s) {
+		return true
+	}
+	for _, r := range e.openRings(s) {
+		if slices.Contains(r.Groups, a.Group()) {
+			return true
+		}
+	}
+	return false
+}
+
+// widen opens the next ring of s's group to it (E7), at its instant at:
+// an agent of the groups now open with room takes it (inner first), or it
+// waits on, for the next ring.
+func (e *Engine) widen(s *session, at time.Time) {
+	s.ring++
+	if b := e.choose(s, at); b != nil {
+		e.takeRoom(s, b, CauseWidened, at)
+		return
+	}
+	e.rearm(s)
 }
 
 // choose returns the online agent with room the policy picks for s, or
@@ -73,14 +101,14 @@ func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
 // other agent has room.
 func (e *Engine) choose(s *session, now time.Time) *agent.Agent {
 	dec := e.declinesOf(s)
-	t, n := e.tiers(s)
-	for _, g := range t[:n] {
+	t := e.tiers(s)
+	for _, g := range t {
 		if a := e.chooseIn(g, s.buyer, dec, now); a != nil {
 			return a
 		}
 	}
 	if len(dec) > 0 && e.pol.OfferRetry {
-		for _, g := range t[:n] {
+		for _, g := range t {
 			if a := e.chooseIn(g, s.buyer, nil, now); a != nil {
 				return a
 			}
@@ -132,8 +160,8 @@ func (e *Engine) chooseIn(g, buyer string, skip []*agent.Agent, now time.Time) *
 // other agent is there.
 func (e *Engine) leastActive(s *session) *agent.Agent {
 	dec := e.declinesOf(s)
-	t, n := e.tiers(s)
-	for _, g := range t[:n] {
+	t := e.tiers(s)
+	for _, g := range t {
 		if len(dec) == 0 {
 			if a, ok := e.roster.LeastSaturatedIn(g); ok {
 				return a
@@ -147,7 +175,7 @@ func (e *Engine) leastActive(s *session) *agent.Agent {
 		}
 	}
 	if len(dec) > 0 && e.pol.OfferRetry {
-		for _, g := range t[:n] {
+		for _, g := range t {
 			if a, ok := e.roster.LeastSaturatedIn(g); ok {
 				return a
 			}
@@ -186,6 +214,11 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 		consider(e.pools[0])
 		if g := a.Group(); g != "" {
 			consider(e.poolOf[g])
+			e.ringedFor(a, func(x *pools, ring uint8) { // E7: the groups whose rings reach a's
+				if q, ok := e.firstRinged(x.queue, a, ring); ok && (best == nil || e.order().Less(q, best)) {
+					best = q
+				}
+			})
 		}
 		if best == nil {
 			return
@@ -300,8 +333,8 @@ func (e *Engine) drain(now time.Time) {
 // Policy.OfferRetry.
 func (e *Engine) hasRoomFor(s *session) bool {
 	dec := e.declinesOf(s)
-	t, n := e.tiers(s)
-	for _, g := range t[:n] {
+	t := e.tiers(s)
+	for _, g := range t {
 		if len(dec) == 0 || e.pol.OfferRetry {
 			if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
 				return true
@@ -349,6 +382,8 @@ func (e *Engine) fire(now time.Time) {
 			e.divert(s, CauseMaxWait, e.time(at))
 		case timerInactive:
 			e.goInactive(s, e.time(at))
+		case timerWiden:
+			e.widen(s, e.time(at))
 		}
 	}
 }

@@ -146,3 +146,42 @@ func TestE9_InactiveSessionReleasesItsUnit(t *testing.T) {
 			}},
 	})
 }
+
+// E7: a session of a group waits for the group's agents alone until its
+// first ring opens, exactly at its instant (not 1 ns before), then for
+// the ring's too; rings are cumulative, and an agent of an open ring
+// with room takes it as it frees.
+func TestE7_WideningAtItsInstant(t *testing.T) {
+	p := policy.Policy{Groups: []policy.Group{
+		{ID: "vip", Crowds: []string{"vip"}, Rings: []policy.Ring{
+			{After: 30 * time.Second, Groups: []string{"gen"}},
+			{After: time.Minute, Groups: []string{"other"}}}},
+		{ID: "gen"}, {ID: "other"}}}
+	add := func(id, g string) op {
+		return op{"add " + id, func(e *Engine, now time.Time) ([]Event, error) {
+			return e.AddAgent(now, id, AgentConfig{Capacity: agent.Limit(1), Group: g})
+		}}
+	}
+	run(t, p, []step{
+		{op: add("v", "vip")},
+		{op: add("g", "gen")},
+		{op: vipArrive("s0"), want: []string{"assigned s0 v arrival"}},
+		{at: second, op: vipArrive("x"), want: []string{"queued x"}},
+		{at: 31*second - time.Nanosecond, op: advance()}, // g has room, the ring is not open yet
+		{at: 31 * second, op: advance(), want: []string{"assigned x g widened"}},
+		{at: 40 * second, op: vipArrive("y"), want: []string{"queued y"}},
+		{at: 41 * second, op: add("o", "other")}, // y's second ring opens at 1:40
+		// y's first ring opened at 1:10, before the close at that instant: g takes it as it frees
+		{at: 70 * second, op: closeS("x"), want: []string{"closed x g", "assigned y g freed"}},
+	})
+	run(t, p, []step{ // cumulative: the second ring, with the first busy
+		{op: add("v", "vip")},
+		{op: add("g", "gen")},
+		{op: add("o", "other")},
+		{op: vipArrive("s0"), want: []string{"assigned s0 v arrival"}},
+		{op: arrive("s1", "b1", 0), want: []string{"assigned s1 g arrival"}},
+		{op: vipArrive("x"), want: []string{"queued x"}},
+		{at: 30 * second, op: advance()},
+		{at: time.Minute, op: advance(), want: []string{"assigned x o widened"}},
+	})
+}

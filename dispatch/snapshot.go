@@ -122,6 +122,8 @@ type snapSession struct {
 	Moves    int      `json:"moves,omitempty"`
 	// E9: when the buyer last wrote, kept with Policy.InactiveAfter.
 	BuyerAt *stime `json:"buyerAt,omitempty"`
+	// E7: the rings of its group's widening open to a waiting session.
+	Ring int `json:"ring,omitempty"`
 }
 
 type snapPrompt struct {
@@ -246,7 +248,7 @@ func (e *Engine) Snapshot() ([]byte, error) {
 		for _, a := range e.declinesOf(x) {
 			ss.Declined = append(ss.Declined, a.ID())
 		}
-		ss.Moves = int(x.moves)
+		ss.Moves, ss.Ring = int(x.moves), int(x.ring)
 		if at, ok := e.buyerAt[x]; ok {
 			t := stime(e.time(at))
 			ss.BuyerAt = &t
@@ -617,6 +619,10 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 		e.outreach[x] = o
 	}
 	x.moves = uint8(ss.Moves)
+	if ss.Ring < 0 || ss.Ring > policy.MaxRings || (ss.Ring > 0 && Place(ss.Place) != PlaceQueue) {
+		return fmt.Errorf("ring %d in the %s", ss.Ring, Place(ss.Place))
+	}
+	x.ring = uint8(ss.Ring)
 	if ss.BuyerAt != nil { // E9
 		at, err := stamp(time.Time(*ss.BuyerAt))
 		if err != nil || at == 0 {

@@ -77,6 +77,7 @@ type floor struct {
 	// E9: when each listed session's buyer last wrote, kept while
 	// Policy.InactiveAfter is set (nil otherwise).
 	buyerAt map[*session]int64
+	tierBuf [8]string // tiers' result, reused
 	// Recycled decline lists, so that E2 allocates nothing in steady state.
 	spareDeclines [][]*agent.Agent
 
@@ -156,7 +157,7 @@ func (f *floor) restore(s *session) error {
 // park puts s, in no place, in the queue pool or the offline pool of its
 // group.
 func (f *floor) park(s *session, p Place, now time.Time) {
-	s.place, s.agent, s.entered = p, nil, ns(now)
+	s.place, s.agent, s.entered, s.ring = p, nil, ns(now), 0
 	x := f.poolFor(s)
 	if p == PlaceOffline {
 		_ = x.offline.Push(&s.entry) // unique: Seq is fresh
@@ -273,7 +274,7 @@ func (f *floor) unpark(s *session) {
 		f.bot--
 	}
 	f.clearTimer(s)
-	s.place = 0
+	s.place, s.ring = 0, 0 // E7: widening counts again if it waits again
 }
 
 // release takes s out of its agent's list, into no place; the caller
@@ -524,10 +525,18 @@ func (f *floor) wantTimer(s *session) (timerKind, int64) {
 		return k, at
 	case PlaceOffered: // E1: set when offered; a policy change does not move it
 		return timerOffer, s.deadline
-	case PlaceQueue: // E8: the longest a buyer may wait in the queue
+	case PlaceQueue: // E8: the longest a buyer may wait in the queue; E7: its group's next ring
+		var k timerKind
+		var at int64
 		if _, wait := f.queueLimits(s); wait > 0 {
-			return timerMaxWait, later(s.entered, wait)
+			k, at = timerMaxWait, later(s.entered, wait)
 		}
+		if rings := f.ringsOf(s); int(s.ring) < len(rings) {
+			if t := later(s.entered, rings[s.ring].After); k == 0 || t <= at { // at one instant, widen first
+				k, at = timerWiden, t
+			}
+		}
+		return k, at
 	}
 	return 0, 0
 }
@@ -837,6 +846,27 @@ func defaultsOf(p policy.Policy) defaulted {
 	d := p.WithDefaults()
 	return defaulted{OfflineValidity: d.OfflineValidity, RecentContactTTL: d.RecentContactTTL,
 		BotIdleClose: d.BotIdleClose, HistoryLimit: d.HistoryLimit, Location: d.Location}
+}
+
+// ringsOf returns the rings of s's group (E7); none for a session of no
+// group, or with GroupFallback.
+func (f *floor) ringsOf(s *session) []policy.Ring {
+	if s.group == 0 || f.pol.GroupFallback {
+		return nil
+	}
+	id := f.groupOf(s)
+	for i := range f.pol.Groups {
+		if f.pol.Groups[i].ID == id {
+			return f.pol.Groups[i].Rings
+		}
+	}
+	return nil
+}
+
+// openRings returns the rings of s's group open to it (E7).
+func (f *floor) openRings(s *session) []policy.Ring {
+	r := f.ringsOf(s)
+	return r[:min(int(s.ring), len(r))]
 }
 
 // queueLimits returns the cap of the queue pool s waits in, or would, and

@@ -30,7 +30,7 @@ type Stats struct {
 	// Assigned counts assignments to an agent by cause (an assignment is
 	// an EventAssigned: a session may be assigned more than once, after a
 	// requeue or a bot hand-over).
-	Assigned [CauseReassigned + 1]uint64
+	Assigned [len(causeNames)]uint64
 	// Queued, Offline and Bot count sessions entering the queue pool, the
 	// offline pool and the bot.
 	Queued, Offline, Bot uint64

@@ -76,10 +76,16 @@ type crowdJSON struct {
 }
 
 type groupJSON struct {
-	ID       string   `json:"id,omitempty"`
-	Crowds   []string `json:"crowds,omitempty"`
-	QueueCap int      `json:"queueCap,omitempty"`
-	MaxWait  string   `json:"maxWait,omitempty"`
+	ID       string     `json:"id,omitempty"`
+	Crowds   []string   `json:"crowds,omitempty"`
+	QueueCap int        `json:"queueCap,omitempty"`
+	MaxWait  string     `json:"maxWait,omitempty"`
+	Rings    []ringJSON `json:"rings,omitempty"`
+}
+
+type ringJSON struct {
+	After  string   `json:"after,omitempty"`
+	Groups []string `json:"groups,omitempty"`
 }
 
 // maxZoneOffset bounds a fixed zone's offset, in seconds east of UTC
@@ -203,7 +209,11 @@ func (p Policy) encode() ([]byte, error) {
 				return nil, &FieldError{Field: fmt.Sprintf("Groups[%d].Crowds[%d]", i, j), Err: fmt.Errorf("%q is not UTF-8", c)}
 			}
 		}
-		w.Groups = append(w.Groups, groupJSON{ID: g.ID, Crowds: g.Crowds, QueueCap: g.QueueCap, MaxWait: durationText(g.MaxWait)})
+		gj := groupJSON{ID: g.ID, Crowds: g.Crowds, QueueCap: g.QueueCap, MaxWait: durationText(g.MaxWait)}
+		for _, r := range g.Rings {
+			gj.Rings = append(gj.Rings, ringJSON{After: durationText(r.After), Groups: r.Groups})
+		}
+		w.Groups = append(w.Groups, gj)
 	}
 	out, err := json.Marshal(w)
 	if err != nil { // an infinite share: Validate refuses it, encode alone does not
@@ -322,6 +332,13 @@ func (w *policyJSON) policy() (Policy, error) {
 		x := Group{ID: g.ID, Crowds: g.Crowds, QueueCap: g.QueueCap}
 		if err := durationValue(&x.MaxWait, g.MaxWait, fmt.Sprintf("Groups[%d].MaxWait", i)); err != nil {
 			return Policy{}, err
+		}
+		for j, r := range g.Rings {
+			y := Ring{Groups: r.Groups}
+			if err := durationValue(&y.After, r.After, fmt.Sprintf("Groups[%d].Rings[%d].After", i, j)); err != nil {
+				return Policy{}, err
+			}
+			x.Rings = append(x.Rings, y)
 		}
 		p.Groups = append(p.Groups, x)
 	}

@@ -87,7 +87,24 @@ type Group struct {
 	// and the shop's maximum wait.
 	QueueCap int
 	MaxWait  time.Duration
+	// Rings widen the group's reach (E7, Genesys' bullseye): a session of
+	// the group waits for the group's agents alone until Rings[0].After
+	// since it entered the queue, then for those of Rings[0].Groups too,
+	// and so on, cumulative, at most MaxRings rings; the group's own
+	// agents are still preferred, then the inner rings'. Not with
+	// GroupFallback, which opens every agent at once.
+	Rings []Ring
 }
+
+// Ring is one ring of a group's widening (E7): from After on, the agents
+// of Groups may take the group's waiting sessions too.
+type Ring struct {
+	After  time.Duration
+	Groups []string
+}
+
+// MaxRings bounds Group.Rings (E7: Genesys' bullseye has six).
+const MaxRings = 6
 
 // OfflineDiversion is what happens to new sessions while no agent is
 // online (O4, 离线分流).
@@ -224,6 +241,35 @@ func (p Policy) validateReception() error {
 			return &FieldError{Field: fmt.Sprintf("Groups[%d].ID", i), Err: fmt.Errorf("empty or duplicate group id %q", g.ID)}
 		}
 		gseen[g.ID] = true
+	}
+	for i, g := range p.Groups { // E7
+		f := fmt.Sprintf("Groups[%d].Rings", i)
+		if len(g.Rings) == 0 {
+			continue
+		}
+		if len(g.Rings) > MaxRings {
+			return &FieldError{Field: f, Err: fmt.Errorf("%d rings, at most %d", len(g.Rings), MaxRings)}
+		}
+		if p.GroupFallback {
+			return &FieldError{Field: f, Err: errors.New("rings with GroupFallback, which opens every agent at once")}
+		}
+		in := map[string]bool{g.ID: true}
+		var prev time.Duration
+		for j, r := range g.Rings {
+			if r.After <= prev {
+				return &FieldError{Field: fmt.Sprintf("%s[%d].After", f, j), Err: fmt.Errorf("%v: after 0 and the ring before (%v)", r.After, prev)}
+			}
+			prev = r.After
+			if len(r.Groups) == 0 {
+				return &FieldError{Field: fmt.Sprintf("%s[%d].Groups", f, j), Err: errors.New("no group")}
+			}
+			for _, id := range r.Groups {
+				if !gseen[id] || in[id] {
+					return &FieldError{Field: fmt.Sprintf("%s[%d].Groups", f, j), Err: fmt.Errorf("group %q unknown, the group itself, or in an inner ring", id)}
+				}
+				in[id] = true
+			}
+		}
 	}
 	if p.OfflineDiversion > OfflineToBot {
 		return &FieldError{Field: "OfflineDiversion", Err: fmt.Errorf("unknown diversion %d", uint8(p.OfflineDiversion))}
