@@ -41,21 +41,27 @@
 //     "priorityAtQueueHead", "groups", "groupFallback",
 //     "offlineDiversion", "maxClockStep", "offerTimeout",
 //     "offerTimeoutStatus", "offerRetry", "reassignAfter",
-//     "reassignLimit", "reassignOnOffline", "wrapUp". The capacity bounds are an
-//     object {"min", "max", "warnBelow", "noUnlimited", "noSuspend"}; a
-//     window is {"start", "end", "share"}, a crowd {"id", "member"}, a
-//     group {"id", "crowds"}.
+//     "reassignLimit", "reassignOnOffline", "wrapUp", "agingStep",
+//     "hours". The capacity bounds are an object {"min", "max",
+//     "warnBelow", "noUnlimited", "noSuspend"}; a window is {"start",
+//     "end", "share"}, a crowd {"id", "member"}, a group {"id",
+//     "crowds"}. Business hours are {"week", "overrides", "outside"}:
+//     the week an object of the days with spans, "sunday" to "saturday",
+//     each a list of spans {"start", "end"}; an override {"date",
+//     "spans"}, the date as "2026-10-01". Hours that are set but empty
+//     (always closed) are {}, unlike no Hours (always open), omitted.
 //   - A field at its zero value is omitted, at every level, so the zero
 //     Policy is {} and an omitted field keeps its zero's documented
 //     meaning (a default, never, off). Nil and empty lists are alike.
 //   - Enums are written by name: Strategy "least-saturated",
 //     "round-robin", "recent-contact"; TeamLevel "none", "bronze",
 //     "silver", "gold"; OfflineDiversion "pool", "bot";
-//     OfferTimeoutStatus "break", "offline" (their MarshalText).
-//   - Durations, windows' Start and End included, are strings as
-//     time.Duration.String writes them ("20m0s"), read with
+//     OfferTimeoutStatus "break", "offline"; Hours.Outside "offline",
+//     "bot" (their MarshalText).
+//   - Durations, the Start and End of windows and spans included, are
+//     strings as time.Duration.String writes them ("20m0s"), read with
 //     time.ParseDuration. A window's share is a JSON number.
-//   - The time zone (P4's days, B2's windows) is "location": the IANA name
+//   - The time zone (P4's days, B2's windows, E11's hours) is "location": the IANA name
 //     ("Asia/Shanghai", "UTC") when time.LoadLocation finds the same zone
 //     under it; otherwise, for a fixed zone (time.FixedZone, like the
 //     presets' [ChinaStandardTime]), its name and "zoneOffset", seconds

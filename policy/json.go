@@ -54,6 +54,7 @@ type policyJSON struct {
 	MaxWait             string       `json:"maxWait,omitempty"`
 	Divert              string       `json:"divert,omitempty"`
 	InactiveAfter       string       `json:"inactiveAfter,omitempty"`
+	Hours               *hoursJSON   `json:"hours,omitempty"` // nil: no Hours; {}: always closed
 }
 
 type boundsJSON struct {
@@ -86,6 +87,39 @@ type groupJSON struct {
 type ringJSON struct {
 	After  string   `json:"after,omitempty"`
 	Groups []string `json:"groups,omitempty"`
+}
+
+// hoursJSON is Hours (E11): the week by day name, closed days omitted.
+type hoursJSON struct {
+	Week      *weekJSON `json:"week,omitempty"`
+	Overrides []dayJSON `json:"overrides,omitempty"`
+	Outside   string    `json:"outside,omitempty"`
+}
+
+// weekJSON holds the spans of each weekday, in time.Weekday order.
+type weekJSON struct {
+	Sunday    []spanJSON `json:"sunday,omitempty"`
+	Monday    []spanJSON `json:"monday,omitempty"`
+	Tuesday   []spanJSON `json:"tuesday,omitempty"`
+	Wednesday []spanJSON `json:"wednesday,omitempty"`
+	Thursday  []spanJSON `json:"thursday,omitempty"`
+	Friday    []spanJSON `json:"friday,omitempty"`
+	Saturday  []spanJSON `json:"saturday,omitempty"`
+}
+
+// days returns the fields of w, indexed by time.Weekday.
+func (w *weekJSON) days() [7]*[]spanJSON {
+	return [7]*[]spanJSON{&w.Sunday, &w.Monday, &w.Tuesday, &w.Wednesday, &w.Thursday, &w.Friday, &w.Saturday}
+}
+
+type dayJSON struct {
+	Date  string     `json:"date,omitempty"`
+	Spans []spanJSON `json:"spans,omitempty"`
+}
+
+type spanJSON struct {
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
 }
 
 // maxZoneOffset bounds a fixed zone's offset, in seconds east of UTC
@@ -199,6 +233,11 @@ func (p Policy) encode() ([]byte, error) {
 			return nil, &FieldError{Field: fmt.Sprintf("Crowds[%d].ID", i), Err: fmt.Errorf("%q is not UTF-8", c.ID)}
 		}
 		w.Crowds = append(w.Crowds, crowdJSON(c))
+	}
+	if p.Hours != nil {
+		if w.Hours, err = encodeHours(p.Hours); err != nil {
+			return nil, err
+		}
 	}
 	for i, g := range p.Groups {
 		if !utf8.ValidString(g.ID) {
@@ -342,7 +381,92 @@ func (w *policyJSON) policy() (Policy, error) {
 		}
 		p.Groups = append(p.Groups, x)
 	}
+	if w.Hours != nil {
+		h, err := w.Hours.hours()
+		if err != nil {
+			return Policy{}, err
+		}
+		p.Hours = h
+	}
 	return p, nil
+}
+
+// encodeHours returns the wire form of h (E11).
+func encodeHours(h *Hours) (*hoursJSON, error) {
+	w := &hoursJSON{}
+	var err error
+	if w.Outside, err = enumText(h.Outside, "Hours.Outside"); err != nil {
+		return nil, err
+	}
+	var week weekJSON
+	closed := true
+	for d, f := range week.days() {
+		*f = spansJSON(h.Week[d])
+		closed = closed && len(*f) == 0
+	}
+	if !closed {
+		w.Week = &week
+	}
+	for i, o := range h.Overrides {
+		if !utf8.ValidString(o.Date) {
+			return nil, &FieldError{Field: fmt.Sprintf("Hours.Overrides[%d].Date", i), Err: fmt.Errorf("%q is not UTF-8", o.Date)}
+		}
+		w.Overrides = append(w.Overrides, dayJSON{Date: o.Date, Spans: spansJSON(o.Spans)})
+	}
+	return w, nil
+}
+
+// spansJSON returns the wire form of spans, nil for none.
+func spansJSON(spans []Span) []spanJSON {
+	var out []spanJSON
+	for _, s := range spans {
+		out = append(out, spanJSON{durationText(s.Start), durationText(s.End)})
+	}
+	return out
+}
+
+// hours converts the wire form, without validating the result.
+func (w *hoursJSON) hours() (*Hours, error) {
+	h := &Hours{}
+	if err := enumValue(&h.Outside, w.Outside, "Hours.Outside"); err != nil {
+		return nil, err
+	}
+	if w.Week != nil {
+		for d, f := range w.Week.days() {
+			spans, err := spansValue(*f, fmt.Sprintf("Hours.Week[%d]", d))
+			if err != nil {
+				return nil, err
+			}
+			h.Week[d] = spans
+		}
+	}
+	for i, o := range w.Overrides {
+		f := fmt.Sprintf("Hours.Overrides[%d]", i)
+		spans, err := spansValue(o.Spans, f+".Spans")
+		if err != nil {
+			return nil, err
+		}
+		h.Overrides = append(h.Overrides, DayHours{Date: o.Date, Spans: spans})
+	}
+	return h, nil
+}
+
+// spansValue parses the wire form of spans; field names the list. None
+// is nil: [] and null and absent alike.
+func spansValue(in []spanJSON, field string) ([]Span, error) {
+	var out []Span
+	for i, s := range in {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		var v Span
+		if err := durationValue(&v.Start, s.Start, f+".Start"); err != nil {
+			return nil, err
+		}
+		if err := durationValue(&v.End, s.End, f+".End"); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // zoneOf returns how loc is written: its name alone when time.LoadLocation

@@ -62,8 +62,30 @@ func fullPolicy() policy.Policy {
 		MaxWait:             10 * time.Minute,
 		Divert:              policy.DivertBot,
 		InactiveAfter:       10 * time.Minute,
+		Hours:               fullHours(),
 		// ReassignOnOffline excludes RequeueOnOffline (S5, E4): see
 		// TestJSON_ReassignOnOffline.
+	}
+}
+
+// fullHours sets every field of Hours: a week with a closed day (Monday), a
+// span from midnight and one to midnight, a holiday and special hours.
+func fullHours() *policy.Hours {
+	day := []policy.Span{{Start: 9 * time.Hour, End: 18 * time.Hour}}
+	return &policy.Hours{
+		Week: [7][]policy.Span{
+			time.Sunday:    {{Start: 0, End: 2 * time.Hour}},
+			time.Tuesday:   day,
+			time.Wednesday: day,
+			time.Thursday:  day,
+			time.Friday:    {{Start: 20 * time.Hour, End: 24 * time.Hour}, {Start: 9 * time.Hour, End: 18 * time.Hour}},
+			time.Saturday:  {{Start: 10*time.Hour + 30*time.Minute, End: 14 * time.Hour}},
+		},
+		Overrides: []policy.DayHours{
+			{Date: "2026-12-25"},
+			{Date: "2026-12-24", Spans: []policy.Span{{Start: 9 * time.Hour, End: 12 * time.Hour}}},
+		},
+		Outside: policy.OutsideToBot,
 	}
 }
 
@@ -81,7 +103,13 @@ const fullJSON = `{"strategy":"round-robin","noQueue":true,` +
 	`"teamLevel":"gold","priorityAtQueueHead":true,"groups":[{"id":"vip","crowds":["members"]}],` +
 	`"groupFallback":true,"offlineDiversion":"bot","maxClockStep":"24h0m0s",` +
 	`"offerTimeout":"2m0s","offerTimeoutStatus":"break","offerRetry":true,"reassignAfter":"3m0s","reassignLimit":2,"wrapUp":"30s",` +
-	`"agingStep":"2m0s","queueCap":50,"maxWait":"10m0s","divert":"bot","inactiveAfter":"10m0s"}`
+	`"agingStep":"2m0s","queueCap":50,"maxWait":"10m0s","divert":"bot","inactiveAfter":"10m0s",` +
+	`"hours":{"week":{"sunday":[{"end":"2h0m0s"}],"tuesday":[{"start":"9h0m0s","end":"18h0m0s"}],` +
+	`"wednesday":[{"start":"9h0m0s","end":"18h0m0s"}],"thursday":[{"start":"9h0m0s","end":"18h0m0s"}],` +
+	`"friday":[{"start":"20h0m0s","end":"24h0m0s"},{"start":"9h0m0s","end":"18h0m0s"}],` +
+	`"saturday":[{"start":"10h30m0s","end":"14h0m0s"}]},` +
+	`"overrides":[{"date":"2026-12-25"},{"date":"2026-12-24","spans":[{"start":"9h0m0s","end":"12h0m0s"}]}],` +
+	`"outside":"bot"}}`
 
 // Every field has its stable name and form, and comes back as it was.
 func TestJSON_EveryFieldRoundTrips(t *testing.T) {

@@ -255,6 +255,11 @@ type Policy struct {
 	// makes it count again, over the cap if need be. An unreplied session
 	// (the buyer waits for an answer) never goes inactive. 0: never.
 	InactiveAfter time.Duration
+	// Hours are the shop's business hours (E11): a session that arrives
+	// outside them takes the offline path or the bot, by Hours.Outside.
+	// nil: always open. Like the policy's slices, the engine shares it
+	// with the caller: do not change it after handing the policy over.
+	Hours *Hours
 }
 
 // Diversion is where a buyer over the queue's cap or maximum wait goes
@@ -366,6 +371,9 @@ func (p Policy) Validate() error {
 		return err
 	}
 	if err := p.validateRouting(); err != nil {
+		return err
+	}
+	if err := p.validateHours(); err != nil {
 		return err
 	}
 	for _, n := range []struct {
