@@ -85,7 +85,8 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
 
-// Cause says why a session was assigned.
+// Cause says why a session was assigned, or, on an EventOffline or
+// EventBot, why it was diverted there (CauseOutsideHours).
 type Cause uint8
 
 const (
@@ -121,9 +122,15 @@ const (
 	// CauseWidened: taken by an agent of a ring its group's widening just
 	// opened (E7).
 	CauseWidened
+	// CauseOutsideHours: on an EventOffline or EventBot, the session
+	// arrived, or the bot handed it over, outside the shop's business
+	// hours (E11, Policy.Hours): the host tells the buyer the shop is
+	// closed. Never on an assignment.
+	CauseOutsideHours
 )
 
-var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover", "reassigned", "queue-cap", "max-wait", "widened"}
+var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover",
+	"reassigned", "queue-cap", "max-wait", "widened", "outside-hours"}
 
 // String returns the cause's name, e.g. "freed".
 func (c Cause) String() string {
@@ -307,7 +314,10 @@ type Event struct {
 	From string
 	// Cause is why an EventAssigned or EventOffered happened; on an
 	// EventQueued, CauseReassigned marks a session moved to the queue from
-	// From (E3, E4), as opposed to requeued (S5).
+	// From (E3, E4), as opposed to requeued (S5); on an EventOffline or
+	// EventBot, CauseOutsideHours marks a session placed there because
+	// the shop was closed (E11), zero for the other reasons (O1, O4, B1,
+	// B2, P5).
 	Cause Cause
 	// Flags are the session's marks after the event.
 	Flags Flags

@@ -54,6 +54,11 @@ const PriorityBand = 1 << 30
 // Arrive takes a buyer's new session, at the time of the buyer's first
 // message, and places it:
 //
+//   - outside the shop's business hours (E11, Policy.Hours), before any
+//     rule below: by Hours.Outside, to the bot or in the offline pool,
+//     with CauseOutsideHours on its EventBot or EventOffline; an agent
+//     still online with room then takes it at once as an offline message
+//     (O2). It counts as an arrival all the same (Stats.Arrived);
 //   - a buyer of a priority crowd (P1-P5) skips the bot and the queue: to
 //     an online, non-suspended agent, over the cap if all are full (or at
 //     the head of the queue, by policy); with none, to the bot, unprompted;
@@ -111,9 +116,13 @@ func (e *Engine) doArrive(now time.Time, a Arrival) error {
 	return nil
 }
 
-// reception is the arrival path of rule sections P, O, B and R, in that
-// order of precedence.
+// reception is the arrival path of rule sections E11, P, O, B and R, in
+// that order of precedence.
 func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
+	if e.pol.Hours != nil && !e.pol.Open(now) { // E11
+		e.closedReception(s, e.pol.Hours.Outside, now)
+		return
+	}
 	if member, hit := e.priorityHit(a, now); hit { // P1, P10
 		e.receivePriority(s, a, member, now)
 		return
@@ -133,6 +142,47 @@ func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
 		}
 	}
 	e.route(s, CauseArrival, now)
+}
+
+// closedReception places s, in no place, which arrived outside the shop's
+// business hours (E11), by outside: to the bot, or the offline path. Its
+// EventBot or EventOffline carries CauseOutsideHours, so the host can
+// tell the buyer the shop is closed.
+//
+// Decisions:
+//
+//   - Closed hours come first, before priority crowds (P1-P5), exclusive
+//     agents (P10), offline diversion (O4) and the bot's modes and
+//     windows (B1, B2): nobody is at work, so nothing that picks a human
+//     applies, and the shop's choice for its closed hours overrides its
+//     choice for when no agent is online (O4). A priority buyer goes
+//     where everyone does; P5 already sends one to the bot when no agent
+//     is online, as Outside = bot does. No prompt is shown (P7).
+//   - The offline path is O1 and O2 as they are: the session waits in the
+//     offline pool, and an agent with room takes it as an offline
+//     message (FlagOffline, CauseFreed), subject to the O5 guard. So an
+//     agent still online after closing time with room takes it at once,
+//     right after its EventOffline: no session waits while an agent
+//     with room could take it. Those who come online when the shop opens
+//     take the rest, and what nobody takes expires (O3).
+//   - Only arrivals and hand-overs (Engine.Handover) are diverted;
+//     sessions already open stay where they are when the shop closes,
+//     and sessions an agent starts (Engine.Start) or a person assigns
+//     are not arrivals.
+//   - A diverted buyer still counts as an arrival (Stats.Arrived) and as
+//     a consultation in the metrics: the buyer asked.
+func (e *Engine) closedReception(s *session, outside policy.OutsideHours, now time.Time) {
+	if outside == policy.OutsideToBot {
+		e.toBot(s, now)
+		e.out[len(e.out)-1].Cause = CauseOutsideHours // the EventBot
+		return
+	}
+	e.park(s, PlaceOffline, now)
+	e.out[len(e.out)-1].Cause = CauseOutsideHours // the EventOffline
+	if a := e.chooseOffline(s); a != nil {        // O2: someone is still at work
+		s.flags |= FlagOffline
+		e.takeRoom(s, a, CauseFreed, now)
+	}
 }
 
 // EntryPoint is where a buyer started asking (P7).
@@ -276,6 +326,10 @@ func splitPoint(id string) float64 {
 // asked for one or the bot could not answer (B1). It takes the normal path
 // (an agent with room, the queue, the offline pool) with its original
 // arrival time, so it keeps its place among buyers by when they asked.
+// Outside the shop's business hours (E11) it takes the offline path,
+// whatever Hours.Outside says (the bot is where it comes from): an
+// EventOffline with CauseOutsideHours, then, if an agent with room is
+// still online, its assignment as an offline message.
 //
 // Errors: ErrUnknownSession, ErrNotWithBot.
 func (e *Engine) Handover(now time.Time, id string) ([]Event, error) {
@@ -291,6 +345,10 @@ func (e *Engine) doHandover(now time.Time, id string) error {
 		return fmt.Errorf("%w: %q is %s", ErrNotWithBot, id, e.where(s))
 	}
 	e.unpark(s)
+	if e.pol.Hours != nil && !e.pol.Open(now) { // E11
+		e.closedReception(s, policy.OutsideOffline, now)
+		return nil
+	}
 	e.route(s, CauseHandover, now)
 	return nil
 }
