@@ -178,6 +178,14 @@ func TestWire_EventsGolden(t *testing.T) {
 	do(e.AddAgent(night(6, 11), "chen", AgentConfig{Capacity: agent.Limit(2)})) // e2 offered to chen
 	do(e.Accept(night(6, 11), "e2", "chen"))
 	do(e.Logout(night(6, 12), x)) // E4: e3 offered to chen, reassigned from x
+	// E11, appended: business hours 09:00-18:00; at 06:13 the shop is closed.
+	hours := r
+	hours.Hours = &policy.Hours{Outside: policy.OutsideToBot}
+	for d := range hours.Hours.Week {
+		hours.Hours.Week[d] = []policy.Span{{Start: 9 * time.Hour, End: 18 * time.Hour}}
+	}
+	do(e.SetPolicy(night(6, 13), hours))
+	do(e.Arrive(night(6, 13), Arrival{Session: "h1", Buyer: "b31"})) // bot, outside-hours
 	require.NoError(t, e.Verify())
 	// The scene shows every kind, cause, reason, sender, warning and flag.
 	seen := map[string]bool{}
