@@ -156,7 +156,7 @@ func brief(ev Event) string {
 		s = fmt.Sprintf("prompt %s %s", ev.Session, ev.Prompt.Key)
 	default:
 		s = fmt.Sprintf("%s %s", ev.Kind, ev.Session)
-		if ev.Cause != 0 { // E8, E11: why it was diverted
+		if ev.Cause == CauseQueueCap || ev.Cause == CauseMaxWait { // E8: why it was diverted (E11's tests check theirs)
 			s += " " + ev.Cause.String()
 		}
 	}

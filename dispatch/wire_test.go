@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -187,15 +188,17 @@ func TestWire_EventsGolden(t *testing.T) {
 	do(e.SetPolicy(night(6, 13), hours))
 	do(e.Arrive(night(6, 13), Arrival{Session: "h1", Buyer: "b31"})) // bot, outside-hours
 	require.NoError(t, e.Verify())
-	// The scene shows every kind, cause, reason, sender, warning and flag.
+	// E6-E9, on a shop of their own (events-shaping.jsonl): together the
+	// two scenes show every kind, cause, reason, sender, warning and flag.
+	shaping := shapingScene(t)
 	seen := map[string]bool{}
-	for _, ev := range all {
+	for _, ev := range slices.Concat(all, shaping) {
 		seen["kind "+ev.Kind.String()] = true
 		seen["cause "+ev.Cause.String()] = ev.Cause != 0 || seen["cause "+ev.Cause.String()]
 		seen["reason "+ev.Reason.String()] = ev.Reason != 0 || seen["reason "+ev.Reason.String()]
 		seen["sender "+ev.Sender.String()] = ev.Sender != 0 || seen["sender "+ev.Sender.String()]
 		seen["warning "+ev.Warning.Code()] = ev.Warning != 0 || seen["warning "+ev.Warning.Code()]
-		for _, f := range []Flags{FlagOffline, FlagTransferred, FlagStarted, FlagReassigned} {
+		for _, f := range []Flags{FlagOffline, FlagTransferred, FlagStarted, FlagReassigned, FlagInactive} {
 			seen["flag "+f.String()] = ev.Flags&f != 0 || seen["flag "+f.String()]
 		}
 	}
@@ -214,7 +217,7 @@ func TestWire_EventsGolden(t *testing.T) {
 	for w := Warning(1); int(w) < len(warningCodes); w++ {
 		assert.True(t, seen["warning "+w.Code()], "no warning %s", w.Code())
 	}
-	for _, f := range []Flags{FlagOffline, FlagTransferred, FlagStarted, FlagReassigned} {
+	for _, f := range []Flags{FlagOffline, FlagTransferred, FlagStarted, FlagReassigned, FlagInactive} {
 		assert.True(t, seen["flag "+f.String()], "no flag %s", f)
 	}
 	var lines []string
@@ -231,6 +234,18 @@ func TestWire_EventsGolden(t *testing.T) {
 		assert.Equal(t, uint64(i+1), ev.Seq, "gap-free from 1")
 	}
 	golden(t, "events.jsonl", lines)
+	lines = nil
+	for i, ev := range shaping {
+		b, err := ev.MarshalJSON()
+		require.NoError(t, err)
+		lines = append(lines, string(b))
+		var back Event
+		require.NoError(t, back.UnmarshalJSON(b), string(b))
+		back.At, back.Arrived = ev.At, ev.Arrived
+		assert.Equal(t, ev, back, string(b))
+		assert.Equal(t, uint64(i+1), ev.Seq, "gap-free from 1")
+	}
+	golden(t, "events-shaping.jsonl", lines)
 }
 
 // Encoding refuses what would not decode to the same op: fields the kind
@@ -324,4 +339,39 @@ func seedLines(f *testing.F, path string) {
 	for sc.Scan() {
 		f.Add(bytes.Clone(sc.Bytes()))
 	}
+}
+
+// shapingScene is a shop with queue shaping (E6-E9) whose events show
+// EventRefused, EventInactive, CauseQueueCap, CauseMaxWait,
+// CauseWidened and FlagInactive.
+func shapingScene(t *testing.T) []Event {
+	t.Helper()
+	at := func(m int) time.Time { return time.Date(2026, 11, 12, 9, m, 0, 0, policy.ChinaStandardTime()) }
+	p := policy.Policy{AgingStep: time.Minute, QueueCap: 1, MaxWait: 3 * time.Minute, Divert: policy.DivertRefuse,
+		InactiveAfter: 10 * time.Minute, Groups: []policy.Group{
+			{ID: "vip", Crowds: []string{"vip"}, Rings: []policy.Ring{{After: 2 * time.Minute, Groups: []string{"gen"}}}},
+			{ID: "gen"}, {ID: "solo", Crowds: []string{"solo"}}}}
+	e, err := New(p)
+	require.NoError(t, err)
+	var all []Event
+	do := func(evs []Event, err error) {
+		require.NoError(t, err)
+		all = append(all, evs...)
+	}
+	vip := []Membership{{Crowd: "vip"}}
+	do(e.AddAgent(at(0), "v", AgentConfig{Capacity: agent.Limit(1), Group: "vip"}))
+	do(e.AddAgent(at(0), "g", AgentConfig{Capacity: agent.Limit(1), Group: "gen"}))
+	do(e.Arrive(at(0), Arrival{Session: "s1", Buyer: "b1", Crowds: vip})) // v
+	do(e.Arrive(at(0), Arrival{Session: "s2", Buyer: "b2"}))              // g
+	do(e.Arrive(at(1), Arrival{Session: "q2", Buyer: "b4", Crowds: vip})) // queued, in the vip pool
+	do(e.Arrive(at(1), Arrival{Session: "q3", Buyer: "b5"}))              // refused: queue-cap
+	do(e.Close(at(2), "s2"))                                              // g: nothing it may take yet
+	all = append(all, e.Advance(at(3))...)                                // q2's ring opens: g takes it, widened
+	do(e.Message(at(4), Message{Session: "q2", From: FromAgent, Agent: "g"}))
+	all = append(all, e.Advance(at(13))...)                                                          // q2 inactive: 10 min since 9:03
+	do(e.Arrive(at(20), Arrival{Session: "q5", Buyer: "b6", Crowds: []Membership{{Crowd: "solo"}}})) // queued: no solo agent
+	all = append(all, e.Advance(at(24))...)                                                          // q5 refused: max-wait at 9:23
+	do(e.Message(at(30), Message{Session: "q2", From: FromBuyer}))                                   // q2 counts again
+	require.NoError(t, e.Verify())
+	return all
 }
