@@ -50,6 +50,7 @@ type policyJSON struct {
 	ReassignOnOffline   bool         `json:"reassignOnOffline,omitempty"`
 	WrapUp              string       `json:"wrapUp,omitempty"`
 	AgingStep           string       `json:"agingStep,omitempty"`
+	Weights             []weightJSON `json:"weights,omitempty"`
 }
 
 type boundsJSON struct {
@@ -193,6 +194,9 @@ func (p Policy) encode() ([]byte, error) {
 		}
 		w.Groups = append(w.Groups, groupJSON(g))
 	}
+	if w.Weights, err = encodeWeights(p.Weights); err != nil {
+		return nil, err
+	}
 	out, err := json.Marshal(w)
 	if err != nil { // an infinite share: Validate refuses it, encode alone does not
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -305,6 +309,7 @@ func (w *policyJSON) policy() (Policy, error) {
 		}
 		p.Groups = append(p.Groups, Group(g))
 	}
+	p.Weights = decodeWeights(w.Weights)
 	return p, nil
 }
 

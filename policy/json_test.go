@@ -58,6 +58,7 @@ func fullPolicy() policy.Policy {
 		ReassignLimit:       2,
 		WrapUp:              30 * time.Second,
 		AgingStep:           2 * time.Minute,
+		Weights:             []policy.Weight{{Kind: "after-sales", Units: 2}, {Kind: "presale", Units: 1}},
 		// ReassignOnOffline excludes RequeueOnOffline (S5, E4): see
 		// TestJSON_ReassignOnOffline.
 	}
@@ -77,7 +78,8 @@ const fullJSON = `{"strategy":"round-robin","noQueue":true,` +
 	`"teamLevel":"gold","priorityAtQueueHead":true,"groups":[{"id":"vip","crowds":["members"]}],` +
 	`"groupFallback":true,"offlineDiversion":"bot","maxClockStep":"24h0m0s",` +
 	`"offerTimeout":"2m0s","offerTimeoutStatus":"break","offerRetry":true,"reassignAfter":"3m0s","reassignLimit":2,"wrapUp":"30s",` +
-	`"agingStep":"2m0s"}`
+	`"agingStep":"2m0s",` +
+	`"weights":[{"kind":"after-sales","units":2},{"kind":"presale","units":1}]}`
 
 // Every field has its stable name and form, and comes back as it was.
 func TestJSON_EveryFieldRoundTrips(t *testing.T) {

@@ -227,6 +227,17 @@ type Policy struct {
 	// level first is served first. The order never changes as time passes
 	// (queue.Order). 0: no aging (Q2).
 	AgingStep time.Duration
+
+	// Weights are the units of an agent's capacity a session costs by its
+	// kind (E10 weighted capacity; Omni-Channel's capacity units, e.g.
+	// after-sales 2): a session of a listed kind (dispatch.Arrival.Kind)
+	// costs its Units, any other 1. An agent's load and saturation count
+	// units, and it is auto-assigned a session only if its load plus the
+	// session's units is within its cap. A session's weight is fixed when
+	// it arrives: a later change of Weights applies to later arrivals. At
+	// most MaxWeights kinds, each listed once, each 1..MaxWeightUnits.
+	// nil: every session costs 1, as on the platforms.
+	Weights []Weight
 }
 
 // MaxReassignLimit bounds Policy.ReassignLimit (E3).
@@ -303,6 +314,9 @@ func (p Policy) Validate() error {
 		return err
 	}
 	if err := p.validateRouting(); err != nil {
+		return err
+	}
+	if err := p.validateWeights(); err != nil {
 		return err
 	}
 	for _, n := range []struct {
