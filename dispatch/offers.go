@@ -23,7 +23,8 @@ import (
 // as long as the session is open.
 
 // Accept is an agent's answer to an offer (E1): the session enters its
-// reception list, on the unit of capacity the offer held. The agent's
+// reception list, on the units of capacity the offer held (its weight,
+// E10). The agent's
 // 3-minute reply clock (M2) starts now: the time the session was on
 // offer counts for the shop (M3), as queue time does (Q5).
 //
@@ -41,8 +42,8 @@ func (e *Engine) doAccept(now time.Time, id, agentID string) error {
 	return nil
 }
 
-// Reject is an agent's refusal of an offer (E1): the agent's unit of
-// capacity frees, the agent will not be offered the session again while
+// Reject is an agent's refusal of an offer (E1): the agent's units of
+// capacity free, the agent will not be offered the session again while
 // another agent could take it (E2), and the session is offered to the
 // next agent with room, or goes back where it waited (the queue, or the
 // offline pool), in its arrival order. The agent, which now has room,
@@ -178,9 +179,10 @@ func (e *Engine) reoffer(s *session, now time.Time) {
 // chooseOffline returns the agent an offline message goes to when its
 // offer ended: the least saturated agent with room that may take it and
 // holds fewer than Policy.OfflineBatch offline messages (O2, O5), one
-// that has not declined it first (E2).
+// that has not declined it first (E2); room for its weight (E10).
 func (e *Engine) chooseOffline(s *session) *agent.Agent {
 	dec := e.declinesOf(s)
+	w := s.weight()
 	t, n := e.tiers(s)
 	for pass := range 2 {
 		if pass == 1 && (!e.pol.OfferRetry || len(dec) == 0) {
@@ -191,7 +193,7 @@ func (e *Engine) chooseOffline(s *session) *agent.Agent {
 				if !a.HasRoom() {
 					break
 				}
-				if e.atOfflineBatch(a) || (pass == 0 && slices.Contains(dec, a)) {
+				if !a.HasRoomFor(w) || e.atOfflineBatch(a) || (pass == 0 && slices.Contains(dec, a)) {
 					continue
 				}
 				return a
@@ -256,7 +258,7 @@ func (e *Engine) replace(s *session, left *agent.Agent, now time.Time) {
 }
 
 // EndWrapUp ends the agent's wrap-ups early (E5): their units of
-// capacity free, and the agent takes waiting sessions in the same call
+// capacity (each its session's weight, E10) free, and the agent takes waiting sessions in the same call
 // (C5). Events: an EventWrapUpEnded per wrap-up, then the assignments
 // (or offers).
 //

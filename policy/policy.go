@@ -174,7 +174,7 @@ type Policy struct {
 	// OfferTimeout makes every automatic assignment to an agent with room
 	// an offer the agent must accept within this long (E1; Twilio
 	// TaskRouter's reservation timeout is 120 s). The offer holds a unit of
-	// the agent's capacity. Accept puts the session in the agent's list;
+	// the agent's capacity (the session's units with Weights, E10). Accept puts the session in the agent's list;
 	// Reject, or the timeout, puts it back where it waited (the queue, or
 	// the offline pool it came from), in its arrival order, and offers it
 	// to the next agent. Assignments over the cap (Q4, P1 when every agent
@@ -213,8 +213,9 @@ type Policy struct {
 	// order (E4): the third S5 mode, next to keeping them (the default)
 	// and RequeueOnOffline. At most one of the two may be set.
 	ReassignOnOffline bool
-	// WrapUp holds the agent's unit of capacity for this long after each
-	// session it held closes (E5: after-contact work), then frees it and
+	// WrapUp holds the agent's unit of capacity (the session's units with
+	// Weights, E10) for this long after each session it held closes (E5:
+	// after-contact work), then frees it and
 	// pulls the queue head (C5). Engine.EndWrapUp ends it early. 0: the
 	// unit frees at the close.
 	WrapUp time.Duration
