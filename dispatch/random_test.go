@@ -60,8 +60,8 @@ type action struct {
 func (a action) String() string {
 	switch a.kind {
 	case actArrive:
-		return fmt.Sprintf("arrive %s buyer=%q prio=%d entry=%d crowds=%v exclusive=%q",
-			a.arrival.Session, a.arrival.Buyer, a.arrival.Priority, a.arrival.Entry, a.arrival.Crowds, a.arrival.Exclusive)
+		return fmt.Sprintf("arrive %s buyer=%q prio=%d entry=%d crowds=%v exclusive=%q kind=%q",
+			a.arrival.Session, a.arrival.Buyer, a.arrival.Priority, a.arrival.Entry, a.arrival.Crowds, a.arrival.Exclusive, a.arrival.Kind)
 	case actClose:
 		return "close " + a.session
 	case actLeave:
@@ -249,6 +249,10 @@ func actionFromBytes(b0, b1, b2 byte) action {
 		case 4:
 			a.arrival.Exclusive = agentID
 		}
+		// E10: a kind from bits no other field reads (b1/22), so that the
+		// other fields decode as before; weighted under policies with
+		// Weights, plain (1 unit) under the others.
+		a.arrival.Kind = arrivalKinds[(b1/22)%4]
 	case 3, 4:
 		a.kind = actClose
 	case 5:
@@ -380,7 +384,25 @@ var randomPolicies = []policy.Policy{
 		OfflineValidity: 6 * time.Hour, WrapUp: 5 * time.Minute, DMLimit: 2},
 	{Capacity: agent.KuaishouBounds(), OfferTimeout: 30 * time.Second, ReassignAfter: time.Minute, WrapUp: 10 * time.Second,
 		OfflineBatch: 2, Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans", "vip"}}, {ID: "g2"}}},
+	// E10, with offers, declines, wrap-ups, groups, the offline batch and
+	// the seed rules (the random arrivals' kinds: arrivalKinds).
+	{Weights: weightKinds, OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, ReassignAfter: 2 * time.Minute,
+		WrapUp: 30 * time.Second, BuyerIdleClose: 20 * time.Minute, OfflineBatch: 2, RequeueOnOffline: true,
+		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelGold,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}, {ID: "g2", Crowds: []string{"vip"}}}},
 }
+
+// arrivalKinds are the kinds random arrivals have (E10): none, two
+// weighted under weightKinds, one not listed.
+var arrivalKinds = [...]string{"", "after-sales", "presale", "refund"}
+
+// weightKinds weigh the arrival kinds (E10): after-sales 2, refund 3 (a
+// random agent's cap is 1 to 4, so some never fit).
+var weightKinds = []policy.Weight{{Kind: "after-sales", Units: 2}, {Kind: "refund", Units: 3}}
+
+// weighted reports whether p weighs sessions (E10), which the reference
+// model of the differential test does not implement.
+func weighted(p policy.Policy) bool { return len(p.Weights) > 0 }
 
 // routing reports whether p uses an option beyond the seeds (E1-E5).
 func routing(p policy.Policy) bool {
