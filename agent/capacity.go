@@ -88,8 +88,16 @@ func (c Capacity) HasRoom(load int) bool {
 	return false
 }
 
-// Room returns how many more sessions may be auto-assigned at this load:
-// math.MaxInt for Unlimited, 0 for Suspended or at or over the limit.
+// HasRoomFor reports whether an agent with this capacity and load may be
+// auto-assigned a session that costs units of it (E10 weighted capacity:
+// load and limit count units, a plain session costs 1): load + units ≤
+// limit, always for Unlimited, never for Suspended. A units below 1 counts
+// as 1, so HasRoomFor(load, 1) is HasRoom(load).
+func (c Capacity) HasRoomFor(load, units int) bool { return c.Room(load) >= max(units, 1) }
+
+// Room returns how many more sessions may be auto-assigned at this load
+// (units of capacity, with E10 weights): math.MaxInt for Unlimited, 0 for
+// Suspended or at or over the limit.
 func (c Capacity) Room(load int) int {
 	switch c.mode {
 	case modeUnlimited:

@@ -91,6 +91,40 @@ func TestCapacity_C1_HasRoomAndRoom(t *testing.T) {
 	}
 }
 
+// E10: HasRoomFor counts units: load + units within the limit, always
+// for unlimited, never for suspended; units below 1 count as 1.
+func TestCapacity_E10_HasRoomFor(t *testing.T) {
+	tests := []struct {
+		name  string
+		c     agent.Capacity
+		load  int
+		units int
+		want  bool
+	}{
+		{"unlimited/huge", agent.Unlimited(), math.MaxInt, 100, true},
+		{"suspended/0/1", agent.Suspended(), 0, 1, false},
+		{"limit3/1/2 fits exactly", agent.Limit(3), 1, 2, true},
+		{"limit3/2/2 one unit free", agent.Limit(3), 2, 2, false},
+		{"limit3/2/1", agent.Limit(3), 2, 1, true},
+		{"limit3/3/1 full", agent.Limit(3), 3, 1, false},
+		{"limit2/0/3 never fits", agent.Limit(2), 0, 3, false},
+		{"limit3/4/1 over the cap (C4)", agent.Limit(3), 4, 1, false},
+		{"limit1/0/0 counts as 1", agent.Limit(1), 0, 0, true},
+		{"limit1/1/-5 counts as 1", agent.Limit(1), 1, -5, false},
+		{"limit0/0/1", agent.Limit(0), 0, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.c.HasRoomFor(tt.load, tt.units))
+		})
+	}
+	for _, c := range []agent.Capacity{agent.Unlimited(), agent.Suspended(), agent.Limit(0), agent.Limit(1), agent.Limit(20)} {
+		for load := range 22 {
+			assert.Equal(t, c.HasRoom(load), c.HasRoomFor(load, 1), "%s at %d: HasRoomFor(1) is HasRoom", c, load)
+		}
+	}
+}
+
 type checkCase struct {
 	c       agent.Capacity
 	wantErr error // nil, ErrCapacityOutOfRange or ErrCapacityMode

@@ -55,7 +55,9 @@ func (a *Agent) Group() string { return a.group }
 // Capacity returns the agent's max reception.
 func (a *Agent) Capacity() Capacity { return a.capacity }
 
-// Load returns the number of sessions in the agent's reception list.
+// Load returns the agent's load: the number of sessions in its reception
+// list, as the caller counts them with AddLoad (a dispatcher with
+// weighted capacity, E10, counts units of capacity, not sessions).
 func (a *Agent) Load() int { return a.load }
 
 // IdleSince returns when the agent last received a session (or was added, if
@@ -66,6 +68,14 @@ func (a *Agent) IdleSince() time.Time { return a.idle }
 // HasRoom reports whether the agent may be auto-assigned one more session
 // now: it is online and its capacity has room at its load (C1, S1).
 func (a *Agent) HasRoom() bool { return a.status == Online && a.capacity.HasRoom(a.load) }
+
+// HasRoomFor reports whether the agent may be auto-assigned a session
+// that costs units of its capacity now (E10): it is online and its load
+// plus units is within its cap (Capacity.HasRoomFor). HasRoomFor(1) is
+// HasRoom.
+func (a *Agent) HasRoomFor(units int) bool {
+	return a.status == Online && a.capacity.HasRoomFor(a.load, units)
+}
 
 // Saturation returns load/limit for display: 0 for an unlimited agent,
 // +Inf for a suspended one (it takes nothing). The roster orders agents by
@@ -441,7 +451,7 @@ func (r *Roster) SetCapacity(a *Agent, c Capacity) error {
 }
 
 // AddLoad changes a's load by delta (a session entered, +1, or left, -1, its
-// reception list). A positive delta marks a as busy at now (idle since now).
+// reception list; with weighted capacity, E10, the session's units). A positive delta marks a as busy at now (idle since now).
 // The load never goes below zero.
 //
 // Errors: ErrUnknownAgent for an agent not in this roster.

@@ -400,6 +400,28 @@ func TestRoster_C5_AddLoad(t *testing.T) {
 
 // C6: lowering the cap below the load evicts nothing; the agent just has no
 // room until its load drops below the new cap. Raising it gives room at once.
+// E10: an agent's room for a session of several units: online, and its
+// load (in units) plus the session's within its cap.
+func TestAgent_E10_HasRoomFor(t *testing.T) {
+	r := agent.NewRoster()
+	a := add(t, r, "a", agent.Limit(3), t0)
+	require.NoError(t, r.AddLoad(a, 2, t1)) // a weight-2 session
+	assert.True(t, a.HasRoom())
+	assert.True(t, a.HasRoomFor(1))
+	assert.False(t, a.HasRoomFor(2), "one unit free")
+	assert.Equal(t, 2.0/3, a.Saturation(), "saturation counts units")
+	require.NoError(t, r.AddLoad(a, -2, t2))
+	assert.True(t, a.HasRoomFor(3))
+	assert.False(t, a.HasRoomFor(4))
+	require.NoError(t, r.SetStatus(a, agent.Break))
+	assert.False(t, a.HasRoomFor(1), "not online")
+	u := add(t, r, "u", agent.Unlimited(), t0)
+	assert.True(t, u.HasRoomFor(100))
+	s := add(t, r, "s", agent.Suspended(), t0)
+	assert.False(t, s.HasRoomFor(1))
+	require.NoError(t, r.Verify())
+}
+
 func TestRoster_C6_SetCapacityBelowLoad(t *testing.T) {
 	r := agent.NewRoster()
 	a := add(t, r, "alice", agent.Limit(10), t0)

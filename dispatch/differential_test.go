@@ -113,7 +113,10 @@ var (
 // random policies miss: no-queue with groups that do not fall back, recent
 // contact with requeue and offline diversion to the bot; and for E1-E5,
 // offers with retry, round-robin offers, no-queue with reassignment.
-var diffPolicies = slices.Concat(randomPolicies, []policy.Policy{
+// The random policies with Weights are left out: the reference model
+// does not implement E10 weighted capacity (yet); the random tests check
+// them with Verify and the ledger after every step.
+var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies), weighted), []policy.Policy{
 	policy.Kuaishou(), policy.Douyin(), policy.Taobao(),
 	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, OfflineBatch: 1,
 		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, BuyerIdleClose: 30 * time.Minute,

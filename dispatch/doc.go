@@ -133,18 +133,50 @@
 // one by one. Metrics: the agent's 3-minute clock (M2) starts at the
 // accept; a reassigned session's shop clock (M3) never restarts.
 //
+// # Weighted capacity (E10)
+//
+// With Policy.Weights, a session of a weighted kind ([Arrival.Kind], e.g.
+// after-sales 2) costs that many units of an agent's capacity; every
+// other session, and every session an agent starts, costs 1. The weight
+// is fixed at arrival (a later policy change applies to later arrivals)
+// and kept in snapshots. Loads and saturations count units: a session in
+// a list, an offer (E1) and the wrap-up after its close (E5) each hold
+// the session's weight (so a close changes the load only when the
+// wrap-up ends), and AgentInfo.Load is units; an inactive session (E9)
+// frees its whole weight and holds it again when the buyer writes, and
+// an agent of a ring open to a session (E7) takes it only if its weight
+// fits. Automatic assignment takes
+// an agent at most to its cap in units (C1): a weight-2 session does not
+// fit in one free unit. Among the agents with room for its weight, the
+// policy's strategy chooses (R1): the least saturated with room for it,
+// round-robin's next with room for it, the recent contact if it has room
+// for it. An agent that gets room takes the best waiting session that
+// fits it (Q2 among those that fit), passing over heavier ones, which
+// keep their place: utilization over strict first come first served, so
+// that a free unit never idles while a buyer it fits waits, and the
+// invariant below holds as "no session waits while an agent has room for
+// its weight". A heavier session waits while only lighter ones fit; it
+// is served as soon as an agent has room for it. The paths that may go
+// over the cap are unchanged and take a session of any weight: no-queue
+// mode (Q4), priority buyers when every agent is full (P1), manual
+// assignment and transfer (C4). Metrics are unchanged: they count
+// sessions, not units. Choosing an agent for a weighted session, or a
+// waiting session for an agent while weighted ones are open, reads past
+// those that do not fit, O(k) for k passed over, as for declines (E2);
+// with no weighted session open, nothing changes.
+//
 // # Invariants
 //
 // After every operation, each open session is in exactly one place (an
 // agent's list, an offer to an agent, the queue pool, the offline pool,
 // the bot) and a closed one in its agent's history or reported by its
-// event; each agent's load counts its list, its offers and its wrap-ups,
-// and its list is in L4 order; each session has exactly the timer its
-// place and last message call for; no session waits while an online agent
-// has room (offline messages held back by the O5 guard aside, and
-// sessions that agent declined, E2); and auto-assignment never takes an
-// agent over its cap (only manual assignment, transfer, Start and
-// no-queue mode may). [Engine.Verify] checks all of this; the package's
+// event; each agent's load counts its list, its offers and its wrap-ups
+// (each by its weight, E10), and its list is in L4 order; each session
+// has exactly the timer its place and last message call for; no session
+// waits while an online agent has room for it (offline messages held
+// back by the O5 guard aside, and sessions that agent declined, E2); and
+// auto-assignment never takes an agent over its cap (only manual
+// assignment, transfer, Start and no-queue mode may). [Engine.Verify] checks all of this; the package's
 // tests call it after every step.
 //
 // # Structure
@@ -235,7 +267,9 @@
 // ([Frame]: "kefu-snapshot", the format version, a CRC-32 of the body) and
 // a JSON body with only what cannot be derived — the policy; agents with
 // statuses, the status to restore at login, capacities, groups and idle
-// times; open sessions with their place, sequence, arrival and lifecycle;
+// times; open sessions with their place, sequence, arrival, lifecycle and
+// weight (E10, only when above 1: a snapshot without weighted sessions is
+// as before);
 // histories; recent contacts; round-robin cursors; prompt cool-downs; the
 // team level; the number of the latest event; timer events a rejected
 // call has not delivered yet; and the observers' states. Times keep their

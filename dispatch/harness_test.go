@@ -173,7 +173,13 @@ func brief(ev Event) string {
 type ledger struct {
 	place map[string]string // session → "agent:ID", "queue", "offline"
 	gone  map[string]Kind   // closed, left or expired
-	load  map[string]int    // agent → sessions in its list
+	load  map[string]int    // agent → units of its list, offers and wrap-ups
+	// units is each session's weight (E10), read from the engine when
+	// the ledger first sees the session (it is open then: a session never
+	// leaves in the step it arrives); wraps are the units each wrap-up
+	// holds, by agent and session id, oldest first (E5).
+	units map[string]int
+	wraps map[string][]int
 	// replay: events are checked after the fact, against the final agent
 	// states; statuses may have changed since, so only caps (fixed by the
 	// caller) are checked.
@@ -208,7 +214,55 @@ func (l *ledger) before(e *Engine) {
 
 func newLedger() *ledger {
 	return &ledger{place: map[string]string{}, gone: map[string]Kind{}, load: map[string]int{}, online: map[string]bool{},
-		caps: map[string]agent.Capacity{}, inactive: map[string]bool{}}
+		caps: map[string]agent.Capacity{}, units: map[string]int{}, wraps: map[string][]int{},
+		inactive: map[string]bool{}}
+}
+
+// adopt takes on the sessions, offers and wrap-ups of an engine handed
+// over mid-scene.
+func (l *ledger) adopt(e *Engine) {
+	for id, s := range e.sessions {
+		info, _ := e.Session(id)
+		l.place[id] = info.Place.String()
+		l.units[id] = s.weight()
+		switch info.Place {
+		case PlaceAgent:
+			l.place[id] = "agent:" + info.Agent
+			if s.flags&FlagInactive != 0 { // E9: holds no units
+				l.inactive[id] = true
+			} else {
+				l.load[info.Agent] += s.weight()
+			}
+		case PlaceOffered:
+			l.place[id] = "offered:" + info.Agent
+			l.load[info.Agent] += s.weight()
+		}
+	}
+	for a := range e.roster.All() { // E5
+		for _, w := range e.wrapping(a) {
+			l.wraps[a.ID()+"/"+w.entry.ID] = append(l.wraps[a.ID()+"/"+w.entry.ID], w.weight())
+			l.load[a.ID()] += w.weight()
+		}
+	}
+}
+
+// unitsOf returns the weight of the session of ev (E10): read from the
+// engine when the session is new to the ledger (its id may be an old
+// one's), else as read then; 1 for one the engine no longer knows (in
+// a replay after the fact).
+func (l *ledger) unitsOf(e *Engine, ev Event) int {
+	if _, known := l.place[ev.Session]; !known && ev.Kind != EventClosed && ev.Kind != EventLeft && ev.Kind != EventExpired &&
+		ev.Kind != EventRefused {
+		u := 1
+		if s := e.sessions[ev.Session]; s != nil {
+			u = s.weight()
+		}
+		l.units[ev.Session] = u
+	}
+	if u, ok := l.units[ev.Session]; ok {
+		return u
+	}
+	return 1
 }
 
 // apply replays one event. An auto-assignment (arrival or freed capacity)
@@ -222,30 +276,41 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 	switch ev.Kind {
 	case EventWarning, EventPrompt:
 		return nil // moves nothing
-	case EventWrapUp: // E5: the unit of a closed session stays held
-		l.load[ev.Agent]++
+	case EventWrapUp: // E5: the units of a closed session stay held (right after its EventClosed)
+		u := l.units[ev.Session]
+		k := ev.Agent + "/" + ev.Session
+		l.wraps[k] = append(l.wraps[k], u)
+		l.load[ev.Agent] += u
 		return nil
 	case EventWrapUpEnded:
-		l.load[ev.Agent]--
+		k := ev.Agent + "/" + ev.Session
+		if len(l.wraps[k]) == 0 {
+			return fmt.Errorf("wrap-up of %s after %s ended, never started", ev.Agent, ev.Session)
+		}
+		l.load[ev.Agent] -= l.wraps[k][0]
+		if l.wraps[k] = l.wraps[k][1:]; len(l.wraps[k]) == 0 {
+			delete(l.wraps, k)
+		}
 		return nil
-	case EventInactive: // E9: its unit is free
-		l.load[ev.Agent]--
+	case EventInactive: // E9: its units are free (its weight, E10)
+		l.load[ev.Agent] -= l.unitsOf(e, ev)
 		l.inactive[ev.Session] = true
 		return nil
 	case EventMessage:
-		if ev.Sender == FromBuyer && l.inactive[ev.Session] { // E9: it counts again
+		if ev.Sender == FromBuyer && l.inactive[ev.Session] { // E9: it counts again, by its weight (E10)
 			delete(l.inactive, ev.Session)
-			l.load[ev.Agent]++
+			l.load[ev.Agent] += l.unitsOf(e, ev)
 		}
 		return nil
 	}
+	u := l.unitsOf(e, ev) // E10: what the session costs its agent
 	if p, ok := l.place[ev.Session]; ok {
 		if a, held := strings.CutPrefix(p, "agent:"); held && l.inactive[ev.Session] {
-			delete(l.inactive, ev.Session) // held no unit (E9)
+			delete(l.inactive, ev.Session) // held no units (E9)
 		} else if held {
-			l.load[a]--
+			l.load[a] -= u
 		} else if a, held := strings.CutPrefix(p, "offered:"); held {
-			l.load[a]-- // an offer holds a unit (E1)
+			l.load[a] -= u // an offer holds the session's units (E1)
 		}
 	}
 	if ev.Kind == EventAssigned || ev.Kind == EventOffered {
@@ -259,13 +324,13 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 	}
 	switch ev.Kind {
 	case EventAssigned, EventTransferred:
-		l.load[ev.Agent]++
+		l.load[ev.Agent] += u
 		if ev.Kind == EventAssigned && (ev.Cause == CauseArrival || ev.Cause == CauseFreed) {
 			a, ok := e.Agent(ev.Agent)
 			if !ok {
 				return fmt.Errorf("auto-assigned %s to unknown agent %s", ev.Session, ev.Agent)
 			}
-			if c, ok := l.caps[ev.Agent]; !a.Capacity.HasRoom(l.load[ev.Agent]-1) && (!ok || !c.HasRoom(l.load[ev.Agent]-1)) {
+			if c, ok := l.caps[ev.Agent]; !a.Capacity.HasRoomFor(l.load[ev.Agent]-u, u) && (!ok || !c.HasRoomFor(l.load[ev.Agent]-u, u)) {
 				return fmt.Errorf("auto-assigned %s took %s to %d, over its cap %s", ev.Session, ev.Agent, l.load[ev.Agent], a.Capacity)
 			}
 			if a.Status != agent.Online && !l.online[ev.Agent] && !l.replay {
@@ -273,14 +338,14 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 			}
 		}
 		l.place[ev.Session] = "agent:" + ev.Agent
-	case EventOffered: // E1: only to an online agent with room
-		l.load[ev.Agent]++
+	case EventOffered: // E1: only to an online agent with room for it
+		l.load[ev.Agent] += u
 		a, ok := e.Agent(ev.Agent)
 		if !ok { // removed later in the step: its offer ended before (a timer)
 			l.place[ev.Session] = "offered:" + ev.Agent
 			break
 		}
-		if c, ok := l.caps[ev.Agent]; !a.Capacity.HasRoom(l.load[ev.Agent]-1) && (!ok || !c.HasRoom(l.load[ev.Agent]-1)) {
+		if c, ok := l.caps[ev.Agent]; !a.Capacity.HasRoomFor(l.load[ev.Agent]-u, u) && (!ok || !c.HasRoomFor(l.load[ev.Agent]-u, u)) {
 			return fmt.Errorf("offer of %s took %s to %d, over its cap %s", ev.Session, ev.Agent, l.load[ev.Agent], a.Capacity)
 		}
 		if a.Status != agent.Online && !l.online[ev.Agent] && !l.replay {
@@ -291,7 +356,7 @@ func (l *ledger) apply(e *Engine, ev Event) error {
 		if p := l.place[ev.Session]; p != "offered:"+ev.Agent {
 			return fmt.Errorf("%s accepted %s, which is at %q", ev.Agent, ev.Session, p)
 		}
-		l.load[ev.Agent]++
+		l.load[ev.Agent] += u
 		l.place[ev.Session] = "agent:" + ev.Agent
 	case EventRejected, EventOfferTimedOut: // the next event places it
 		l.place[ev.Session] = "nowhere"
@@ -363,21 +428,8 @@ func run(t *testing.T, p policy.Policy, steps []step) *Engine {
 func runOn(t *testing.T, e *Engine, steps []step) {
 	t.Helper()
 	l := newLedger()
-	for id := range e.sessions { // an engine handed over mid-scene
-		info, _ := e.Session(id)
-		l.place[id] = info.Place.String()
-		switch info.Place {
-		case PlaceAgent:
-			l.place[id] = "agent:" + info.Agent
-			l.load[info.Agent]++
-		case PlaceOffered:
-			l.place[id] = "offered:" + info.Agent
-			l.load[info.Agent]++
-		}
-	}
-	for a := range e.Agents() {
-		l.load[a.ID] += a.WrapUps // E5
-	}
+	l.adopt(e) // an engine handed over mid-scene
+	l.seq = e.evSeq
 	for i, st := range steps {
 		before := dump(e)
 		l.before(e)

@@ -25,7 +25,8 @@ import (
 // as long as the session is open.
 
 // Accept is an agent's answer to an offer (E1): the session enters its
-// reception list, on the unit of capacity the offer held. The agent's
+// reception list, on the units of capacity the offer held (its weight,
+// E10). The agent's
 // 3-minute reply clock (M2) starts now: the time the session was on
 // offer counts for the shop (M3), as queue time does (Q5).
 //
@@ -43,8 +44,8 @@ func (e *Engine) doAccept(now time.Time, id, agentID string) error {
 	return nil
 }
 
-// Reject is an agent's refusal of an offer (E1): the agent's unit of
-// capacity frees, the agent will not be offered the session again while
+// Reject is an agent's refusal of an offer (E1): the agent's units of
+// capacity free, the agent will not be offered the session again while
 // another agent could take it (E2), and the session is offered to the
 // next agent with room, or goes back where it waited (the queue, or the
 // offline pool), in its arrival order. The agent, which now has room,
@@ -180,9 +181,10 @@ func (e *Engine) reoffer(s *session, now time.Time) {
 // chooseOffline returns the agent an offline message goes to when its
 // offer ended: the least saturated agent with room that may take it and
 // holds fewer than Policy.OfflineBatch offline messages (O2, O5), one
-// that has not declined it first (E2).
+// that has not declined it first (E2); room for its weight (E10).
 func (e *Engine) chooseOffline(s *session) *agent.Agent {
 	dec := e.declinesOf(s)
+	w := s.weight()
 	t := e.tiers(s)
 	for pass := range 2 {
 		if pass == 1 && (!e.pol.OfferRetry || len(dec) == 0) {
@@ -193,7 +195,7 @@ func (e *Engine) chooseOffline(s *session) *agent.Agent {
 				if !a.HasRoom() {
 					break
 				}
-				if e.atOfflineBatch(a) || (pass == 0 && slices.Contains(dec, a)) {
+				if !a.HasRoomFor(w) || e.atOfflineBatch(a) || (pass == 0 && slices.Contains(dec, a)) {
 					continue
 				}
 				return a
@@ -258,7 +260,7 @@ func (e *Engine) replace(s *session, left *agent.Agent, now time.Time) {
 }
 
 // EndWrapUp ends the agent's wrap-ups early (E5): their units of
-// capacity free, and the agent takes waiting sessions in the same call
+// capacity (each its session's weight, E10) free, and the agent takes waiting sessions in the same call
 // (C5). Events: an EventWrapUpEnded per wrap-up, then the assignments
 // (or offers).
 //
@@ -356,7 +358,7 @@ func (e *Engine) divert(s *session, c Cause, now time.Time) {
 	case policy.DivertRefuse:
 		ev := e.sessionEvent(EventRefused, s, now)
 		ev.Cause = c
-		delete(e.sessions, s.entry.ID)
+		e.drop(s) // E10: a weighted session counts out of floor.heavy
 		e.emit(ev)
 		e.freeSession(s)
 		return
@@ -379,17 +381,17 @@ func (e *Engine) buyerWrote(s *session, now time.Time) {
 	}
 	if s.flags&FlagInactive != 0 { // even if a policy change turned E9 off since
 		s.flags &^= FlagInactive
-		e.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // it received nothing new
+		e.roster.AddLoad(s.agent, s.weight(), s.agent.IdleSince()) // its units (E10); it received nothing new
 	}
 }
 
-// goInactive releases the unit of s, whose buyer fell silent in a
-// replied session (E9), at its deadline at; its agent takes the queue
-// head (C5).
+// goInactive releases the units of s (its weight, E10), whose buyer fell
+// silent in a replied session (E9), at its deadline at; its agent takes
+// the queue head (C5).
 func (e *Engine) goInactive(s *session, at time.Time) {
 	a := s.agent
 	s.flags |= FlagInactive
-	e.roster.AddLoad(a, -1, at)
+	e.roster.AddLoad(a, -s.weight(), at)
 	e.emit(e.sessionEvent(EventInactive, s, at))
 	e.rearm(s) // the next timer, an auto-close maybe
 	e.fill(a, at)
@@ -414,11 +416,13 @@ func (e *Engine) ringedFor(a *agent.Agent, f func(x *pools, ring uint8)) {
 }
 
 // firstRinged returns the first session of pool p, by the queue's order,
-// with at least ring rings open (E7) and not declined by a (E2).
+// with at least ring rings open (E7), that a has room for (E10: its
+// weight fits in a's free units, as for firstFor) and has not declined
+// (E2).
 func (e *Engine) firstRinged(p *queue.Pool, a *agent.Agent, ring uint8) (*queue.Entry, bool) {
 	for x := range p.All() {
 		s := e.sessions[x.ID]
-		if s.ring >= ring && (e.pol.OfferRetry || !e.declinedBy(s, a)) {
+		if s.ring >= ring && a.HasRoomFor(s.weight()) && (e.pol.OfferRetry || !e.declinedBy(s, a)) {
 			return x, true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kefu-dev/kefu/agent"
+	"github.com/kefu-dev/kefu/policy"
 	"github.com/kefu-dev/kefu/queue"
 )
 
@@ -78,12 +79,16 @@ type AgentInfo struct {
 	Status   agent.Status
 	Capacity agent.Capacity
 	// Load is the units of capacity it uses: the sessions in its
-	// reception list, its pending offers (E1) and its wrap-ups (E5).
+	// reception list, its pending offers (E1) and its wrap-ups (E5), each
+	// one unit, or its weight if its kind is weighted (E10,
+	// Policy.Weights). Without weights it is a count of sessions.
 	Load int
-	// Offers and WrapUps are the pending offers to the agent (E1) and its
-	// wrap-ups under way (E5), both counted in Load.
+	// Offers and WrapUps are the numbers of pending offers to the agent
+	// (E1) and of its wrap-ups under way (E5), both counted in Load by
+	// their units.
 	Offers, WrapUps int
-	// Saturation is Load / limit: 0 for unlimited, +Inf for suspended.
+	// Saturation is Load / limit, in units: 0 for unlimited, +Inf for
+	// suspended.
 	Saturation float64
 	// IdleSince is when it last received a session (or was added).
 	IdleSince time.Time
@@ -207,11 +212,13 @@ func (e *Engine) TransferTargets(from string) ([]AgentInfo, error) {
 //   - every open session is in exactly one place: an agent's list, the
 //     queue pool or the offline pool of its group, or the bot, and that
 //     place holds it;
-//   - each agent's load is the number of sessions in its list, which is in
-//     L4 order; the pools are in Q2 order; the roster's indexes match its
-//     agents;
+//   - each agent's load is the units of capacity of the sessions in its
+//     list, its offers (E1) and its wrap-ups (E5), each its weight (E10:
+//     1 unless its kind is weighted); its list is in L4 order; the pools
+//     are in Q2 order; the roster's indexes match its agents;
 //   - no session waits while an online agent that may take it has room
-//     (C5, C6, O1, R2; offline messages held back by the O5 guard aside),
+//     for it, for its weight (C5, C6, O1, R2, E10; offline messages held
+//     back by the O5 guard aside, and sessions the agent declined, E2),
 //     and in no-queue mode (Q4) none queues while such an agent is online
 //     and not suspended;
 //   - every session has exactly the timer its place and last message call
@@ -237,8 +244,11 @@ func (e *Engine) Verify() error {
 	loads := make(map[*agent.Agent]int)
 	queued := make(map[string]int)
 	offline := make(map[string]int)
-	timed, bot := 0, 0
+	timed, bot, heavy := 0, 0, 0
 	for id, s := range e.sessions {
+		if s.units > 1 {
+			heavy++
+		}
 		if s.entry.ID != id {
 			return fmt.Errorf("dispatch: session map has %q under %q", s.entry.ID, id)
 		}
@@ -258,8 +268,8 @@ func (e *Engine) Verify() error {
 			if inQueue || inOffline {
 				return fmt.Errorf("dispatch: session %q is with %q and also waiting", id, s.agent.ID())
 			}
-			if s.flags&FlagInactive == 0 { // E9: an inactive session holds no unit
-				loads[s.agent]++
+			if s.flags&FlagInactive == 0 { // E9: an inactive session holds no unit (nor units, E10)
+				loads[s.agent] += s.weight()
 			} else if s.waitSince != 0 {
 				return fmt.Errorf("dispatch: session %q is inactive while its buyer waits for an answer", id)
 			}
@@ -282,7 +292,7 @@ func (e *Engine) Verify() error {
 			if (s.from != PlaceQueue && s.from != PlaceOffline) || s.deadline == 0 {
 				return fmt.Errorf("dispatch: session %q offered from the %s, deadline %v", id, s.from, e.time(s.deadline))
 			}
-			loads[s.agent]++
+			loads[s.agent] += s.weight()
 		case PlaceQueue, PlaceOffline, PlaceBot:
 			if s.agent != nil {
 				return fmt.Errorf("dispatch: session %q in the %s points at agent %q", id, s.place, s.agent.ID())
@@ -321,6 +331,9 @@ func (e *Engine) Verify() error {
 	if bot != e.bot {
 		return fmt.Errorf("dispatch: %d sessions with the bot, counted %d", bot, e.bot)
 	}
+	if heavy != e.heavy {
+		return fmt.Errorf("dispatch: %d weighted sessions open, counted %d", heavy, e.heavy)
+	}
 	for s, l := range e.declined { // E2
 		if e.sessions[s.entry.ID] != s || len(l) == 0 {
 			return fmt.Errorf("dispatch: declines kept for %q, not open (or none)", s.entry.ID)
@@ -339,7 +352,7 @@ func (e *Engine) Verify() error {
 			if got, ok := e.timers.Get(timerOf(w)); !ok || got.s != w {
 				return fmt.Errorf("dispatch: wrap-up of %q after %q is not timed", a.ID(), w.entry.ID)
 			}
-			loads[a]++
+			loads[a] += w.weight()
 			timed++
 		}
 	}
@@ -355,9 +368,28 @@ func (e *Engine) Verify() error {
 	if held > e.roster.Len() || len(e.desks) < e.roster.Slots() {
 		return fmt.Errorf("dispatch: %d desks in %d slots for %d agents in %d", held, len(e.desks), e.roster.Len(), e.roster.Slots())
 	}
+	// lightest returns the least weight waiting in a pool (E10), read
+	// once per pool; 1 without weighted sessions.
+	light := make(map[*queue.Pool]int)
+	lightest := func(p *queue.Pool) int {
+		if e.heavy == 0 {
+			return 1
+		}
+		if w, ok := light[p]; ok {
+			return w
+		}
+		w := policy.MaxWeightUnits
+		for x := range p.All() {
+			if w = min(w, e.sessions[x.ID].weight()); w == 1 {
+				break
+			}
+		}
+		light[p] = w
+		return w
+	}
 	for a := range e.roster.All() {
 		if a.Load() != loads[a] {
-			return fmt.Errorf("dispatch: agent %q has load %d but holds %d sessions", a.ID(), a.Load(), loads[a])
+			return fmt.Errorf("dispatch: agent %q has load %d but holds %d sessions (in units, E10)", a.ID(), a.Load(), loads[a])
 		}
 		if a.Group() != "" && !e.pol.HasGroup(a.Group()) {
 			return fmt.Errorf("dispatch: agent %q in unknown group %q", a.ID(), a.Group())
@@ -369,9 +401,9 @@ func (e *Engine) Verify() error {
 			continue
 		}
 		// No session waits while an online agent that may take it has
-		// room (C5, C6, O1, R2), but for offline messages held back by
-		// the O5 guard, and sessions the agent declined (E2) unless the
-		// policy offers those again.
+		// room for it (C5, C6, O1, R2; E10: for its weight), but for
+		// offline messages held back by the O5 guard, and sessions the
+		// agent declined (E2) unless the policy offers those again.
 		groups := []string{""}
 		if a.Group() != "" {
 			groups = append(groups, a.Group())
@@ -385,9 +417,12 @@ func (e *Engine) Verify() error {
 				if p == x.offline && e.atOfflineBatch(a) {
 					continue
 				}
+				if (len(e.declined) == 0 || e.pol.OfferRetry) && !a.HasRoomFor(lightest(p)) {
+					continue // E10: nothing waiting there fits a (O(w) once per pool, not per agent)
+				}
 				for w := range p.All() {
-					if s := e.sessions[w.ID]; e.pol.OfferRetry || !e.declinedBy(s, a) {
-						return fmt.Errorf("dispatch: %q waits in the %s for %q while agent %q has room", w.ID, s.place, g, a.ID())
+					if s := e.sessions[w.ID]; a.HasRoomFor(s.weight()) && (e.pol.OfferRetry || !e.declinedBy(s, a)) {
+						return fmt.Errorf("dispatch: %q (%d units) waits in the %s for %q while agent %q has room for it", w.ID, s.weight(), s.place, g, a.ID())
 					}
 				}
 			}
@@ -395,7 +430,7 @@ func (e *Engine) Verify() error {
 		var err error
 		e.ringedFor(a, func(x *pools, ring uint8) { // E7: sessions whose widening reached a's group
 			if w, ok := e.firstRinged(x.queue, a, ring); ok && err == nil {
-				err = fmt.Errorf("dispatch: %q of %q waits with %d rings open while agent %q of a ring has room", w.ID, x.group, e.sessions[w.ID].ring, a.ID())
+				err = fmt.Errorf("dispatch: %q (%d units) of %q waits with %d rings open while agent %q of a ring has room for it", w.ID, e.sessions[w.ID].weight(), x.group, e.sessions[w.ID].ring, a.ID())
 			}
 		})
 		if err != nil {
@@ -432,23 +467,18 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 		return fmt.Errorf("dispatch: agent %q has no desk slot", a.ID())
 	}
 	d := e.readDesk(a)
-	inactive := 0 // E9: listed, holding no unit
-	d.list.Ascend(func(x listed) bool {
-		if x.s.flags&FlagInactive != 0 {
-			inactive++
-		}
-		return true
-	})
-	if d.list.Len()-inactive != a.Load()-len(e.offered(a))-len(e.wrapping(a)) {
-		return fmt.Errorf("dispatch: agent %q lists %d sessions (%d inactive), load %d with %d offers and %d wrap-ups", a.ID(), d.list.Len(), inactive, a.Load(), len(e.offered(a)), len(e.wrapping(a)))
-	}
+	held := 0 // units of its offers and wrap-ups (E1, E5, E10)
 	for _, s := range e.offered(a) {
 		if e.sessions[s.entry.ID] != s || s.place != PlaceOffered || s.agent != a {
 			return fmt.Errorf("dispatch: agent %q has a stale offer of %q", a.ID(), s.entry.ID)
 		}
+		held += s.weight()
+	}
+	for _, w := range e.wrapping(a) {
+		held += w.weight()
 	}
 	var prev *session
-	offline := 0
+	offline, units, inactive := 0, 0, 0 // inactive: listed, holding no units (E9)
 	var err error
 	d.list.Ascend(func(x listed) bool {
 		s := x.s
@@ -467,11 +497,20 @@ func (e *Engine) verifyDesk(a *agent.Agent) error {
 		if s.flags&FlagOffline != 0 {
 			offline++
 		}
+		if s.flags&FlagInactive != 0 { // E9: its units are free
+			inactive++
+		} else {
+			units += s.weight()
+		}
 		prev = s
 		return err == nil
 	})
 	if err != nil {
 		return err
+	}
+	if units != a.Load()-held {
+		return fmt.Errorf("dispatch: agent %q lists %d sessions (%d inactive) of %d units, load %d with %d offers and %d wrap-ups of %d units",
+			a.ID(), d.list.Len(), inactive, units, a.Load(), len(e.offered(a)), len(e.wrapping(a)), held)
 	}
 	if offline != d.offline {
 		return fmt.Errorf("dispatch: agent %q counts %d offline sessions, holds %d", a.ID(), d.offline, offline)

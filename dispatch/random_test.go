@@ -61,8 +61,8 @@ type action struct {
 func (a action) String() string {
 	switch a.kind {
 	case actArrive:
-		return fmt.Sprintf("arrive %s buyer=%q prio=%d entry=%d crowds=%v exclusive=%q",
-			a.arrival.Session, a.arrival.Buyer, a.arrival.Priority, a.arrival.Entry, a.arrival.Crowds, a.arrival.Exclusive)
+		return fmt.Sprintf("arrive %s buyer=%q prio=%d entry=%d crowds=%v exclusive=%q kind=%q",
+			a.arrival.Session, a.arrival.Buyer, a.arrival.Priority, a.arrival.Entry, a.arrival.Crowds, a.arrival.Exclusive, a.arrival.Kind)
 	case actClose:
 		return "close " + a.session
 	case actLeave:
@@ -250,6 +250,10 @@ func actionFromBytes(b0, b1, b2 byte) action {
 		case 4:
 			a.arrival.Exclusive = agentID
 		}
+		// E10: a kind from bits no other field reads (b1/22), so that the
+		// other fields decode as before; weighted under policies with
+		// Weights, plain (1 unit) under the others.
+		a.arrival.Kind = arrivalKinds[(b1/22)%4]
 	case 3, 4:
 		a.kind = actClose
 	case 5:
@@ -392,11 +396,39 @@ var randomPolicies = []policy.Policy{
 		{ID: "g2", Crowds: []string{"fans"}, MaxWait: 4 * time.Minute, Rings: []policy.Ring{{After: 2 * time.Minute, Groups: []string{"g1"}}}},
 		{ID: "nogroup"}},
 		Divert: policy.DivertRefuse, QueueCap: 6, AgingStep: 30 * time.Second, OfferTimeout: time.Minute},
+	// E10, with offers, declines, wrap-ups, groups, the offline batch and
+	// the seed rules (the random arrivals' kinds: arrivalKinds).
+	{Weights: weightKinds, OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, ReassignAfter: 2 * time.Minute,
+		WrapUp: 30 * time.Second, BuyerIdleClose: 20 * time.Minute, OfflineBatch: 2, RequeueOnOffline: true,
+		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelGold,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}, {ID: "g2", Crowds: []string{"vip"}}}},
+	// E10 with E6-E9: weighted sessions that go inactive (their weight
+	// frees), widen (an agent of a ring takes what fits), wait capped and
+	// age.
+	{Weights: weightKinds, InactiveAfter: 3 * time.Minute, AgingStep: time.Minute, MaxWait: 10 * time.Minute,
+		Divert: policy.DivertBot, WrapUp: 20 * time.Second, OfferTimeout: time.Minute, BuyerIdleClose: 30 * time.Minute,
+		Groups: []policy.Group{
+			{ID: "g1", Crowds: []string{"vip"}, QueueCap: 3, Rings: []policy.Ring{{After: time.Minute, Groups: []string{"g2"}}}},
+			{ID: "g2", Crowds: []string{"fans"}, Rings: []policy.Ring{{After: 2 * time.Minute, Groups: []string{"g1", "nogroup"}}}},
+			{ID: "nogroup"}}},
 }
 
-// shaping reports whether p uses an option of queue shaping (E6-E11).
+// arrivalKinds are the kinds random arrivals have (E10): none, two
+// weighted under weightKinds, one not listed.
+var arrivalKinds = [...]string{"", "after-sales", "presale", "refund"}
+
+// weightKinds weigh the arrival kinds (E10): after-sales 2, refund 3 (a
+// random agent's cap is 1 to 4, so some never fit).
+var weightKinds = []policy.Weight{{Kind: "after-sales", Units: 2}, {Kind: "refund", Units: 3}}
+
+// weighted reports whether p weighs sessions (E10), which the reference
+// model of the differential test does not implement.
+func weighted(p policy.Policy) bool { return len(p.Weights) > 0 }
+
+// shaping reports whether p uses an option of queue shaping (E6-E11) or
+// weighs sessions (E10), which the reference model does not implement yet.
 func shaping(p policy.Policy) bool {
-	return p.AgingStep > 0 || p.QueueCap > 0 || p.MaxWait > 0 || p.InactiveAfter > 0 ||
+	return p.AgingStep > 0 || weighted(p) || p.Hours != nil || p.QueueCap > 0 || p.MaxWait > 0 || p.InactiveAfter > 0 ||
 		slices.ContainsFunc(p.Groups, func(g policy.Group) bool { return g.QueueCap > 0 || g.MaxWait > 0 || len(g.Rings) > 0 })
 }
 

@@ -31,11 +31,16 @@ type Arrival struct {
 	// Exclusive is the buyer's exclusive agent (专属客服), if any: tried
 	// first unless crowd priority hit (P10).
 	Exclusive string
+	// Kind is the session's kind ("after-sales", "presale", ...), for
+	// weighted capacity (E10): a kind listed in Policy.Weights costs its
+	// units of an agent's capacity, any other kind, and none, costs 1.
+	// The weight is fixed at arrival, whatever the policy says later.
+	Kind string
 }
 
 // checkIDs refuses ids that are not valid UTF-8 (ErrInvalidID).
 func (a *Arrival) checkIDs() error {
-	if err := checkIDs("session", a.Session, "buyer", a.Buyer, "exclusive agent", a.Exclusive); err != nil {
+	if err := checkIDs("session", a.Session, "buyer", a.Buyer, "exclusive agent", a.Exclusive, "kind", a.Kind); err != nil {
 		return err
 	}
 	for _, m := range a.Crowds {
@@ -100,6 +105,9 @@ func (e *Engine) doArrive(now time.Time, a Arrival) error {
 		// The buyer's first message opens the session (L5: unreplied).
 		lastFrom: FromBuyer, lastMsg: ns(now), waitSince: ns(now), unread: 1,
 	}
+	if u := e.pol.UnitsOf(a.Kind); u > 1 { // E10: at most policy.MaxWeightUnits
+		s.units = uint8(u)
+	}
 	if len(e.pol.Groups) > 0 { // R2
 		g := e.pol.GroupFor(func(yield func(string) bool) {
 			for _, m := range a.Crowds {
@@ -136,7 +144,7 @@ func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
 		return
 	}
 	if a.Exclusive != "" { // P10: no crowd hit
-		if x, ok := e.roster.Get(a.Exclusive); ok && x.HasRoom() && e.mayTake(x, s) {
+		if x, ok := e.roster.Get(a.Exclusive); ok && x.HasRoomFor(s.weight()) && e.mayTake(x, s) {
 			e.give(s, x, CauseExclusive, nil, PlaceQueue, now)
 			return
 		}

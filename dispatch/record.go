@@ -76,7 +76,12 @@ type session struct {
 	from     Place  // E1: where an offered session waited (queue or offline pool), to go back to
 	moves    uint8  // E3: times reassigned for want of a reply
 	ring     uint8  // E7: rings of its group's widening open to it
+	units    uint8  // E10: units of capacity it costs (Policy.Weights), fixed at arrival; 0 reads as 1
 }
+
+// weight returns the units of its agent's capacity s takes in a list, an
+// offer or a wrap-up (E10): 1 but for an arrival of a weighted kind.
+func (s *session) weight() int { return max(int(s.units), 1) }
 
 // outreach is the state few sessions need, kept beside them (L6, and the
 // first reply SessionInfo shows).

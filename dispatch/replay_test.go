@@ -3,6 +3,7 @@ package dispatch
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,16 @@ func policyVariants(p policy.Policy) []policy.Policy {
 		v(func(q *policy.Policy) { q.OfflineBatch = 1 + q.OfflineBatch%3 }),
 		v(func(q *policy.Policy) { q.HistoryLimit = 2 }),
 		v(func(q *policy.Policy) { q.Strategy = (q.Strategy + 1) % 3 }),
-		v(func(q *policy.Policy) { q.GroupFallback = !q.GroupFallback }),
+		v(func(q *policy.Policy) {
+			// E7: Validate refuses rings with GroupFallback, and the wire
+			// carries no invalid policy: the groups lose their rings.
+			if q.GroupFallback = !q.GroupFallback; q.GroupFallback {
+				q.Groups = slices.Clone(q.Groups)
+				for i := range q.Groups {
+					q.Groups[i].Rings = nil
+				}
+			}
+		}),
 		v(func(q *policy.Policy) {
 			q.Crowds, q.RequeueOnOffline, q.ReassignOnOffline = nil, !q.RequeueOnOffline, false
 		}),

@@ -95,21 +95,22 @@ func (e *Engine) widen(s *session, at time.Time) {
 	e.rearm(s)
 }
 
-// choose returns the online agent with room the policy picks for s, or
-// nil when no agent that may take it has room. An agent that declined s
-// is passed over (E2), and chosen with Policy.OfferRetry only when no
-// other agent has room.
+// choose returns the online agent with room for s the policy picks, or
+// nil when no agent that may take it has room for it: room for its
+// weight (E10), so that auto-assignment never takes an agent over its
+// cap in units (C1). An agent that declined s is passed over (E2), and
+// chosen with Policy.OfferRetry only when no other agent has room.
 func (e *Engine) choose(s *session, now time.Time) *agent.Agent {
 	dec := e.declinesOf(s)
 	t := e.tiers(s)
 	for _, g := range t {
-		if a := e.chooseIn(g, s.buyer, dec, now); a != nil {
+		if a := e.chooseIn(g, s.buyer, s.weight(), dec, now); a != nil {
 			return a
 		}
 	}
 	if len(dec) > 0 && e.pol.OfferRetry {
 		for _, g := range t {
-			if a := e.chooseIn(g, s.buyer, nil, now); a != nil {
+			if a := e.chooseIn(g, s.buyer, s.weight(), nil, now); a != nil {
 				return a
 			}
 		}
@@ -117,19 +118,26 @@ func (e *Engine) choose(s *session, now time.Time) *agent.Agent {
 	return nil
 }
 
-// chooseIn is choose among group g (every agent for ""), passing over
-// the agents in skip.
-func (e *Engine) chooseIn(g, buyer string, skip []*agent.Agent, now time.Time) *agent.Agent {
+// chooseIn is choose among group g (every agent for ""), for a session
+// of buyer that costs w units, passing over the agents in skip.
+//
+// A session of weight w > 1 (E10) goes by the policy's strategy among
+// the agents with room for w: recent contact if that agent has room for
+// w; round-robin's next agent with room for w; else the least saturated
+// agent with room for w, found by reading the saturation order past
+// those without (one with less saturation may have fewer free units: 1
+// of 2 against 4 of 10), O(k) for k passed over, as for declines.
+func (e *Engine) chooseIn(g, buyer string, w int, skip []*agent.Agent, now time.Time) *agent.Agent {
 	switch e.pol.Strategy {
 	case policy.RecentContact:
 		if id, ok := e.recent.get(buyer, ns(now)); ok && buyer != "" {
-			if a, ok := e.roster.Get(id); ok && a.HasRoom() && (g == "" || a.Group() == g) && !slices.Contains(skip, a) {
+			if a, ok := e.roster.Get(id); ok && a.HasRoomFor(w) && (g == "" || a.Group() == g) && !slices.Contains(skip, a) {
 				return a
 			}
 		}
 	case policy.RoundRobin:
-		if len(skip) > 0 {
-			a, _ := e.roster.NextRoundRobinSkipping(g, func(a *agent.Agent) bool { return slices.Contains(skip, a) })
+		if len(skip) > 0 || w > 1 {
+			a, _ := e.roster.NextRoundRobinSkipping(g, func(a *agent.Agent) bool { return !a.HasRoomFor(w) || slices.Contains(skip, a) })
 			return a
 		}
 		if a, ok := e.roster.NextRoundRobinIn(g); ok {
@@ -138,16 +146,17 @@ func (e *Engine) chooseIn(g, buyer string, skip []*agent.Agent, now time.Time) *
 		return nil
 	}
 	if len(skip) == 0 {
-		if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
+		if a, ok := e.roster.LeastSaturatedIn(g); !ok || !a.HasRoom() {
+			return nil
+		} else if a.HasRoomFor(w) {
 			return a
 		}
-		return nil
 	}
 	for a := range e.roster.ActiveIn(g) { // those with room first
 		if !a.HasRoom() {
 			return nil
 		}
-		if !slices.Contains(skip, a) {
+		if a.HasRoomFor(w) && !slices.Contains(skip, a) {
 			return a
 		}
 	}
@@ -188,6 +197,18 @@ func (e *Engine) leastActive(s *session) *agent.Agent {
 // the pools it may take from by the order of Q2 (C5, C6, O1, O2, R2).
 // Offline messages stop at Policy.OfflineBatch open ones per agent (O5).
 // In a no-queue shop it then hands any queue to the least saturated.
+//
+// With weighted capacity (E10), "best" is the best waiting session that
+// fits in a's free units: a heavier one ahead of it in the queue is
+// passed over and keeps its place. That is utilization over strict
+// first-come-first-served: otherwise a free unit would stay idle while a
+// weight-1 buyer waits behind an after-sales session that needs two, and
+// the invariant "no session waits while an agent has room for it" would
+// not hold. The heavier session is served first as soon as an agent has
+// room for it (a freed place goes to the best waiting session that fits,
+// and it is the best one). It may wait longer than its order would say
+// while light sessions keep an agent's last unit busy; a shop that finds
+// that unfair gives such agents larger caps, or ages the queue (E6).
 func (e *Engine) fill(a *agent.Agent, now time.Time) {
 	e.fillRoom(a, now)
 	e.noQueue(now)
@@ -232,14 +253,19 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 }
 
 // firstFor returns the first session of pool p, by Q2, that agent a has
-// not declined (E2; with Policy.OfferRetry a takes what it declined too:
-// no other agent with room may take it, or it would have).
+// room for (E10: its weight fits in a's free units) and has not declined
+// (E2; with Policy.OfferRetry a takes what it declined too: no other
+// agent with room may take it, or it would have). While a session is
+// weighted or declined, the pool is read on past those that do not
+// qualify, O(k) for k passed over.
 func (e *Engine) firstFor(p *queue.Pool, a *agent.Agent) (*queue.Entry, bool) {
-	if len(e.declined) == 0 || e.pol.OfferRetry {
+	declines := len(e.declined) > 0 && !e.pol.OfferRetry
+	if !declines && e.heavy == 0 {
 		return p.Min()
 	}
 	for x := range p.All() {
-		if !e.declinedBy(e.sessions[x.ID], a) {
+		s := e.sessions[x.ID]
+		if a.HasRoomFor(s.weight()) && (!declines || !e.declinedBy(s, a)) {
 			return x, true
 		}
 	}
@@ -288,9 +314,33 @@ func (e *Engine) noQueue(now time.Time) {
 // may go to the same agents, so a pool's head tells whether any of them
 // can be served; but for declines (E2), which are per session: while
 // there are any, each pool is read on past the sessions servable
-// refuses.
+// refuses. So it is while weighted sessions are open (E10): a session
+// that does not fit may have a lighter one behind it that does, but
+// one that is refused refuses every session at least as heavy, so the
+// pool is read on only past heavier ones, until a session of weight 1
+// is refused.
 func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 	var best *session
+	if len(e.declined) == 0 && e.heavy > 0 {
+		for _, x := range e.pools {
+			refused := policy.MaxWeightUnits + 1 // the lightest weight refused in this pool
+			for q := range x.queue.All() {
+				if best != nil && !e.order().Less(q, &best.entry) {
+					break
+				}
+				s := e.sessions[q.ID]
+				if w := s.weight(); w >= refused {
+					continue
+				} else if servable(s) {
+					best = s
+					break
+				} else if refused = w; w == 1 {
+					break
+				}
+			}
+		}
+		return best
+	}
 	if len(e.declined) == 0 {
 		for _, x := range e.pools {
 			q, ok := x.queue.Min()
@@ -328,24 +378,29 @@ func (e *Engine) drain(now time.Time) {
 	e.noQueue(now)
 }
 
-// hasRoomFor reports whether an online agent that may take s has room,
-// without choosing one: one that has not declined s (E2), or any with
-// Policy.OfferRetry.
+// hasRoomFor reports whether an online agent that may take s has room
+// for it (for its weight, E10), without choosing one: one that has not
+// declined s (E2), or any with Policy.OfferRetry.
 func (e *Engine) hasRoomFor(s *session) bool {
 	dec := e.declinesOf(s)
+	if e.pol.OfferRetry {
+		dec = nil
+	}
+	w := s.weight()
 	t := e.tiers(s)
 	for _, g := range t {
-		if len(dec) == 0 || e.pol.OfferRetry {
-			if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoom() {
+		if len(dec) == 0 {
+			if a, ok := e.roster.LeastSaturatedIn(g); ok && a.HasRoomFor(w) {
 				return true
+			} else if !ok || !a.HasRoom() || w == 1 {
+				continue
 			}
-			continue
 		}
 		for a := range e.roster.ActiveIn(g) {
 			if !a.HasRoom() {
 				break
 			}
-			if !slices.Contains(dec, a) {
+			if a.HasRoomFor(w) && !slices.Contains(dec, a) {
 				return true
 			}
 		}

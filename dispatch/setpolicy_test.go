@@ -60,14 +60,7 @@ type spStep struct {
 func runSteps(t *testing.T, e *Engine, steps []spStep) {
 	t.Helper()
 	l := newLedger()
-	for id := range e.sessions { // an engine handed over mid-scene
-		info, _ := e.Session(id)
-		l.place[id] = info.Place.String()
-		if info.Place == PlaceAgent {
-			l.place[id] = "agent:" + info.Agent
-			l.load[info.Agent]++
-		}
-	}
+	l.adopt(e) // an engine handed over mid-scene
 	l.seq = e.evSeq
 	for i, st := range steps {
 		now := t0.Add(st.at)

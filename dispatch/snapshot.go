@@ -82,6 +82,7 @@ type snapWrap struct {
 	Buyer   string `json:"buyer,omitempty"`
 	Seq     uint64 `json:"seq"`
 	Until   stime  `json:"until"`
+	Units   int    `json:"units,omitempty"` // E10: the closed session's weight if above 1
 }
 
 // snapClosed is a Closed record with version 1's field names.
@@ -124,6 +125,10 @@ type snapSession struct {
 	BuyerAt *stime `json:"buyerAt,omitempty"`
 	// E7: the rings of its group's widening open to a waiting session.
 	Ring int `json:"ring,omitempty"`
+	// E10, absent for a session of weight 1 (so a snapshot without
+	// weighted sessions is as before): the units of capacity it costs,
+	// fixed at its arrival, not derived again from the policy.
+	Units int `json:"units,omitempty"`
 }
 
 type snapPrompt struct {
@@ -222,7 +227,7 @@ func (e *Engine) Snapshot() ([]byte, error) {
 			sa.Seqs = append(sa.Seqs, c.seq())
 		}
 		for _, w := range e.wrapping(a) {
-			sa.Wraps = append(sa.Wraps, snapWrap{Session: w.entry.ID, Buyer: w.buyer, Seq: w.entry.Seq, Until: stime(e.time(w.deadline))})
+			sa.Wraps = append(sa.Wraps, snapWrap{Session: w.entry.ID, Buyer: w.buyer, Seq: w.entry.Seq, Until: stime(e.time(w.deadline)), Units: int(w.units)})
 		}
 		s.Agents = append(s.Agents, sa)
 	}
@@ -248,7 +253,7 @@ func (e *Engine) Snapshot() ([]byte, error) {
 		for _, a := range e.declinesOf(x) {
 			ss.Declined = append(ss.Declined, a.ID())
 		}
-		ss.Moves, ss.Ring = int(x.moves), int(x.ring)
+		ss.Moves, ss.Ring, ss.Units = int(x.moves), int(x.ring), int(x.units)
 		if at, ok := e.buyerAt[x]; ok {
 			t := stime(e.time(at))
 			ss.BuyerAt = &t
@@ -594,7 +599,7 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	}
 	if Sender(ss.LastFrom) > FromSystem || ss.Flags >= 1<<len(flagNames) ||
 		ss.Unread < 0 || ss.Unread > math.MaxUint32 || ss.DMSent < 0 || ss.DMSent > math.MaxUint32 ||
-		ss.Moves < 0 || ss.Moves > policy.MaxReassignLimit {
+		ss.Moves < 0 || ss.Moves > policy.MaxReassignLimit || !validUnits(ss.Units) {
 		return errors.New("field out of range")
 	}
 	var t [5]int64
@@ -618,7 +623,7 @@ func (e *Engine) loadSession(ss snapSession, seqs map[uint64]bool) error {
 	if o := (outreach{firstReply: t[4], stranger: ss.Stranger, dmSent: uint32(ss.DMSent)}); o != (outreach{}) {
 		e.outreach[x] = o
 	}
-	x.moves = uint8(ss.Moves)
+	x.moves, x.units = uint8(ss.Moves), unitsOf(ss.Units)
 	if ss.Ring < 0 || ss.Ring > policy.MaxRings || (ss.Ring > 0 && Place(ss.Place) != PlaceQueue) {
 		return fmt.Errorf("ring %d in the %s", ss.Ring, Place(ss.Place))
 	}
@@ -697,12 +702,28 @@ func (e *Engine) loadWrap(id string, sw snapWrap, seqs map[uint64]bool) error {
 	if err != nil || until == 0 {
 		return fmt.Errorf("deadline: %v", err)
 	}
+	if !validUnits(sw.Units) {
+		return fmt.Errorf("units %d", sw.Units)
+	}
 	w := e.newSession()
-	w.entry.ID, w.entry.Seq, w.buyer, w.agent, w.place = sw.Session, sw.Seq, sw.Buyer, a, placeWrap
-	e.roster.AddLoad(a, 1, a.IdleSince())
+	w.entry.ID, w.entry.Seq, w.buyer, w.agent, w.place, w.units = sw.Session, sw.Seq, sw.Buyer, a, placeWrap, unitsOf(sw.Units)
+	e.roster.AddLoad(a, w.weight(), a.IdleSince())
 	e.addWrap(a, w)
 	e.setTimer(w, until, timerWrapUp)
 	return nil
+}
+
+// validUnits reports whether n is a session's weight in a snapshot (E10):
+// absent (0), or 1..policy.MaxWeightUnits.
+func validUnits(n int) bool { return n >= 0 && n <= policy.MaxWeightUnits }
+
+// unitsOf returns the record's units field for a weight read from a
+// snapshot: 0 for weight 1, as an arrival sets it.
+func unitsOf(n int) uint8 {
+	if n <= 1 {
+		return 0
+	}
+	return uint8(n)
 }
 
 // loadRecent rebuilds the recent contacts (R1) in the order they were

@@ -38,8 +38,11 @@ import (
 //     deadline);
 //   - out of the engine: closeOut (a list into its history; a pool or
 //     the bot), leave (a pool, Q3), expire (the offline pool, O3);
-//   - wrap-ups (E5): wrap (a closed session's unit of capacity stays held
-//     by a record of its own), unwrap (the unit frees).
+//   - wrap-ups (E5): wrap (a closed session's units of capacity stay
+//     held by a record of its own), unwrap (the units free).
+//
+// Every move that changes an agent's load changes it by the session's
+// weight (E10, session.weight: 1 unless its kind is weighted).
 //
 // Besides the sessions, the floor holds what its moves share with the
 // Engine's decisions: the policy, the roster (the floor keeps each
@@ -69,6 +72,7 @@ type floor struct {
 	desks    []*desk               // each agent's current list and history (L4), by agent.Agent.Slot
 	bot      int                   // sessions held by the bot
 	offers   int                   // sessions on offer (E1)
+	heavy    int                   // open sessions that cost more than one unit of capacity (E10)
 
 	// E2: who declined each session (nil until the first decline); E1,
 	// E5: each agent's offers and wrap-ups (nil until the first).
@@ -118,20 +122,34 @@ const sessionChunk = 4 // 4×112 B and the allocation header fit the 480-byte si
 
 // admit records s, a new session in no place yet, as open; the caller
 // places it at once.
-func (f *floor) admit(s *session) { f.sessions[s.entry.ID] = s }
+func (f *floor) admit(s *session) {
+	f.sessions[s.entry.ID] = s
+	if s.units > 1 {
+		f.heavy++
+	}
+}
+
+// drop forgets s, which leaves the engine, as open.
+func (f *floor) drop(s *session) {
+	delete(f.sessions, s.entry.ID)
+	if s.units > 1 {
+		f.heavy--
+	}
+}
 
 // restore puts s, read from a snapshot with its place (and agent) set,
 // back where it was, with the deadline its place calls for; no event.
-// An agent's load counts it without changing the agent's idle time.
+// An agent's load counts it (its units, E10) without changing the
+// agent's idle time.
 func (f *floor) restore(s *session) error {
 	switch s.place {
 	case PlaceAgent:
 		if s.flags&FlagInactive == 0 { // E9: an inactive session holds no unit
-			f.roster.AddLoad(s.agent, 1, s.agent.IdleSince()) // keeps its idle time
+			f.roster.AddLoad(s.agent, s.weight(), s.agent.IdleSince()) // keeps its idle time
 		}
 		f.deskOf(s.agent).add(s)
 	case PlaceOffered:
-		f.roster.AddLoad(s.agent, 1, s.agent.IdleSince())
+		f.roster.AddLoad(s.agent, s.weight(), s.agent.IdleSince())
 		f.addOffer(s.agent, s)
 		f.offers++
 	case PlaceQueue:
@@ -188,13 +206,14 @@ func (f *floor) assign(s *session, a *agent.Agent, c Cause, now time.Time) {
 	f.debug("assigned", s)
 }
 
-// place puts s into a's list: load, list order, recent contact, deadline.
+// place puts s into a's list: load (its units, E10), list order, recent
+// contact, deadline.
 func (f *floor) place(s *session, a *agent.Agent, now time.Time) {
-	f.roster.AddLoad(a, 1, now)
+	f.roster.AddLoad(a, s.weight(), now)
 	f.enlist(s, a, now)
 }
 
-// enlist puts s into a's list, its unit of capacity already counted.
+// enlist puts s into a's list, its units of capacity already counted.
 func (f *floor) enlist(s *session, a *agent.Agent, now time.Time) {
 	s.place, s.agent, s.entered = PlaceAgent, a, ns(now)
 	f.deskOf(a).add(s)
@@ -205,12 +224,13 @@ func (f *floor) enlist(s *session, a *agent.Agent, now time.Time) {
 }
 
 // offer puts s, in no place, on offer to a (E1), reported with cause c
-// (and the agent it left, for a reassignment): a's load counts it, and
+// (and the agent it left, for a reassignment): a's load counts it (its
+// units, E10), and
 // its deadline is the offer's timeout. waited is where s waits if the
 // offer is declined: the queue or the offline pool.
 func (f *floor) offer(s *session, a *agent.Agent, c Cause, left *agent.Agent, waited Place, now time.Time) {
 	s.place, s.agent, s.entered, s.from = PlaceOffered, a, ns(now), waited
-	f.roster.AddLoad(a, 1, now)
+	f.roster.AddLoad(a, s.weight(), now)
 	f.addOffer(a, s)
 	f.offers++
 	f.setTimer(s, later(ns(now), f.pol.OfferTimeout), timerOffer)
@@ -223,8 +243,8 @@ func (f *floor) offer(s *session, a *agent.Agent, c Cause, left *agent.Agent, wa
 	f.debug("offered", s)
 }
 
-// accept moves an offered session into its agent's list (E1); the unit
-// of capacity the offer held is the session's.
+// accept moves an offered session into its agent's list (E1); the units
+// of capacity the offer held are the session's.
 func (f *floor) accept(s *session, now time.Time) {
 	a := f.endOffer(s)
 	s.from = 0
@@ -234,14 +254,14 @@ func (f *floor) accept(s *session, now time.Time) {
 }
 
 // unoffer takes an offered session out of its offer, into no place: its
-// agent's unit of capacity frees. The caller reports why.
+// agent's units of capacity free. The caller reports why.
 func (f *floor) unoffer(s *session, now time.Time) {
 	a := f.endOffer(s)
-	f.roster.AddLoad(a, -1, now)
+	f.roster.AddLoad(a, -s.weight(), now)
 	s.agent, s.place = nil, 0
 }
 
-// endOffer ends s's offer, its unit still counted, and returns the agent
+// endOffer ends s's offer, its units still counted, and returns the agent
 // it was offered to.
 func (f *floor) endOffer(s *session) *agent.Agent {
 	a := s.agent
@@ -283,10 +303,10 @@ func (f *floor) release(s *session, now time.Time) {
 	a := s.agent
 	f.clearTimer(s)
 	f.deskOf(a).remove(s)
-	if s.flags&FlagInactive != 0 { // E9: its unit is free already; active wherever it goes
+	if s.flags&FlagInactive != 0 { // E9: its units are free already; active wherever it goes
 		s.flags &^= FlagInactive
 	} else {
-		f.roster.AddLoad(a, -1, now)
+		f.roster.AddLoad(a, -s.weight(), now)
 	}
 	s.agent, s.place = nil, 0
 }
@@ -356,7 +376,7 @@ func (f *floor) update(s *session, change func()) {
 func (f *floor) closeOut(s *session, at time.Time, r CloseReason) {
 	ev := f.sessionEvent(EventClosed, s, at)
 	ev.Reason = r
-	delete(f.sessions, s.entry.ID)
+	f.drop(s)
 	if s.place == PlaceAgent {
 		c := newClosed(s.entry.ID, s.buyer, s.entry.Arrived, s.lastMsg, ns(at), s.entry.Seq, r, s.flags)
 		f.stats.Handle.observe(time.Duration(ns(at) - s.entered))
@@ -379,26 +399,29 @@ func (f *floor) closeOut(s *session, at time.Time, r CloseReason) {
 }
 
 // wrap starts a wrap-up of a after s, just closed at at and out of the
-// engine, and recycles s (E5): a record of the wrap-up, with s's id and
-// sequence, holds a's unit of capacity until its deadline.
+// engine, and recycles s (E5): a record of the wrap-up, with s's id,
+// sequence and weight, holds as many units of a's capacity as s did (1,
+// or its weight, E10) until its deadline: after-contact work on a heavier
+// session keeps its units, so a close changes a's load only when the
+// wrap-up ends.
 func (f *floor) wrap(a *agent.Agent, s *session, at time.Time) {
-	id, buyer, seq := s.entry.ID, s.buyer, s.entry.Seq
+	id, buyer, seq, units := s.entry.ID, s.buyer, s.entry.Seq, s.units
 	f.freeSession(s)
 	w := f.newSession()
-	w.entry.ID, w.entry.Seq, w.buyer, w.agent, w.place = id, seq, buyer, a, placeWrap
-	f.roster.AddLoad(a, 1, a.IdleSince()) // the unit stays held; a received nothing
+	w.entry.ID, w.entry.Seq, w.buyer, w.agent, w.place, w.units = id, seq, buyer, a, placeWrap, units
+	f.roster.AddLoad(a, w.weight(), a.IdleSince()) // the units stay held; a received nothing
 	f.addWrap(a, w)
 	f.setTimer(w, later(ns(at), f.pol.WrapUp), timerWrapUp)
 	f.emit(f.sessionEvent(EventWrapUp, w, at))
 }
 
-// unwrap ends the wrap-up w at at: its agent's unit of capacity frees
+// unwrap ends the wrap-up w at at: its agent's units of capacity free
 // (E5). The caller lets the agent pull the next waiting session (C5).
 func (f *floor) unwrap(w *session, at time.Time) {
 	a := w.agent
 	f.clearTimer(w)
 	f.dropWrap(a, w)
-	f.roster.AddLoad(a, -1, at)
+	f.roster.AddLoad(a, -w.weight(), at)
 	f.emit(f.sessionEvent(EventWrapUpEnded, w, at))
 	f.freeSession(w)
 }
@@ -412,7 +435,7 @@ const placeWrap Place = 0xff
 func (f *floor) leave(s *session, now time.Time) {
 	ev := f.sessionEvent(EventLeft, s, now)
 	f.unpark(s)
-	delete(f.sessions, s.entry.ID)
+	f.drop(s)
 	f.emit(ev)
 	f.freeSession(s)
 }
@@ -421,7 +444,7 @@ func (f *floor) leave(s *session, now time.Time) {
 // the offline pool and the engine, reported, never silently.
 func (f *floor) expire(s *session, at time.Time) {
 	f.poolFor(s).offline.Delete(&s.entry)
-	delete(f.sessions, s.entry.ID)
+	f.drop(s)
 	f.emit(f.sessionEvent(EventExpired, s, at))
 	f.debug("expired", s)
 	f.freeSession(s)

@@ -205,6 +205,7 @@ type wireOp struct {
 	Unreachable bool             `json:"unreachable,omitempty"`
 	Level       *wLevel          `json:"level,omitempty"`
 	Policy      *policy.Policy   `json:"policy,omitempty"`
+	Kind        string           `json:"kind,omitempty"` // an arrival's kind (E10)
 }
 
 type wireMembership struct {
@@ -281,7 +282,7 @@ func (op *Op) toWire() (wireOp, error) {
 		w.Agent, w.Capacity = op.Agent, &c
 	case OpArrive:
 		a := &op.Arrival
-		w.Session, w.Buyer, w.Priority, w.Entry, w.Exclusive = a.Session, a.Buyer, a.Priority, wEntry(a.Entry), a.Exclusive
+		w.Session, w.Buyer, w.Priority, w.Entry, w.Exclusive, w.Kind = a.Session, a.Buyer, a.Priority, wEntry(a.Entry), a.Exclusive, a.Kind
 		for _, m := range a.Crowds {
 			w.Crowds = append(w.Crowds, wireMembership{m.Crowd, formatTime(m.Since)})
 		}
@@ -338,7 +339,7 @@ func (w *wireOp) fromWire() (Op, error) {
 	case OpSetCapacity:
 		op.Agent, op.Capacity = w.Agent, deref(w.Capacity)
 	case OpArrive:
-		op.Arrival = Arrival{Session: w.Session, Buyer: w.Buyer, Priority: w.Priority, Entry: EntryPoint(w.Entry), Exclusive: w.Exclusive}
+		op.Arrival = Arrival{Session: w.Session, Buyer: w.Buyer, Priority: w.Priority, Entry: EntryPoint(w.Entry), Exclusive: w.Exclusive, Kind: w.Kind}
 		for _, m := range w.Crowds {
 			t, err := parseTime(m.Since)
 			if err != nil {
@@ -455,7 +456,7 @@ func sameOp(a, b *Op) bool {
 // strings cannot carry other bytes without loss.
 func validUTF8(op *Op) bool {
 	err := checkIDs("session", op.Session, "agent", op.Agent, "group", op.AgentConfig.Group,
-		"session", op.Arrival.Session, "buyer", op.Arrival.Buyer, "exclusive", op.Arrival.Exclusive,
+		"session", op.Arrival.Session, "buyer", op.Arrival.Buyer, "exclusive", op.Arrival.Exclusive, "kind", op.Arrival.Kind,
 		"session", op.Outbound.Session, "buyer", op.Outbound.Buyer, "agent", op.Outbound.Agent,
 		"session", op.Message.Session, "agent", op.Message.Agent)
 	if err != nil {

@@ -57,6 +57,7 @@ func wireOps() []Op {
 		{Kind: OpAccept, Session: "s1", Agent: "wang"},
 		{Kind: OpReject, Session: "s1", Agent: "wang"},
 		{Kind: OpEndWrapUp, Agent: "wang"},
+		{Kind: OpArrive, Arrival: Arrival{Session: "s5", Buyer: "b5", Kind: "after-sales"}}, // E10
 	}
 }
 

@@ -55,6 +55,7 @@ type policyJSON struct {
 	Divert              string       `json:"divert,omitempty"`
 	InactiveAfter       string       `json:"inactiveAfter,omitempty"`
 	Hours               *hoursJSON   `json:"hours,omitempty"` // nil: no Hours; {}: always closed
+	Weights             []weightJSON `json:"weights,omitempty"`
 }
 
 type boundsJSON struct {
@@ -254,6 +255,9 @@ func (p Policy) encode() ([]byte, error) {
 		}
 		w.Groups = append(w.Groups, gj)
 	}
+	if w.Weights, err = encodeWeights(p.Weights); err != nil {
+		return nil, err
+	}
 	out, err := json.Marshal(w)
 	if err != nil { // an infinite share: Validate refuses it, encode alone does not
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -388,6 +392,7 @@ func (w *policyJSON) policy() (Policy, error) {
 		}
 		p.Hours = h
 	}
+	p.Weights = decodeWeights(w.Weights)
 	return p, nil
 }
 

@@ -63,6 +63,7 @@ func fullPolicy() policy.Policy {
 		Divert:              policy.DivertBot,
 		InactiveAfter:       10 * time.Minute,
 		Hours:               fullHours(),
+		Weights:             []policy.Weight{{Kind: "after-sales", Units: 2}, {Kind: "presale", Units: 1}},
 		// ReassignOnOffline excludes RequeueOnOffline (S5, E4): see
 		// TestJSON_ReassignOnOffline.
 	}
@@ -109,7 +110,8 @@ const fullJSON = `{"strategy":"round-robin","noQueue":true,` +
 	`"friday":[{"start":"20h0m0s","end":"24h0m0s"},{"start":"9h0m0s","end":"18h0m0s"}],` +
 	`"saturday":[{"start":"10h30m0s","end":"14h0m0s"}]},` +
 	`"overrides":[{"date":"2026-12-25"},{"date":"2026-12-24","spans":[{"start":"9h0m0s","end":"12h0m0s"}]}],` +
-	`"outside":"bot"}}`
+	`"outside":"bot"},` +
+	`"weights":[{"kind":"after-sales","units":2},{"kind":"presale","units":1}]}`
 
 // Every field has its stable name and form, and comes back as it was.
 func TestJSON_EveryFieldRoundTrips(t *testing.T) {

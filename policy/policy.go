@@ -174,7 +174,7 @@ type Policy struct {
 	// OfferTimeout makes every automatic assignment to an agent with room
 	// an offer the agent must accept within this long (E1; Twilio
 	// TaskRouter's reservation timeout is 120 s). The offer holds a unit of
-	// the agent's capacity. Accept puts the session in the agent's list;
+	// the agent's capacity (the session's units with Weights, E10). Accept puts the session in the agent's list;
 	// Reject, or the timeout, puts it back where it waited (the queue, or
 	// the offline pool it came from), in its arrival order, and offers it
 	// to the next agent. Assignments over the cap (Q4, P1 when every agent
@@ -213,8 +213,9 @@ type Policy struct {
 	// order (E4): the third S5 mode, next to keeping them (the default)
 	// and RequeueOnOffline. At most one of the two may be set.
 	ReassignOnOffline bool
-	// WrapUp holds the agent's unit of capacity for this long after each
-	// session it held closes (E5: after-contact work), then frees it and
+	// WrapUp holds the agent's unit of capacity (the session's units with
+	// Weights, E10) for this long after each session it held closes (E5:
+	// after-contact work), then frees it and
 	// pulls the queue head (C5). Engine.EndWrapUp ends it early. 0: the
 	// unit frees at the close.
 	WrapUp time.Duration
@@ -246,10 +247,10 @@ type Policy struct {
 	// nowhere (EventRefused: the session ends there). Never dropped
 	// silently; the buyer's way out (Leave) stays.
 	Divert Diversion
-	// InactiveAfter releases the unit of capacity of a replied session in
-	// an agent's list whose buyer has written nothing for this long, since
-	// the buyer's last message or the session's entry into the list,
-	// whichever is later (E9; Zendesk's 10 minutes): it is flagged
+	// InactiveAfter releases the capacity (its unit, or its Weights units)
+	// of a replied session in an agent's list whose buyer has written
+	// nothing for this long, since the buyer's last message or the
+	// session's entry into the list, whichever is later (E9; Zendesk's 10 minutes): it is flagged
 	// FlagInactive, stops counting toward the agent's load (EventInactive)
 	// and the agent takes the queue head (C5). The buyer's next message
 	// makes it count again, over the cap if need be. An unreplied session
@@ -260,6 +261,16 @@ type Policy struct {
 	// nil: always open. Like the policy's slices, the engine shares it
 	// with the caller: do not change it after handing the policy over.
 	Hours *Hours
+	// Weights are the units of an agent's capacity a session costs by its
+	// kind (E10 weighted capacity; Omni-Channel's capacity units, e.g.
+	// after-sales 2): a session of a listed kind (dispatch.Arrival.Kind)
+	// costs its Units, any other 1. An agent's load and saturation count
+	// units, and it is auto-assigned a session only if its load plus the
+	// session's units is within its cap. A session's weight is fixed when
+	// it arrives: a later change of Weights applies to later arrivals. At
+	// most MaxWeights kinds, each listed once, each 1..MaxWeightUnits.
+	// nil: every session costs 1, as on the platforms.
+	Weights []Weight
 }
 
 // Diversion is where a buyer over the queue's cap or maximum wait goes
@@ -374,6 +385,9 @@ func (p Policy) Validate() error {
 		return err
 	}
 	if err := p.validateHours(); err != nil {
+		return err
+	}
+	if err := p.validateWeights(); err != nil {
 		return err
 	}
 	for _, n := range []struct {
