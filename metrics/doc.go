@@ -156,6 +156,32 @@
 // Wrap-ups (EventWrapUp, EventWrapUpEnded, E5) change no metric: they
 // name a session already closed, which stays closed.
 //
+// # Queue shaping (E6–E11)
+//
+// A buyer the queue's cap or maximum wait diverts (E8, Cause
+// CauseQueueCap or CauseMaxWait) is a consultation like any other: to the
+// offline pool (EventOffline) or the bot (EventBot) the session goes on
+// as from there. A diversion to the bot after the session entered the
+// queue does not make it a bot-only session: the shop's clock kept
+// running from the buyer's first message, and the sample is a miss unless
+// a human replies in time; a buyer sent to the bot at arrival (or bounced
+// back to it at a hand-over) counts once in M5's bot column. A refused
+// buyer (EventRefused, Policy.Divert refuse) ends unserved: the session
+// closes as a close without reply does — a consultation, a miss of the
+// shop's rate (M3, and M5's rate column), at once even if the window had
+// not run out; no agent sample; a slow-first-reply alert (M7, unanswered)
+// if it waited longer than the threshold. A bot hand-over refused starts
+// the shop's clock at the hand-over, so it is a miss too. Refusals are
+// not counted apart: the engine's Stats and events name them.
+//
+// Inactivity (EventInactive, E9) changes no metric: the session stays in
+// its agent's list (M6 in reception), an inactive session is replied by
+// definition, and the buyer's next message is an ordinary buyer message
+// that starts a wait. Aging, widening, weights and business hours (E6,
+// E7, E10, E11) need nothing of the recorder: a widened assignment is an
+// assignment, and a session sent offline or to the bot outside business
+// hours is one sent there for the other reasons.
+//
 // Response time (M8) is measured from the first unanswered buyer message
 // (consecutive buyer messages are one wait) to the next agent reply: for
 // the shop from that message (not before a bot hand-over), for the agent

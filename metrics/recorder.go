@@ -310,8 +310,9 @@ func (r *Recorder) Feed(evs []dispatch.Event) {
 // Observe records one engine event. Events must come in the order the
 // engine returned them. Events of sessions the recorder never saw open
 // (it was attached to a running engine) are ignored, as are the engine's
-// warnings (EventWarning), prompts and wrap-ups (EventWrapUp,
-// EventWrapUpEnded: they name a session already closed, E5). Cost O(1)
+// warnings (EventWarning), prompts, wrap-ups (EventWrapUp,
+// EventWrapUpEnded: they name a session already closed, E5) and
+// inactivity (EventInactive, E9). An EventRefused (E8) ends its session. Cost O(1)
 // amortized; no allocation in steady state.
 func (r *Recorder) Observe(ev dispatch.Event) { r.observe(&ev) }
 
@@ -370,7 +371,26 @@ func (r *Recorder) observe(ev *dispatch.Event) {
 		if s != nil {
 			r.left(s, at)
 		}
+	case dispatch.EventRefused:
+		// E8 with Policy.Divert refuse: the session ends unserved, a
+		// consultation never replied (a miss, M3). A buyer refused at
+		// arrival (CauseQueueCap) has no event before this one.
+		if s == nil {
+			if ev.Session == "" {
+				return
+			}
+			s = r.open(ev)
+		}
+		if s.place == placeBot {
+			// A bot's hand-over refused: the buyer asked for a human, so
+			// the shop's clock starts there (and misses at once).
+			r.leave(s, at, whyMove)
+		}
+		r.end(s, at)
 	}
+	// EventInactive (E9) changes no metric: the session stays in its
+	// agent's list (in reception, M6), and the buyer's next message is an
+	// ordinary EventMessage.
 }
 
 // Advance moves the recorder's clock to now without an event: reply
@@ -504,9 +524,13 @@ func (r *Recorder) offer(s *sess, id string) {
 }
 
 func (r *Recorder) toBot(s *sess, at instant) {
+	again := s.place == placeBot // a hand-over diverted back to the bot (E8)
 	r.leave(s, at, whyMove)
 	s.place = placeBot
 	r.botLen++
+	if again {
+		return // answered by the bot once (M5)
+	}
 	d, h, _ := r.locate(at)
 	d.hours[h].Bot++
 	d.total.Bot++
