@@ -108,7 +108,12 @@ type Config struct {
 	// itself, so the policy's idle timeouts (BuyerIdleClose,
 	// AgentIdleClose) must be 0, and RequeueOnOffline false; nor are
 	// offers, reassignment and wrap-up (E1-E5: OfferTimeout,
-	// ReassignAfter, ReassignOnOffline, WrapUp) simulated. The zero
+	// ReassignAfter, ReassignOnOffline, WrapUp) simulated, nor inactive
+	// sessions (E9: InactiveAfter; the simulated sessions have no
+	// messages). Queue shaping is: aging (E6, AgingStep), and the queue's
+	// cap and maximum wait (E8: QueueCap, MaxWait, Divert), whose
+	// diverted buyers go to the offline pool (where their patience still
+	// runs), the bot (and stay there), or away (Stats.Refused). The zero
 	// Policy queues and routes to the least saturated agent.
 	Policy policy.Policy
 	// Warmup leaves the sessions that arrive before Start+Warmup out of
@@ -193,6 +198,11 @@ func (c Config) withDefaults() (Config, error) {
 	// a session is served by the agent it was assigned to.
 	if p.OfferTimeout != 0 || p.ReassignAfter != 0 || p.ReassignOnOffline || p.WrapUp != 0 {
 		return bad("Policy.OfferTimeout, ReassignAfter, ReassignOnOffline and WrapUp (E1-E5) are not simulated")
+	}
+	// E9: the simulated agents write no messages, so no session is ever
+	// replied and none could go inactive: the option would do nothing.
+	if p.InactiveAfter != 0 {
+		return bad("Policy.InactiveAfter (E9) is not simulated: simulated sessions have no messages")
 	}
 	return c, nil
 }

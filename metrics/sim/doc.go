@@ -21,6 +21,14 @@
 // within a priority), the offline pool while nobody is online (O1) — is the
 // engine's decision, under Config.Policy.
 //
+// The engine's own timers fire at their deadlines (Engine.NextDeadline,
+// Engine.Advance): with a maximum wait (E8, Policy.MaxWait) a buyer leaves
+// the queue pool exactly then, for the offline pool (where their patience
+// still runs), the bot (where they stay) or nowhere (refused), by
+// Policy.Divert; a queue cap (Policy.QueueCap) diverts new buyers the same
+// way. Stats.Refused, Diverted, MaxInQueue (the queue pool alone) and
+// LongestQueueWait report them.
+//
 // The loop is a classic discrete-event simulation: a min-heap of future
 // events (service ends, patience ends), plus the next arrival and the next
 // hour boundary, processed in time order; each engine call's events are

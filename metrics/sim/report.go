@@ -31,8 +31,26 @@ type Stats struct {
 	// (Engine.Leave, and the offline pool's expiry).
 	Abandoned int
 	// Bot is how many the engine gave to the shop's bot (bot-first or a
-	// bot share, rules B1, B2); they are neither served nor abandoned.
+	// bot share, rules B1, B2, or diverted there by E8); they are neither
+	// served nor abandoned.
 	Bot int
+	// Refused is how many the queue's cap or maximum wait turned away
+	// (E8, Policy.Divert refuse: dispatch.EventRefused): neither served
+	// nor abandoned.
+	Refused int
+	// Diverted is how many the queue's cap or maximum wait sent to the
+	// offline pool or the bot (E8, Cause CauseQueueCap or CauseMaxWait);
+	// those sent to the bot count in Bot too, those sent offline end
+	// served, abandoned or unfinished.
+	Diverted int
+	// LongestQueueWait is the longest time a session stayed in the queue
+	// pool in one stretch (to its assignment, its buyer leaving, or a
+	// diversion), the offline pool not counted: Policy.MaxWait bounds it
+	// (E8). Sessions still in the queue at the end are not counted.
+	LongestQueueWait time.Duration
+	// MaxInQueue is the longest the queue pool alone was, in the hour of
+	// the clock: Policy.QueueCap bounds it for new buyers (E8).
+	MaxInQueue int
 	// WaitSeconds is the total wait of the served, in seconds.
 	WaitSeconds float64
 	// MaxQueue is the longest the queue (with the offline pool) was.
@@ -59,10 +77,11 @@ func (s Stats) ASASeconds() float64 { return ratio(s.WaitSeconds, float64(s.Serv
 
 // ServiceLevel returns the fraction of the sessions whose wait ended
 // (served or abandoned) that an agent took within Report.AnswerWithin:
-// InTime / (Served + Abandoned). Abandoned sessions count as not answered
-// in time, however soon their buyer left.
+// InTime / (Served + Abandoned + Refused). Abandoned and refused sessions
+// count as not answered in time, however soon their buyer left or was
+// turned away.
 func (s Stats) ServiceLevel() float64 {
-	return ratio(float64(s.InTime), float64(s.Served+s.Abandoned))
+	return ratio(float64(s.InTime), float64(s.Served+s.Abandoned+s.Refused))
 }
 
 // AbandonRate returns Abandoned / (Served + Abandoned).

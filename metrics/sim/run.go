@@ -72,6 +72,9 @@ type slot struct {
 	gen     uint32
 	state   uint8
 	counted bool // arrived after the warm-up: in Total
+	inQueue bool // slotWaiting in the queue pool, not the offline pool
+
+	queuedAt time.Duration // since Start: when it entered the queue pool
 }
 
 type runner struct {
@@ -99,6 +102,7 @@ type runner struct {
 	nOnline int
 	busy    int // Σ over online agents of min(load, cap)
 	waiting int // in the queue and offline pools
+	queued  int // in the queue pool alone (E8's cap bounds it)
 
 	// time integrals, hour accumulators and the timeline
 	last     float64 // time integrated up to
@@ -217,12 +221,23 @@ func (r *runner) run() error {
 		if nextArrival < t {
 			t, what = nextArrival, 3
 		}
+		// The engine's own timers (E8's maximum wait, an offline
+		// message's expiry, a bot's silence) fire at their deadline,
+		// before anything else due then.
+		dl, ok := r.eng.NextDeadline()
+		if ok {
+			if td := dl.Sub(c.Start).Seconds(); td <= t {
+				t, what = max(td, r.now), 4
+			}
+		}
 		if what == 0 {
 			break
 		}
 		r.advance(t)
 		var err error
 		switch what {
+		case 4:
+			err = r.handle(r.eng.Advance(dl))
 		case 1:
 			err = r.staff(c.Staffing[hour%len(c.Staffing)])
 			r.hours[hour].Staffed = r.nOnline
@@ -385,15 +400,25 @@ func (r *runner) handle(evs []dispatch.Event) error {
 			if err != nil {
 				return err
 			}
+			r.unqueue(i, ev.At)
 			r.assigned(i, a)
 		case dispatch.EventQueued, dispatch.EventOffline:
 			i, err := r.slotOf(ev.Session)
 			if err != nil {
 				return err
 			}
-			r.slots[i].state = slotWaiting
-			r.waiting++
-			r.stepMax = max(r.stepMax, r.waiting)
+			s := &r.slots[i]
+			if s.state != slotWaiting { // not a move between the pools
+				s.state = slotWaiting
+				r.waiting++
+				r.stepMax = max(r.stepMax, r.waiting)
+			}
+			if ev.Kind == dispatch.EventQueued {
+				r.enqueue(i, ev.At)
+			} else {
+				r.unqueue(i, ev.At)
+				r.diverted(s, ev.Cause)
+			}
 		case dispatch.EventClosed:
 			i, err := r.slotOf(ev.Session)
 			if err != nil {
@@ -416,6 +441,7 @@ func (r *runner) handle(evs []dispatch.Event) error {
 				return err
 			}
 			s := &r.slots[i]
+			r.unqueue(i, ev.At)
 			r.waiting--
 			r.hours[s.hour].Abandoned++
 			if s.counted {
@@ -428,14 +454,81 @@ func (r *runner) handle(evs []dispatch.Event) error {
 				return err
 			}
 			s := &r.slots[i]
+			if s.state == slotWaiting { // diverted from the queue (E8)
+				r.unqueue(i, ev.At)
+				r.waiting--
+			}
 			s.state = slotBot
 			r.hours[s.hour].Bot++
 			if s.counted {
 				r.total.Bot++
 			}
+			r.diverted(s, ev.Cause)
+		case dispatch.EventRefused:
+			i, err := r.slotOf(ev.Session)
+			if err != nil {
+				return err
+			}
+			s := &r.slots[i]
+			if s.state == slotWaiting {
+				r.unqueue(i, ev.At)
+				r.waiting--
+			}
+			r.hours[s.hour].Refused++
+			if s.counted {
+				r.total.Refused++
+			}
+			r.release(i)
 		}
 	}
 	return nil
+}
+
+// enqueue records that slot i's session entered the queue pool at t.
+func (r *runner) enqueue(i int32, t time.Time) {
+	s := &r.slots[i]
+	if s.inQueue {
+		return
+	}
+	s.inQueue, s.queuedAt = true, t.Sub(r.cfg.Start)
+	r.queued++
+	if h := int(r.now / 3600); h < len(r.hours) {
+		r.hours[h].MaxInQueue = max(r.hours[h].MaxInQueue, r.queued)
+	}
+	if r.now >= r.warmup {
+		r.total.MaxInQueue = max(r.total.MaxInQueue, r.queued)
+	}
+}
+
+// unqueue records that slot i's session left the queue pool at t, if it
+// was there: its stretch in the queue counts toward its arrival hour's
+// LongestQueueWait. t is the event's time, the deadline for a diversion
+// at the maximum wait (E8).
+func (r *runner) unqueue(i int32, t time.Time) {
+	s := &r.slots[i]
+	if !s.inQueue {
+		return
+	}
+	s.inQueue = false
+	r.queued--
+	w := t.Sub(r.cfg.Start) - s.queuedAt
+	h := &r.hours[s.hour]
+	h.LongestQueueWait = max(h.LongestQueueWait, w)
+	if s.counted {
+		r.total.LongestQueueWait = max(r.total.LongestQueueWait, w)
+	}
+}
+
+// diverted counts a session the queue's cap or maximum wait sent to the
+// offline pool or the bot (E8).
+func (r *runner) diverted(s *slot, c dispatch.Cause) {
+	if c != dispatch.CauseQueueCap && c != dispatch.CauseMaxWait {
+		return
+	}
+	r.hours[s.hour].Diverted++
+	if s.counted {
+		r.total.Diverted++
+	}
 }
 
 // assigned records that slot i's session entered agent a's list now, and
@@ -476,7 +569,7 @@ func (st *Stats) served(wait, within float64) {
 
 func (r *runner) release(i int32) {
 	s := &r.slots[i]
-	s.state = slotFree
+	s.state, s.inQueue = slotFree, false
 	s.gen++
 	r.free = append(r.free, i)
 }
