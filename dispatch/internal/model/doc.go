@@ -1,5 +1,5 @@
 // Package model is the reference model of the dispatch engine: the same
-// rules (RULES.md: C, S, Q, O, R, P, B, L, and E1-E5) implemented in the
+// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E5 and E6) implemented in the
 // most obvious way, as the oracle of dispatch's differential tests and the
 // baseline of its benchmark ratios.
 //
@@ -37,6 +37,9 @@
 // reassignment timer (E3) is one more deadline of a listed session;
 // wrap-ups (E5) are records of their own with a deadline, in the same
 // (deadline, sequence) order as the sessions' timers.
+//
+// Aging (E6) is the queue order's comparison: the virtual arrival
+// arrived − priority·AgingStep, computed in big integers, then sequence.
 //
 // The model follows the rules, not the engine: five engine bugs were found
 // this way (the no-queue order across pools, requeued sessions ignoring

@@ -178,7 +178,7 @@ func (m *Shop) reassign(s *session, at time.Time) {
 func (m *Shop) reassignList(a *agentRec, at time.Time) {
 	// In the queue's order (Q2), not the list's: the free places go to the
 	// buyers who asked first.
-	for _, s := range m.sessions(func(s *session) bool { return s.place == PlaceAgent && s.agent == a }, compareWaiting) {
+	for _, s := range m.sessions(func(s *session) bool { return s.place == PlaceAgent && s.agent == a }, m.compareWaiting) {
 		m.hold(s, nil)
 		s.place = 0
 		s.flags |= FlagReassigned

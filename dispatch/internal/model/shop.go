@@ -2,6 +2,7 @@ package model
 
 import (
 	"cmp"
+	"math/big"
 	"slices"
 	"time"
 
@@ -218,8 +219,18 @@ func (m *Shop) leastSaturated(agents []*agentRec) *agentRec {
 	return slices.MinFunc(agents, m.compareAgents)
 }
 
-// compareWaiting is the queue order (Q2): priority desc, arrival, sequence.
-func compareWaiting(a, b *session) int {
+// compareWaiting is the queue order (Q2): priority desc, arrival,
+// sequence; with Policy.AgingStep (E6), the virtual arrival
+// arrived − priority·AgingStep (in big integers: it may overflow int64),
+// then sequence.
+func (m *Shop) compareWaiting(a, b *session) int {
+	if step := m.pol.AgingStep; step > 0 {
+		virtual := func(s *session) *big.Int {
+			v := new(big.Int).Mul(big.NewInt(int64(s.priority)), big.NewInt(int64(step)))
+			return v.Sub(big.NewInt(s.arrived.UnixNano()), v)
+		}
+		return cmp.Or(virtual(a).Cmp(virtual(b)), cmp.Compare(a.seq, b.seq))
+	}
 	return cmp.Or(cmp.Compare(b.priority, a.priority), a.arrived.Compare(b.arrived), cmp.Compare(a.seq, b.seq))
 }
 
@@ -526,7 +537,7 @@ func (m *Shop) fillRoom(a *agentRec, at time.Time) {
 		waiting := m.sessions(func(s *session) bool {
 			return m.mayTake(a, s) && (s.place == PlaceQueue || (s.place == PlaceOffline && !batchFull)) &&
 				(m.pol.OfferRetry || !declinedBy(s, a)) // E2
-		}, compareWaiting)
+		}, m.compareWaiting)
 		if len(waiting) == 0 {
 			return
 		}
@@ -553,7 +564,7 @@ func (m *Shop) noQueue(at time.Time) {
 	if !m.pol.NoQueue {
 		return
 	}
-	for _, s := range m.sessions(m.queued, compareWaiting) {
+	for _, s := range m.sessions(m.queued, m.compareWaiting) {
 		if a := m.leastActive(s); a != nil {
 			m.assign(s, a, CauseNoQueue, at)
 		}
@@ -563,7 +574,7 @@ func (m *Shop) noQueue(at time.Time) {
 // drain hands the queue to agents with room after sessions were put back
 // in it (S5): each waiting session, best first, as R1 picks.
 func (m *Shop) drain(at time.Time) {
-	for _, s := range m.sessions(m.queued, compareWaiting) {
+	for _, s := range m.sessions(m.queued, m.compareWaiting) {
 		if a := m.choose(s, at); a != nil {
 			m.give(s, a, CauseFreed, nil, PlaceQueue, at)
 		}
