@@ -146,6 +146,17 @@ var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies),
 	{AgingStep: 30 * time.Second, Strategy: policy.RoundRobin, OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break,
 		ReassignAfter: 2 * time.Minute, ReassignOnOffline: true, WrapUp: 20 * time.Second, GroupFallback: true,
 		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}},
+	// E8 queue cap and maximum wait, shop-wide and per group, by each
+	// diversion, with aging, offers, requeue, priority at the queue head.
+	{QueueCap: 3, MaxWait: 5 * time.Minute, Divert: policy.DivertRefuse, AgingStep: time.Minute,
+		OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, RequeueOnOffline: true,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, QueueCap: 1, MaxWait: 2 * time.Minute}, {ID: "g2", Crowds: []string{"vip"}}}},
+	{MaxWait: 3 * time.Minute, Divert: policy.DivertBot, PriorityAtQueueHead: true, Crowds: []policy.Crowd{{ID: "vip"}},
+		TeamLevel: policy.LevelGold, WrapUp: 20 * time.Second, ReassignAfter: 2 * time.Minute, ReassignOnOffline: true,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, MaxWait: time.Minute}}, GroupFallback: true},
+	{QueueCap: 2, Divert: policy.DivertOffline, OfflineBatch: 1, OfflineValidity: time.Hour, NoQueue: false,
+		Strategy: policy.RecentContact, BuyerIdleClose: 10 * time.Minute,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, QueueCap: 1, MaxWait: 4 * time.Minute}}},
 })
 
 // onModel runs the action on the model (or on comparator (b)).

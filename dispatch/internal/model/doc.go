@@ -1,5 +1,5 @@
 // Package model is the reference model of the dispatch engine: the same
-// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E5 and E6) implemented in the
+// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E5, E6 and E8) implemented in the
 // most obvious way, as the oracle of dispatch's differential tests and the
 // baseline of its benchmark ratios.
 //
@@ -40,6 +40,8 @@
 //
 // Aging (E6) is the queue order's comparison: the virtual arrival
 // arrived − priority·AgingStep, computed in big integers, then sequence.
+// The queue cap (E8) is a count of the queued sessions when a new buyer
+// would join; the maximum wait one more deadline of a queued session.
 //
 // The model follows the rules, not the engine: five engine bugs were found
 // this way (the no-queue order across pools, requeued sessions ignoring

@@ -290,6 +290,7 @@ const (
 	timerBotIdle                        // B1
 	timerReassign                       // E3
 	timerOffer                          // E1
+	timerMaxWait                        // E8
 )
 
 // reasons are the close reasons of the timers that close.
@@ -314,6 +315,10 @@ func (m *Shop) timer(s *session) (at time.Time, k timerKind, ok bool) {
 		return from(s.lastMsg).Add(m.pol.WithDefaults().BotIdleClose), timerBotIdle, true
 	case PlaceOffered: // E1: fixed when offered
 		return s.offerEnds, timerOffer, true
+	case PlaceQueue: // E8: from entering the queue
+		if _, wait := m.queueLimits(s); wait > 0 {
+			return s.parked.Add(wait), timerMaxWait, true
+		}
 	case PlaceAgent:
 		if d := m.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer { // L2, L3
 			at, k, ok = from(s.lastMsg).Add(d), timerBuyerIdle, true
@@ -373,6 +378,9 @@ func (m *Shop) fire(now time.Time) {
 			m.offerTimedOut(s, at)
 		case timerReassign:
 			m.reassign(s, at)
+		case timerMaxWait:
+			s.place = 0
+			m.divert(s, CauseMaxWait, at)
 		default:
 			m.closeSession(s, at, reasons[k])
 		}
@@ -518,6 +526,8 @@ func (m *Shop) route(s *session, c Cause, at time.Time) {
 		m.give(s, a, c, nil, PlaceQueue, at)
 	} else if a := m.leastActive(s); m.pol.NoQueue && a != nil {
 		m.assign(s, a, CauseNoQueue, at)
+	} else if m.queueFull(s) { // E8
+		m.divert(s, CauseQueueCap, at)
 	} else {
 		m.park(s, PlaceQueue, at)
 	}

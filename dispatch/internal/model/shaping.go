@@ -1,0 +1,55 @@
+package model
+
+import (
+	"time"
+
+	"github.com/kefu-dev/kefu/policy"
+)
+
+// Queue shaping beyond E5 (E6-E11).
+
+// queueLimits returns the cap of the pool s waits in, or would, and the
+// longest it may wait there (E8): its group's own for a group's pool
+// (the group's MaxWait, or the shop's when 0), else the shop's.
+func (m *Shop) queueLimits(s *session) (limit int, wait time.Duration) {
+	limit, wait = m.pol.QueueCap, m.pol.MaxWait
+	if g := m.poolOf(s); g != "" {
+		for _, x := range m.pol.Groups {
+			if x.ID == g {
+				if x.MaxWait > 0 {
+					wait = x.MaxWait
+				}
+				return x.QueueCap, wait
+			}
+		}
+	}
+	return limit, wait
+}
+
+// queueFull: a new buyer s would take the queue over a cap (E8): the
+// shop's, counting every pool, or its group pool's own.
+func (m *Shop) queueFull(s *session) bool {
+	if c := m.pol.QueueCap; c > 0 && m.QueueLen() >= c {
+		return true
+	}
+	if g := m.poolOf(s); g != "" {
+		c, _ := m.queueLimits(s)
+		return c > 0 && m.count(func(x *session) bool { return x.place == PlaceQueue && m.poolOf(x) == g }) >= c
+	}
+	return false
+}
+
+// divert sends s, in no place, where Policy.Divert says (E8), the event
+// carrying cause c: the offline pool, the bot, or refused (it ends).
+func (m *Shop) divert(s *session, c Cause, at time.Time) {
+	switch m.pol.Divert {
+	case policy.DivertBot:
+		m.toBot(s, at)
+	case policy.DivertRefuse:
+		m.drop(s)
+		m.emit(m.event(EventRefused, s, at))
+	default:
+		m.park(s, PlaceOffline, at)
+	}
+	m.out[len(m.out)-1].Cause = c
+}
