@@ -157,6 +157,13 @@ var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies),
 	{QueueCap: 2, Divert: policy.DivertOffline, OfflineBatch: 1, OfflineValidity: time.Hour, NoQueue: false,
 		Strategy: policy.RecentContact, BuyerIdleClose: 10 * time.Minute,
 		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, QueueCap: 1, MaxWait: 4 * time.Minute}}},
+	// E9 inactive release, with no-queue, idle closes, wrap-ups, offers,
+	// reassignment and requeue.
+	{InactiveAfter: 2 * time.Minute, NoQueue: true, BuyerIdleClose: 15 * time.Minute, AgentIdleClose: 10 * time.Minute,
+		WrapUp: 30 * time.Second, RequeueOnOffline: true, Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver},
+	{InactiveAfter: time.Minute, OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, ReassignAfter: 3 * time.Minute,
+		ReassignOnOffline: true, WrapUp: 20 * time.Second, OfflineBatch: 1, AgingStep: time.Minute, QueueCap: 4,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
 })
 
 // onModel runs the action on the model (or on comparator (b)).

@@ -1,5 +1,5 @@
 // Package model is the reference model of the dispatch engine: the same
-// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E5, E6 and E8) implemented in the
+// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E5, E6, E8 and E9) implemented in the
 // most obvious way, as the oracle of dispatch's differential tests and the
 // baseline of its benchmark ratios.
 //
@@ -42,6 +42,8 @@
 // arrived − priority·AgingStep, computed in big integers, then sequence.
 // The queue cap (E8) is a count of the queued sessions when a new buyer
 // would join; the maximum wait one more deadline of a queued session.
+// An inactive session (E9) is a flag: the load counter leaves it out
+// until the buyer writes or it leaves the list.
 //
 // The model follows the rules, not the engine: five engine bugs were found
 // this way (the no-queue order across pools, requeued sessions ignoring

@@ -103,7 +103,7 @@ func (m *Shop) AddAgent(now time.Time, id string, c agent.Capacity, st agent.Sta
 // RemoveAgent removes an agent with an empty list; its history goes too.
 func (m *Shop) RemoveAgent(now time.Time, id string) ([]Event, error) {
 	return m.withAgent(now, id, func(a *agentRec, _ time.Time) error {
-		if m.load(a) > 0 {
+		if m.load(a) > 0 || m.count(func(s *session) bool { return s.agent == a }) > 0 { // E9: inactive ones too
 			return ErrAgentBusy
 		}
 		m.agents = m.agentsIn("", func(x *agentRec) bool { return x != a })
@@ -205,7 +205,7 @@ func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry
 	}
 	m.seq++
 	s := &session{id: id, buyer: buyer, priority: priority, arrived: now, seq: m.seq,
-		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1} // L5: the first message
+		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1, buyerAt: now} // L5: the first message
 	s.group = m.pol.GroupFor(func(yield func(string) bool) { // R2
 		for _, c := range crowds {
 			if !yield(c.Crowd) {
@@ -445,7 +445,12 @@ func (m *Shop) Message(now time.Time, id string, from Sender, agentID string, un
 		}
 		s.lastFrom, s.lastMsg = from, now
 		switch from {
-		case FromBuyer: // unreplied, unread; no longer a stranger
+		case FromBuyer: // unreplied, unread; no longer a stranger; active again (E9), over the cap if need be
+			s.buyerAt = now
+			if s.flags&FlagInactive != 0 {
+				s.flags &^= FlagInactive
+				s.agent.load++
+			}
 			s.unread++
 			if s.waitSince.IsZero() {
 				s.waitSince = now

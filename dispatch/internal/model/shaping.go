@@ -53,3 +53,13 @@ func (m *Shop) divert(s *session, c Cause, at time.Time) {
 	}
 	m.out[len(m.out)-1].Cause = c
 }
+
+// goInactive: the buyer of the replied session s fell silent for
+// Policy.InactiveAfter (E9): it stops counting toward its agent's load,
+// and the agent takes what waits (C5).
+func (m *Shop) goInactive(s *session, at time.Time) {
+	s.flags |= FlagInactive
+	s.agent.load--
+	m.emit(m.event(EventInactive, s, at))
+	m.fill(s.agent, at)
+}

@@ -58,6 +58,7 @@ type session struct {
 	offerEnds  time.Time   // E1: offered, the offer's deadline
 	declined   []*agentRec // E2: the agents that declined it
 	moves      int         // E3: times reassigned for want of a reply
+	buyerAt    time.Time   // E9: the buyer's last message (zero: none, a started session)
 }
 
 // wrapUp is an agent's wrap-up after closing a session (E5): it holds one
@@ -172,9 +173,13 @@ func (m *Shop) count(keep func(*session) bool) int {
 // the engine's load after every step.
 func (m *Shop) load(a *agentRec) int { return a.load }
 
-// hold makes a (nil: nobody) the holder of s, moving the load.
+// hold makes a (nil: nobody) the holder of s, moving the load; an
+// inactive session (E9), which its holder's load does not count, becomes
+// active wherever it goes.
 func (m *Shop) hold(s *session, a *agentRec) {
-	if s.agent != nil {
+	if s.flags&FlagInactive != 0 {
+		s.flags &^= FlagInactive
+	} else if s.agent != nil {
 		s.agent.load--
 	}
 	if a != nil {
@@ -291,6 +296,7 @@ const (
 	timerReassign                       // E3
 	timerOffer                          // E1
 	timerMaxWait                        // E8
+	timerInactive                       // E9
 )
 
 // reasons are the close reasons of the timers that close.
@@ -331,6 +337,11 @@ func (m *Shop) timer(s *session) (at time.Time, k timerKind, ok bool) {
 		if d := m.pol.ReassignAfter; d > 0 && !s.waitSince.IsZero() && s.moves < max(m.pol.ReassignLimit, 1) { // E3
 			if t := from(s.waitSince).Add(d); !ok || t.Before(at) {
 				at, k, ok = t, timerReassign, true
+			}
+		}
+		if d := m.pol.InactiveAfter; d > 0 && s.waitSince.IsZero() && s.flags&FlagInactive == 0 { // E9
+			if t := from(s.buyerAt).Add(d); !ok || t.Before(at) {
+				at, k, ok = t, timerInactive, true
 			}
 		}
 	}
@@ -381,6 +392,8 @@ func (m *Shop) fire(now time.Time) {
 		case timerMaxWait:
 			s.place = 0
 			m.divert(s, CauseMaxWait, at)
+		case timerInactive:
+			m.goInactive(s, at)
 		default:
 			m.closeSession(s, at, reasons[k])
 		}
@@ -596,7 +609,7 @@ func (m *Shop) drain(at time.Time) {
 // caller (a close archives into its history).
 func (m *Shop) drop(s *session) {
 	m.open = slices.DeleteFunc(m.open, func(x *session) bool { return x == s })
-	if s.agent != nil {
+	if s.agent != nil && s.flags&FlagInactive == 0 { // E9: an inactive session holds no unit
 		s.agent.load--
 	}
 }
@@ -623,7 +636,7 @@ func (m *Shop) closeSession(s *session, at time.Time, r CloseReason) {
 		slices.SortFunc(a.history, compareHistory)
 		a.history = a.history[:min(len(a.history), m.pol.WithDefaults().HistoryLimit)]
 		m.emit(ev)
-		if m.pol.WrapUp > 0 { // E5
+		if m.pol.WrapUp > 0 && s.flags&FlagInactive == 0 { // E5; not after an inactive session (E9)
 			a.load++
 			m.wraps = append(m.wraps, &wrapUp{agent: a, session: s.id, buyer: s.buyer, seq: s.seq, ends: at.Add(m.pol.WrapUp)})
 			m.emit(Event{Kind: EventWrapUp, At: at, Session: s.id, Buyer: s.buyer, Agent: a.id})
