@@ -164,7 +164,31 @@ var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies),
 	{InactiveAfter: time.Minute, OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, ReassignAfter: 3 * time.Minute,
 		ReassignOnOffline: true, WrapUp: 20 * time.Second, OfflineBatch: 1, AgingStep: time.Minute, QueueCap: 4,
 		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
+	// E11 business hours, to the offline path (with offers and the batch)
+	// and to the bot (with priority crowds, the bot's share and O4).
+	{Hours: diffHours(policy.OutsideOffline), OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, OfflineBatch: 1,
+		OfflineValidity: 2 * time.Hour, Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelGold,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
+	{Hours: diffHours(policy.OutsideToBot), BotFirst: true, OfflineDiversion: policy.OfflineToBot, MaxWait: 5 * time.Minute,
+		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, InactiveAfter: 2 * time.Minute,
+		BotWindows: []policy.Window{{Start: 8 * time.Hour, End: 10 * time.Hour, Share: 0.5}}},
 })
+
+// diffHours are business hours for the differential (E11): 9:00-12:00
+// and 13:00-21:00 on weekdays, 10:00-16:00 on Saturdays, closed on
+// Sundays, and dated overrides around the harness's start (t0).
+func diffHours(outside policy.OutsideHours) *policy.Hours {
+	h := &policy.Hours{Outside: outside, Overrides: []policy.DayHours{
+		{Date: "2026-11-12", Spans: []policy.Span{{Start: 20 * time.Hour, End: 23 * time.Hour}}},
+		{Date: "2026-11-13"}, // closed
+		{Date: "2026-11-15", Spans: []policy.Span{{Start: 0, End: 24 * time.Hour}}},
+	}}
+	for d := time.Monday; d <= time.Friday; d++ {
+		h.Week[d] = []policy.Span{{Start: 9 * time.Hour, End: 12 * time.Hour}, {Start: 13 * time.Hour, End: 21 * time.Hour}}
+	}
+	h.Week[time.Saturday] = []policy.Span{{Start: 10 * time.Hour, End: 16 * time.Hour}}
+	return h
+}
 
 // onModel runs the action on the model (or on comparator (b)).
 func (a action) onModel(m refShop, now time.Time) ([]model.Event, error) {

@@ -1,5 +1,5 @@
 // Package model is the reference model of the dispatch engine: the same
-// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E5, E6, E8 and E9) implemented in the
+// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E5, E6, E8, E9 and E11) implemented in the
 // most obvious way, as the oracle of dispatch's differential tests and the
 // baseline of its benchmark ratios.
 //
@@ -43,7 +43,8 @@
 // The queue cap (E8) is a count of the queued sessions when a new buyer
 // would join; the maximum wait one more deadline of a queued session.
 // An inactive session (E9) is a flag: the load counter leaves it out
-// until the buyer writes or it leaves the list.
+// until the buyer writes or it leaves the list. Business hours (E11) are
+// Policy.Open, asked at every arrival and hand-over.
 //
 // The model follows the rules, not the engine: five engine bugs were found
 // this way (the no-queue order across pools, requeued sessions ignoring

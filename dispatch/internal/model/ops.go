@@ -216,7 +216,9 @@ func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry
 	m.open = append(m.open, s)
 	nobody := len(m.agentsIn("", online)) == 0
 	x := m.findAgent(exclusive)
-	if member, hit := m.priorityHit(crowds, now); hit {
+	if m.pol.Hours != nil && !m.pol.Open(now) { // E11, before everything
+		m.closedReception(s, m.pol.Hours.Outside, now)
+	} else if member, hit := m.priorityHit(crowds, now); hit {
 		m.receivePriority(s, entry, member, now)
 	} else if nobody && m.pol.OfflineDiversion == policy.OfflineToBot {
 		m.toBot(s, now)
@@ -327,6 +329,10 @@ func (m *Shop) Handover(now time.Time, id string) ([]Event, error) {
 	return m.withSession(now, id, func(s *session, now time.Time) error {
 		if s.place != PlaceBot {
 			return ErrNotWithBot
+		}
+		if m.pol.Hours != nil && !m.pol.Open(now) { // E11
+			m.closedReception(s, policy.OutsideOffline, now)
+			return nil
 		}
 		m.route(s, CauseHandover, now)
 		return nil

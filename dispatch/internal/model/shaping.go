@@ -63,3 +63,21 @@ func (m *Shop) goInactive(s *session, at time.Time) {
 	m.emit(m.event(EventInactive, s, at))
 	m.fill(s.agent, at)
 }
+
+// closedReception places s, arrived (or handed over) outside business
+// hours (E11), by outside: to the bot, or the offline pool, with
+// CauseOutsideHours; an agent still online with room takes it from there
+// as an offline message (O2).
+func (m *Shop) closedReception(s *session, outside policy.OutsideHours, at time.Time) {
+	if outside == policy.OutsideToBot {
+		m.toBot(s, at)
+		m.out[len(m.out)-1].Cause = CauseOutsideHours
+		return
+	}
+	m.park(s, PlaceOffline, at)
+	m.out[len(m.out)-1].Cause = CauseOutsideHours
+	if a := m.chooseOffline(s); a != nil {
+		s.flags |= FlagOffline
+		m.give(s, a, CauseFreed, nil, PlaceOffline, at)
+	}
+}
