@@ -172,6 +172,18 @@ var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies),
 	{Hours: diffHours(policy.OutsideToBot), BotFirst: true, OfflineDiversion: policy.OfflineToBot, MaxWait: 5 * time.Minute,
 		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, InactiveAfter: 2 * time.Minute,
 		BotWindows: []policy.Window{{Start: 8 * time.Hour, End: 10 * time.Hour, Share: 0.5}}},
+	// E7 widening: no-queue and round-robin over rings; a ring and the
+	// maximum wait at one instant, with offers, retry and requeue.
+	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelGold,
+		Groups: []policy.Group{
+			{ID: "g1", Crowds: []string{"fans"}, Rings: []policy.Ring{{After: time.Minute, Groups: []string{"g2"}}}},
+			{ID: "g2", Crowds: []string{"vip"}}}},
+	{Strategy: policy.RecentContact, OfferTimeout: time.Minute, OfferRetry: true, OfferTimeoutStatus: agent.Break,
+		MaxWait: 3 * time.Minute, InactiveAfter: 2 * time.Minute, OfflineBatch: 1, ReassignOnOffline: true,
+		Groups: []policy.Group{
+			{ID: "g1", Crowds: []string{"vip"}, Rings: []policy.Ring{{After: 30 * time.Second, Groups: []string{"g2"}}, {After: 3 * time.Minute, Groups: []string{"nogroup"}}}},
+			{ID: "g2", Crowds: []string{"fans"}, Rings: []policy.Ring{{After: 90 * time.Second, Groups: []string{"g1", "nogroup"}}}},
+			{ID: "nogroup"}}},
 })
 
 // diffHours are business hours for the differential (E11): 9:00-12:00

@@ -427,17 +427,14 @@ func weighted(p policy.Policy) bool { return len(p.Weights) > 0 }
 
 // shaping reports whether p uses an option of queue shaping (E6-E11) or
 // weighs sessions (E10) that the reference model does not implement yet
-// (it implements E6, E8, E9 and E11).
-func shaping(p policy.Policy) bool {
-	return weighted(p) ||
-		slices.ContainsFunc(p.Groups, func(g policy.Group) bool { return len(g.Rings) > 0 })
-}
+// (it implements E6-E9 and E11).
+func shaping(p policy.Policy) bool { return weighted(p) }
 
 // shapingAny reports whether p uses any option of E6-E11, which
 // comparator (b) does not implement.
 func shapingAny(p policy.Policy) bool {
 	return shaping(p) || p.AgingStep > 0 || p.Hours != nil || p.QueueCap > 0 || p.MaxWait > 0 || p.InactiveAfter > 0 ||
-		slices.ContainsFunc(p.Groups, func(g policy.Group) bool { return g.QueueCap > 0 || g.MaxWait > 0 })
+		slices.ContainsFunc(p.Groups, func(g policy.Group) bool { return g.QueueCap > 0 || g.MaxWait > 0 || len(g.Rings) > 0 })
 }
 
 // routing reports whether p uses an option beyond the seeds (E1-E5).

@@ -81,3 +81,36 @@ func (m *Shop) closedReception(s *session, outside policy.OutsideHours, at time.
 		m.give(s, a, CauseFreed, nil, PlaceOffline, at)
 	}
 }
+
+// ringsOf returns the rings of s's group (E7): none without a group or
+// with GroupFallback.
+func (m *Shop) ringsOf(s *session) []policy.Ring {
+	if s.group == "" || m.pol.GroupFallback {
+		return nil
+	}
+	for _, g := range m.pol.Groups {
+		if g.ID == s.group {
+			return g.Rings
+		}
+	}
+	return nil
+}
+
+// openRings returns the rings open to s: only while it waits in the
+// queue, as many as have opened since it entered it (E7).
+func (m *Shop) openRings(s *session) []policy.Ring {
+	if s.place != PlaceQueue {
+		return nil
+	}
+	r := m.ringsOf(s)
+	return r[:min(s.ring, len(r))]
+}
+
+// widen opens the next ring of s's group to it (E7): an agent of the
+// groups open with room takes it, inner first, or it waits on.
+func (m *Shop) widen(s *session, at time.Time) {
+	s.ring++
+	if b := m.choose(s, at); b != nil {
+		m.give(s, b, CauseWidened, nil, PlaceQueue, at)
+	}
+}

@@ -59,6 +59,7 @@ type session struct {
 	declined   []*agentRec // E2: the agents that declined it
 	moves      int         // E3: times reassigned for want of a reply
 	buyerAt    time.Time   // E9: the buyer's last message (zero: none, a started session)
+	ring       int         // E7: rings of its group open to it while it waits in the queue
 }
 
 // wrapUp is an agent's wrap-up after closing a session (E5): it holds one
@@ -268,7 +269,8 @@ func (m *Shop) poolOf(s *session) string {
 	return s.group
 }
 
-// tiers are the agent sets that may take s, in order of preference (R2).
+// tiers are the agent sets that may take s, in order of preference (R2);
+// then the groups of the rings open to it, inner first (E7).
 func (m *Shop) tiers(s *session) []string {
 	switch {
 	case s.group == "":
@@ -276,11 +278,15 @@ func (m *Shop) tiers(s *session) []string {
 	case m.pol.GroupFallback:
 		return []string{s.group, ""}
 	}
-	return []string{s.group}
+	t := []string{s.group}
+	for _, r := range m.openRings(s) {
+		t = append(t, r.Groups...)
+	}
+	return t
 }
 
 func (m *Shop) mayTake(a *agentRec, s *session) bool {
-	return s.group == "" || m.pol.GroupFallback || a.group == s.group
+	return slices.Contains(m.tiers(s), a.group) || slices.Contains(m.tiers(s), "")
 }
 
 // --- timers ---
@@ -297,6 +303,7 @@ const (
 	timerOffer                          // E1
 	timerMaxWait                        // E8
 	timerInactive                       // E9
+	timerWiden                          // E7
 )
 
 // reasons are the close reasons of the timers that close.
@@ -321,9 +328,14 @@ func (m *Shop) timer(s *session) (at time.Time, k timerKind, ok bool) {
 		return from(s.lastMsg).Add(m.pol.WithDefaults().BotIdleClose), timerBotIdle, true
 	case PlaceOffered: // E1: fixed when offered
 		return s.offerEnds, timerOffer, true
-	case PlaceQueue: // E8: from entering the queue
+	case PlaceQueue: // E8, E7: from entering the queue; at one instant, widen first
 		if _, wait := m.queueLimits(s); wait > 0 {
-			return s.parked.Add(wait), timerMaxWait, true
+			at, k, ok = s.parked.Add(wait), timerMaxWait, true
+		}
+		if rings := m.ringsOf(s); s.ring < len(rings) {
+			if t := s.parked.Add(rings[s.ring].After); !ok || !t.After(at) {
+				at, k, ok = t, timerWiden, true
+			}
 		}
 	case PlaceAgent:
 		if d := m.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer { // L2, L3
@@ -394,6 +406,8 @@ func (m *Shop) fire(now time.Time) {
 			m.divert(s, CauseMaxWait, at)
 		case timerInactive:
 			m.goInactive(s, at)
+		case timerWiden:
+			m.widen(s, at)
 		default:
 			m.closeSession(s, at, reasons[k])
 		}
@@ -516,7 +530,7 @@ func (m *Shop) place(s *session, a *agentRec, at time.Time) {
 
 func (m *Shop) park(s *session, p Place, at time.Time) {
 	m.hold(s, nil)
-	s.place, s.parked = p, at
+	s.place, s.parked, s.ring = p, at, 0
 	if p == PlaceOffline {
 		m.emit(m.event(EventOffline, s, at))
 	} else {
