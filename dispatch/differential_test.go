@@ -69,9 +69,17 @@ type routingShop interface {
 	EndWrapUp(now time.Time, agentID string) ([]model.Event, error)
 }
 
+// weightedShop is a refShop that weighs sessions by kind (E10): the
+// model. Comparator (b) does not; its policies weigh nothing.
+type weightedShop interface {
+	refShop
+	ArriveKind(now time.Time, id, buyer string, priority int, entry model.Entry, crowds []model.Membership, exclusive, kind string) ([]model.Event, error)
+}
+
 var (
-	_ routingShop = (*model.Shop)(nil)
-	_ refShop     = (*complete.Shop)(nil)
+	_ routingShop  = (*model.Shop)(nil)
+	_ weightedShop = (*model.Shop)(nil)
+	_ refShop      = (*complete.Shop)(nil)
 )
 
 // ref names a refShop implementation and makes one.
@@ -113,10 +121,8 @@ var (
 // random policies miss: no-queue with groups that do not fall back, recent
 // contact with requeue and offline diversion to the bot; and for E1-E5,
 // offers with retry, round-robin offers, no-queue with reassignment.
-// The random policies with Weights are left out: the reference model
-// does not implement E10 weighted capacity (yet); the random tests check
-// them with Verify and the ledger after every step.
-var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies), weighted), []policy.Policy{
+// With them, the E10 random policies: weighted capacity with E1-E9.
+var diffPolicies = slices.Concat(slices.Clone(randomPolicies), []policy.Policy{
 	policy.Kuaishou(), policy.Douyin(), policy.Taobao(),
 	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, OfflineBatch: 1,
 		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, BuyerIdleClose: 30 * time.Minute,
@@ -211,6 +217,9 @@ func (a action) onModel(m refShop, now time.Time) ([]model.Event, error) {
 			crowds = append(crowds, model.Membership{Crowd: c.Crowd, Since: c.Since})
 		}
 		x := a.arrival
+		if w, ok := m.(weightedShop); ok { // E10: the arrival's kind
+			return w.ArriveKind(now, x.Session, x.Buyer, x.Priority, model.Entry(x.Entry), crowds, x.Exclusive, x.Kind)
+		}
 		return m.Arrive(now, x.Session, x.Buyer, x.Priority, model.Entry(x.Entry), crowds, x.Exclusive)
 	case actClose:
 		return m.Close(now, a.session)

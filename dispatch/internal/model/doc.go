@@ -1,5 +1,5 @@
 // Package model is the reference model of the dispatch engine: the same
-// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E9 and E11) implemented in the
+// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E11) implemented in the
 // most obvious way, as the oracle of dispatch's differential tests and the
 // baseline of its benchmark ratios.
 //
@@ -47,7 +47,9 @@
 // Policy.Open, asked at every arrival and hand-over. Widening (E7) is a
 // count of rings open to a queued session, raised by its timer and reset
 // when it leaves the queue; the agent sets that may take it are its
-// group's, then the open rings' groups, inner first.
+// group's, then the open rings' groups, inner first. A session's weight
+// (E10) is fixed at arrival; the load counter and every room check count
+// units.
 //
 // The model follows the rules, not the engine: five engine bugs were found
 // this way (the no-queue order across pools, requeued sessions ignoring

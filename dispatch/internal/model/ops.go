@@ -190,10 +190,16 @@ func (m *Shop) SetTeamLevel(now time.Time, l policy.TeamLevel) ([]Event, error) 
 	return m.done()
 }
 
-// Arrive takes a buyer's new session and places it: priority crowds (P1,
-// P5), offline diversion (O4), the bot (B1, B2), the exclusive agent
-// (P10), then the human path (R1, Q4, Q1, O1).
+// Arrive takes a buyer's new session and places it: business hours
+// (E11), priority crowds (P1, P5), offline diversion (O4), the bot (B1,
+// B2), the exclusive agent (P10), then the human path (R1, Q4, Q1, O1).
 func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry, crowds []Membership, exclusive string) ([]Event, error) {
+	return m.ArriveKind(now, id, buyer, priority, entry, crowds, exclusive, "")
+}
+
+// ArriveKind is Arrive for a session of a kind, which costs
+// Policy.UnitsOf(kind) units of capacity (E10).
+func (m *Shop) ArriveKind(now time.Time, id, buyer string, priority int, entry Entry, crowds []Membership, exclusive, kind string) ([]Event, error) {
 	now = m.begin(now)
 	switch {
 	case id == "":
@@ -205,7 +211,7 @@ func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry
 	}
 	m.seq++
 	s := &session{id: id, buyer: buyer, priority: priority, arrived: now, seq: m.seq,
-		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1, buyerAt: now} // L5: the first message
+		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1, buyerAt: now, units: m.pol.UnitsOf(kind)} // L5: the first message
 	s.group = m.pol.GroupFor(func(yield func(string) bool) { // R2
 		for _, c := range crowds {
 			if !yield(c.Crowd) {
@@ -224,7 +230,7 @@ func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry
 		m.toBot(s, now)
 	} else if !nobody && botTakes(m.pol.BotShare(now), s) {
 		m.toBot(s, now)
-	} else if x != nil && m.hasRoom(x) && m.mayTake(x, s) {
+	} else if x != nil && m.hasRoomFor(x, s.weight()) && m.mayTake(x, s) {
 		m.give(s, x, CauseExclusive, nil, PlaceQueue, now)
 	} else {
 		m.route(s, CauseArrival, now)
@@ -455,7 +461,7 @@ func (m *Shop) Message(now time.Time, id string, from Sender, agentID string, un
 			s.buyerAt = now
 			if s.flags&FlagInactive != 0 {
 				s.flags &^= FlagInactive
-				s.agent.load++
+				s.agent.load += s.weight()
 			}
 			s.unread++
 			if s.waitSince.IsZero() {

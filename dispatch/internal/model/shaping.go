@@ -59,7 +59,7 @@ func (m *Shop) divert(s *session, c Cause, at time.Time) {
 // and the agent takes what waits (C5).
 func (m *Shop) goInactive(s *session, at time.Time) {
 	s.flags |= FlagInactive
-	s.agent.load--
+	s.agent.load -= s.weight()
 	m.emit(m.event(EventInactive, s, at))
 	m.fill(s.agent, at)
 }

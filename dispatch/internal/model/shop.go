@@ -32,7 +32,7 @@ type agentRec struct {
 	resume    agent.Status // what Login restores (S2)
 	capacity  agent.Capacity
 	idle      time.Time // last received a session, or was added
-	load      int       // open sessions it holds (see Shop.load)
+	load      int       // units of capacity its sessions, offers and wrap-ups hold (see Shop.load; E10)
 	history   []Closed
 }
 
@@ -60,7 +60,11 @@ type session struct {
 	moves      int         // E3: times reassigned for want of a reply
 	buyerAt    time.Time   // E9: the buyer's last message (zero: none, a started session)
 	ring       int         // E7: rings of its group open to it while it waits in the queue
+	units      int         // E10: units of capacity it costs, fixed at arrival (0 reads as 1)
 }
+
+// weight is the units of capacity s holds in a list or an offer (E10).
+func (s *session) weight() int { return max(s.units, 1) }
 
 // wrapUp is an agent's wrap-up after closing a session (E5): it holds one
 // unit of the agent's capacity until ends.
@@ -68,6 +72,7 @@ type wrapUp struct {
 	agent          *agentRec
 	session, buyer string
 	seq            uint64 // the closed session's
+	units          int    // the closed session's weight (E10)
 	ends           time.Time
 }
 
@@ -181,10 +186,10 @@ func (m *Shop) hold(s *session, a *agentRec) {
 	if s.flags&FlagInactive != 0 {
 		s.flags &^= FlagInactive
 	} else if s.agent != nil {
-		s.agent.load--
+		s.agent.load -= s.weight()
 	}
 	if a != nil {
-		a.load++
+		a.load += s.weight()
 	}
 	s.agent = a
 }
@@ -195,9 +200,12 @@ func online(a *agentRec) bool { return a.status == agent.Online }
 func active(a *agentRec) bool { return online(a) && !a.capacity.IsSuspended() }
 
 // hasRoom: online and below its cap (C1, S1).
-func (m *Shop) hasRoom(a *agentRec) bool {
+func (m *Shop) hasRoom(a *agentRec) bool { return m.hasRoomFor(a, 1) }
+
+// hasRoomFor: online, with room for w more units below its cap (E10).
+func (m *Shop) hasRoomFor(a *agentRec, w int) bool {
 	n, isLimit := a.capacity.Limit()
-	return online(a) && (a.capacity.IsUnlimited() || isLimit && m.load(a) < n)
+	return online(a) && (a.capacity.IsUnlimited() || isLimit && n-m.load(a) >= w)
 }
 
 // fraction is the saturation load/limit: unlimited 0/1, suspended 1/0.
@@ -462,7 +470,7 @@ func (m *Shop) choose(s *session, at time.Time) *agentRec {
 }
 
 func (m *Shop) chooseIn(g string, s *session, at time.Time, skipDecliners bool) *agentRec {
-	room := m.agentsIn(g, func(a *agentRec) bool { return m.hasRoom(a) && !(skipDecliners && declinedBy(s, a)) })
+	room := m.agentsIn(g, func(a *agentRec) bool { return m.hasRoomFor(a, s.weight()) && !(skipDecliners && declinedBy(s, a)) })
 	if len(room) == 0 {
 		return nil
 	}
@@ -572,7 +580,7 @@ func (m *Shop) fillRoom(a *agentRec, at time.Time) {
 	for m.hasRoom(a) {
 		batchFull := m.atOfflineBatch(a)
 		waiting := m.sessions(func(s *session) bool {
-			return m.mayTake(a, s) && (s.place == PlaceQueue || (s.place == PlaceOffline && !batchFull)) &&
+			return m.mayTake(a, s) && (s.place == PlaceQueue || (s.place == PlaceOffline && !batchFull)) && m.hasRoomFor(a, s.weight()) &&
 				(m.pol.OfferRetry || !declinedBy(s, a)) // E2
 		}, m.compareWaiting)
 		if len(waiting) == 0 {
@@ -624,7 +632,7 @@ func (m *Shop) drain(at time.Time) {
 func (m *Shop) drop(s *session) {
 	m.open = slices.DeleteFunc(m.open, func(x *session) bool { return x == s })
 	if s.agent != nil && s.flags&FlagInactive == 0 { // E9: an inactive session holds no unit
-		s.agent.load--
+		s.agent.load -= s.weight()
 	}
 }
 
@@ -651,8 +659,8 @@ func (m *Shop) closeSession(s *session, at time.Time, r CloseReason) {
 		a.history = a.history[:min(len(a.history), m.pol.WithDefaults().HistoryLimit)]
 		m.emit(ev)
 		if m.pol.WrapUp > 0 && s.flags&FlagInactive == 0 { // E5; not after an inactive session (E9)
-			a.load++
-			m.wraps = append(m.wraps, &wrapUp{agent: a, session: s.id, buyer: s.buyer, seq: s.seq, ends: at.Add(m.pol.WrapUp)})
+			a.load += s.weight()
+			m.wraps = append(m.wraps, &wrapUp{agent: a, session: s.id, buyer: s.buyer, seq: s.seq, units: s.weight(), ends: at.Add(m.pol.WrapUp)})
 			m.emit(Event{Kind: EventWrapUp, At: at, Session: s.id, Buyer: s.buyer, Agent: a.id})
 		}
 		m.fill(a, at)
