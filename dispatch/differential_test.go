@@ -69,9 +69,17 @@ type routingShop interface {
 	EndWrapUp(now time.Time, agentID string) ([]model.Event, error)
 }
 
+// weightedShop is a refShop that weighs sessions by kind (E10): the
+// model. Comparator (b) does not; its policies weigh nothing.
+type weightedShop interface {
+	refShop
+	ArriveKind(now time.Time, id, buyer string, priority int, entry model.Entry, crowds []model.Membership, exclusive, kind string) ([]model.Event, error)
+}
+
 var (
-	_ routingShop = (*model.Shop)(nil)
-	_ refShop     = (*complete.Shop)(nil)
+	_ routingShop  = (*model.Shop)(nil)
+	_ weightedShop = (*model.Shop)(nil)
+	_ refShop      = (*complete.Shop)(nil)
 )
 
 // ref names a refShop implementation and makes one.
@@ -84,11 +92,11 @@ type ref struct {
 // policies returns the policies of diffPolicies r is compared under: all
 // of them, or those that leave E1-E5 off.
 func (r ref) policies() []policy.Policy {
-	ps := slices.DeleteFunc(slices.Clone(diffPolicies), shaping) // the model does not implement E6-E11 yet
+	ps := slices.DeleteFunc(slices.Clone(diffPolicies), shaping) // the model does not implement all of E6-E11 yet
 	if r.routing {
 		return ps
 	}
-	return slices.DeleteFunc(ps, routing)
+	return slices.DeleteFunc(ps, func(p policy.Policy) bool { return routing(p) || shapingAny(p) })
 }
 
 // The two sides the engine is compared with.
@@ -113,10 +121,8 @@ var (
 // random policies miss: no-queue with groups that do not fall back, recent
 // contact with requeue and offline diversion to the bot; and for E1-E5,
 // offers with retry, round-robin offers, no-queue with reassignment.
-// The random policies with Weights are left out: the reference model
-// does not implement E10 weighted capacity (yet); the random tests check
-// them with Verify and the ledger after every step.
-var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies), weighted), []policy.Policy{
+// With them, the E10 random policies: weighted capacity with E1-E9.
+var diffPolicies = slices.Concat(slices.Clone(randomPolicies), []policy.Policy{
 	policy.Kuaishou(), policy.Douyin(), policy.Taobao(),
 	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, OfflineBatch: 1,
 		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, BuyerIdleClose: 30 * time.Minute,
@@ -139,7 +145,68 @@ var diffPolicies = slices.Concat(slices.DeleteFunc(slices.Clone(randomPolicies),
 		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
 	{Strategy: policy.RecentContact, OfferTimeout: 2 * time.Minute, ReassignAfter: 90 * time.Second,
 		OfferRetry: true, OfferTimeoutStatus: agent.Break, BotFirst: true, OfflineBatch: 2},
+	// E6 aging, alone and with priority buyers at the queue head, groups,
+	// offers, requeue and reassignment.
+	{AgingStep: time.Minute, PriorityAtQueueHead: true, Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelGold,
+		RequeueOnOffline: true, OfflineBatch: 2, Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
+	{AgingStep: 30 * time.Second, Strategy: policy.RoundRobin, OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break,
+		ReassignAfter: 2 * time.Minute, ReassignOnOffline: true, WrapUp: 20 * time.Second, GroupFallback: true,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}}}},
+	// E8 queue cap and maximum wait, shop-wide and per group, by each
+	// diversion, with aging, offers, requeue, priority at the queue head.
+	{QueueCap: 3, MaxWait: 5 * time.Minute, Divert: policy.DivertRefuse, AgingStep: time.Minute,
+		OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, RequeueOnOffline: true,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, QueueCap: 1, MaxWait: 2 * time.Minute}, {ID: "g2", Crowds: []string{"vip"}}}},
+	{MaxWait: 3 * time.Minute, Divert: policy.DivertBot, PriorityAtQueueHead: true, Crowds: []policy.Crowd{{ID: "vip"}},
+		TeamLevel: policy.LevelGold, WrapUp: 20 * time.Second, ReassignAfter: 2 * time.Minute, ReassignOnOffline: true,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, MaxWait: time.Minute}}, GroupFallback: true},
+	{QueueCap: 2, Divert: policy.DivertOffline, OfflineBatch: 1, OfflineValidity: time.Hour, NoQueue: false,
+		Strategy: policy.RecentContact, BuyerIdleClose: 10 * time.Minute,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}, QueueCap: 1, MaxWait: 4 * time.Minute}}},
+	// E9 inactive release, with no-queue, idle closes, wrap-ups, offers,
+	// reassignment and requeue.
+	{InactiveAfter: 2 * time.Minute, NoQueue: true, BuyerIdleClose: 15 * time.Minute, AgentIdleClose: 10 * time.Minute,
+		WrapUp: 30 * time.Second, RequeueOnOffline: true, Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver},
+	{InactiveAfter: time.Minute, OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, ReassignAfter: 3 * time.Minute,
+		ReassignOnOffline: true, WrapUp: 20 * time.Second, OfflineBatch: 1, AgingStep: time.Minute, QueueCap: 4,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
+	// E11 business hours, to the offline path (with offers and the batch)
+	// and to the bot (with priority crowds, the bot's share and O4).
+	{Hours: diffHours(policy.OutsideOffline), OfferTimeout: time.Minute, OfferTimeoutStatus: agent.Break, OfflineBatch: 1,
+		OfflineValidity: 2 * time.Hour, Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelGold,
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"fans"}}}},
+	{Hours: diffHours(policy.OutsideToBot), BotFirst: true, OfflineDiversion: policy.OfflineToBot, MaxWait: 5 * time.Minute,
+		Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelSilver, InactiveAfter: 2 * time.Minute,
+		BotWindows: []policy.Window{{Start: 8 * time.Hour, End: 10 * time.Hour, Share: 0.5}}},
+	// E7 widening: no-queue and round-robin over rings; a ring and the
+	// maximum wait at one instant, with offers, retry and requeue.
+	{Strategy: policy.RoundRobin, NoQueue: true, RequeueOnOffline: true, Crowds: []policy.Crowd{{ID: "vip"}}, TeamLevel: policy.LevelGold,
+		Groups: []policy.Group{
+			{ID: "g1", Crowds: []string{"fans"}, Rings: []policy.Ring{{After: time.Minute, Groups: []string{"g2"}}}},
+			{ID: "g2", Crowds: []string{"vip"}}}},
+	{Strategy: policy.RecentContact, OfferTimeout: time.Minute, OfferRetry: true, OfferTimeoutStatus: agent.Break,
+		MaxWait: 3 * time.Minute, InactiveAfter: 2 * time.Minute, OfflineBatch: 1, ReassignOnOffline: true,
+		Groups: []policy.Group{
+			{ID: "g1", Crowds: []string{"vip"}, Rings: []policy.Ring{{After: 30 * time.Second, Groups: []string{"g2"}}, {After: 3 * time.Minute, Groups: []string{"nogroup"}}}},
+			{ID: "g2", Crowds: []string{"fans"}, Rings: []policy.Ring{{After: 90 * time.Second, Groups: []string{"g1", "nogroup"}}}},
+			{ID: "nogroup"}}},
 })
+
+// diffHours are business hours for the differential (E11): 9:00-12:00
+// and 13:00-21:00 on weekdays, 10:00-16:00 on Saturdays, closed on
+// Sundays, and dated overrides around the harness's start (t0).
+func diffHours(outside policy.OutsideHours) *policy.Hours {
+	h := &policy.Hours{Outside: outside, Overrides: []policy.DayHours{
+		{Date: "2026-11-12", Spans: []policy.Span{{Start: 20 * time.Hour, End: 23 * time.Hour}}},
+		{Date: "2026-11-13"}, // closed
+		{Date: "2026-11-15", Spans: []policy.Span{{Start: 0, End: 24 * time.Hour}}},
+	}}
+	for d := time.Monday; d <= time.Friday; d++ {
+		h.Week[d] = []policy.Span{{Start: 9 * time.Hour, End: 12 * time.Hour}, {Start: 13 * time.Hour, End: 21 * time.Hour}}
+	}
+	h.Week[time.Saturday] = []policy.Span{{Start: 10 * time.Hour, End: 16 * time.Hour}}
+	return h
+}
 
 // onModel runs the action on the model (or on comparator (b)).
 func (a action) onModel(m refShop, now time.Time) ([]model.Event, error) {
@@ -150,6 +217,9 @@ func (a action) onModel(m refShop, now time.Time) ([]model.Event, error) {
 			crowds = append(crowds, model.Membership{Crowd: c.Crowd, Since: c.Since})
 		}
 		x := a.arrival
+		if w, ok := m.(weightedShop); ok { // E10: the arrival's kind
+			return w.ArriveKind(now, x.Session, x.Buyer, x.Priority, model.Entry(x.Entry), crowds, x.Exclusive, x.Kind)
+		}
 		return m.Arrive(now, x.Session, x.Buyer, x.Priority, model.Entry(x.Entry), crowds, x.Exclusive)
 	case actClose:
 		return m.Close(now, a.session)
@@ -603,8 +673,8 @@ func FuzzDifferential(f *testing.F) {
 		}
 		p := diffPolicies[int(pick)%len(diffPolicies)]
 		for _, r := range []ref{refModel, refComplete} {
-			if (!r.routing && routing(p)) || shaping(p) {
-				continue // comparator (b) does not implement E1-E5, the model not E6-E11 yet
+			if (!r.routing && (routing(p) || shapingAny(p))) || shaping(p) {
+				continue // comparator (b) does not implement E1-E11, the model not all of E6-E11 yet
 			}
 			if _, err := playDifferential(r, p, data); err != nil {
 				reportDifferential(t, r, p, data, err)

@@ -1,5 +1,5 @@
 // Package model is the reference model of the dispatch engine: the same
-// rules (RULES.md: C, S, Q, O, R, P, B, L, and E1-E5) implemented in the
+// rules (RULES.md: C, S, Q, O, R, P, B, L, E1-E11) implemented in the
 // most obvious way, as the oracle of dispatch's differential tests and the
 // baseline of its benchmark ratios.
 //
@@ -37,6 +37,19 @@
 // reassignment timer (E3) is one more deadline of a listed session;
 // wrap-ups (E5) are records of their own with a deadline, in the same
 // (deadline, sequence) order as the sessions' timers.
+//
+// Aging (E6) is the queue order's comparison: the virtual arrival
+// arrived − priority·AgingStep, computed in big integers, then sequence.
+// The queue cap (E8) is a count of the queued sessions when a new buyer
+// would join; the maximum wait one more deadline of a queued session.
+// An inactive session (E9) is a flag: the load counter leaves it out
+// until the buyer writes or it leaves the list. Business hours (E11) are
+// Policy.Open, asked at every arrival and hand-over. Widening (E7) is a
+// count of rings open to a queued session, raised by its timer and reset
+// when it leaves the queue; the agent sets that may take it are its
+// group's, then the open rings' groups, inner first. A session's weight
+// (E10) is fixed at arrival; the load counter and every room check count
+// units.
 //
 // The model follows the rules, not the engine: five engine bugs were found
 // this way (the no-queue order across pools, requeued sessions ignoring

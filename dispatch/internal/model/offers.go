@@ -68,7 +68,7 @@ func (m *Shop) chooseOffline(s *session) *agentRec {
 		}
 		for _, g := range m.tiers(s) {
 			if a := m.leastSaturated(m.agentsIn(g, func(a *agentRec) bool {
-				return m.hasRoom(a) && !m.atOfflineBatch(a) && !(skip && declinedBy(s, a))
+				return m.hasRoomFor(a, s.weight()) && !m.atOfflineBatch(a) && !(skip && declinedBy(s, a))
 			})); a != nil {
 				return a
 			}
@@ -178,7 +178,7 @@ func (m *Shop) reassign(s *session, at time.Time) {
 func (m *Shop) reassignList(a *agentRec, at time.Time) {
 	// In the queue's order (Q2), not the list's: the free places go to the
 	// buyers who asked first.
-	for _, s := range m.sessions(func(s *session) bool { return s.place == PlaceAgent && s.agent == a }, compareWaiting) {
+	for _, s := range m.sessions(func(s *session) bool { return s.place == PlaceAgent && s.agent == a }, m.compareWaiting) {
 		m.hold(s, nil)
 		s.place = 0
 		s.flags |= FlagReassigned
@@ -201,7 +201,7 @@ func (m *Shop) replace(s *session, left *agentRec, at time.Time) {
 // unwrap ends the wrap-up w at at: its unit frees (E5).
 func (m *Shop) unwrap(w *wrapUp, at time.Time) {
 	m.wraps = slices.DeleteFunc(m.wraps, func(x *wrapUp) bool { return x == w })
-	w.agent.load--
+	w.agent.load -= w.units
 	m.emit(Event{Kind: EventWrapUpEnded, At: at, Session: w.session, Buyer: w.buyer, Agent: w.agent.id})
 }
 

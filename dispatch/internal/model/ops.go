@@ -103,7 +103,7 @@ func (m *Shop) AddAgent(now time.Time, id string, c agent.Capacity, st agent.Sta
 // RemoveAgent removes an agent with an empty list; its history goes too.
 func (m *Shop) RemoveAgent(now time.Time, id string) ([]Event, error) {
 	return m.withAgent(now, id, func(a *agentRec, _ time.Time) error {
-		if m.load(a) > 0 {
+		if m.load(a) > 0 || m.count(func(s *session) bool { return s.agent == a }) > 0 { // E9: inactive ones too
 			return ErrAgentBusy
 		}
 		m.agents = m.agentsIn("", func(x *agentRec) bool { return x != a })
@@ -190,10 +190,16 @@ func (m *Shop) SetTeamLevel(now time.Time, l policy.TeamLevel) ([]Event, error) 
 	return m.done()
 }
 
-// Arrive takes a buyer's new session and places it: priority crowds (P1,
-// P5), offline diversion (O4), the bot (B1, B2), the exclusive agent
-// (P10), then the human path (R1, Q4, Q1, O1).
+// Arrive takes a buyer's new session and places it: business hours
+// (E11), priority crowds (P1, P5), offline diversion (O4), the bot (B1,
+// B2), the exclusive agent (P10), then the human path (R1, Q4, Q1, O1).
 func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry, crowds []Membership, exclusive string) ([]Event, error) {
+	return m.ArriveKind(now, id, buyer, priority, entry, crowds, exclusive, "")
+}
+
+// ArriveKind is Arrive for a session of a kind, which costs
+// Policy.UnitsOf(kind) units of capacity (E10).
+func (m *Shop) ArriveKind(now time.Time, id, buyer string, priority int, entry Entry, crowds []Membership, exclusive, kind string) ([]Event, error) {
 	now = m.begin(now)
 	switch {
 	case id == "":
@@ -205,7 +211,7 @@ func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry
 	}
 	m.seq++
 	s := &session{id: id, buyer: buyer, priority: priority, arrived: now, seq: m.seq,
-		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1} // L5: the first message
+		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1, buyerAt: now, units: m.pol.UnitsOf(kind)} // L5: the first message
 	s.group = m.pol.GroupFor(func(yield func(string) bool) { // R2
 		for _, c := range crowds {
 			if !yield(c.Crowd) {
@@ -216,13 +222,15 @@ func (m *Shop) Arrive(now time.Time, id, buyer string, priority int, entry Entry
 	m.open = append(m.open, s)
 	nobody := len(m.agentsIn("", online)) == 0
 	x := m.findAgent(exclusive)
-	if member, hit := m.priorityHit(crowds, now); hit {
+	if m.pol.Hours != nil && !m.pol.Open(now) { // E11, before everything
+		m.closedReception(s, m.pol.Hours.Outside, now)
+	} else if member, hit := m.priorityHit(crowds, now); hit {
 		m.receivePriority(s, entry, member, now)
 	} else if nobody && m.pol.OfflineDiversion == policy.OfflineToBot {
 		m.toBot(s, now)
 	} else if !nobody && botTakes(m.pol.BotShare(now), s) {
 		m.toBot(s, now)
-	} else if x != nil && m.hasRoom(x) && m.mayTake(x, s) {
+	} else if x != nil && m.hasRoomFor(x, s.weight()) && m.mayTake(x, s) {
 		m.give(s, x, CauseExclusive, nil, PlaceQueue, now)
 	} else {
 		m.route(s, CauseArrival, now)
@@ -327,6 +335,10 @@ func (m *Shop) Handover(now time.Time, id string) ([]Event, error) {
 	return m.withSession(now, id, func(s *session, now time.Time) error {
 		if s.place != PlaceBot {
 			return ErrNotWithBot
+		}
+		if m.pol.Hours != nil && !m.pol.Open(now) { // E11
+			m.closedReception(s, policy.OutsideOffline, now)
+			return nil
 		}
 		m.route(s, CauseHandover, now)
 		return nil
@@ -445,7 +457,12 @@ func (m *Shop) Message(now time.Time, id string, from Sender, agentID string, un
 		}
 		s.lastFrom, s.lastMsg = from, now
 		switch from {
-		case FromBuyer: // unreplied, unread; no longer a stranger
+		case FromBuyer: // unreplied, unread; no longer a stranger; active again (E9), over the cap if need be
+			s.buyerAt = now
+			if s.flags&FlagInactive != 0 {
+				s.flags &^= FlagInactive
+				s.agent.load += s.weight()
+			}
 			s.unread++
 			if s.waitSince.IsZero() {
 				s.waitSince = now

@@ -30,7 +30,7 @@ func (m *Shop) Preload(now time.Time, id, buyer string, agentIndex int) {
 	now = m.now
 	m.seq++
 	s := &session{id: id, buyer: buyer, arrived: now, seq: m.seq,
-		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1} // L5: the first message
+		lastFrom: FromBuyer, lastMsg: now, waitSince: now, unread: 1, buyerAt: now} // L5: the first message
 	m.open = append(m.open, s)
 	if agentIndex < 0 {
 		s.place, s.parked = PlaceQueue, now // as park, without the event

@@ -131,7 +131,7 @@ func (m *Shop) Position(id string) (pos, length int, ok bool) {
 	if s == nil || (s.place != PlaceQueue && s.place != PlaceOffline) {
 		return 0, 0, false
 	}
-	pool := m.sessions(func(x *session) bool { return x.place == s.place && m.poolOf(x) == m.poolOf(s) }, compareWaiting)
+	pool := m.sessions(func(x *session) bool { return x.place == s.place && m.poolOf(x) == m.poolOf(s) }, m.compareWaiting)
 	return slices.Index(pool, s) + 1, len(pool), true
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"cmp"
+	"math/big"
 	"slices"
 	"time"
 
@@ -31,7 +32,7 @@ type agentRec struct {
 	resume    agent.Status // what Login restores (S2)
 	capacity  agent.Capacity
 	idle      time.Time // last received a session, or was added
-	load      int       // open sessions it holds (see Shop.load)
+	load      int       // units of capacity its sessions, offers and wrap-ups hold (see Shop.load; E10)
 	history   []Closed
 }
 
@@ -57,7 +58,13 @@ type session struct {
 	offerEnds  time.Time   // E1: offered, the offer's deadline
 	declined   []*agentRec // E2: the agents that declined it
 	moves      int         // E3: times reassigned for want of a reply
+	buyerAt    time.Time   // E9: the buyer's last message (zero: none, a started session)
+	ring       int         // E7: rings of its group open to it while it waits in the queue
+	units      int         // E10: units of capacity it costs, fixed at arrival (0 reads as 1)
 }
+
+// weight is the units of capacity s holds in a list or an offer (E10).
+func (s *session) weight() int { return max(s.units, 1) }
 
 // wrapUp is an agent's wrap-up after closing a session (E5): it holds one
 // unit of the agent's capacity until ends.
@@ -65,6 +72,7 @@ type wrapUp struct {
 	agent          *agentRec
 	session, buyer string
 	seq            uint64 // the closed session's
+	units          int    // the closed session's weight (E10)
 	ends           time.Time
 }
 
@@ -171,13 +179,17 @@ func (m *Shop) count(keep func(*session) bool) int {
 // the engine's load after every step.
 func (m *Shop) load(a *agentRec) int { return a.load }
 
-// hold makes a (nil: nobody) the holder of s, moving the load.
+// hold makes a (nil: nobody) the holder of s, moving the load; an
+// inactive session (E9), which its holder's load does not count, becomes
+// active wherever it goes.
 func (m *Shop) hold(s *session, a *agentRec) {
-	if s.agent != nil {
-		s.agent.load--
+	if s.flags&FlagInactive != 0 {
+		s.flags &^= FlagInactive
+	} else if s.agent != nil {
+		s.agent.load -= s.weight()
 	}
 	if a != nil {
-		a.load++
+		a.load += s.weight()
 	}
 	s.agent = a
 }
@@ -188,9 +200,12 @@ func online(a *agentRec) bool { return a.status == agent.Online }
 func active(a *agentRec) bool { return online(a) && !a.capacity.IsSuspended() }
 
 // hasRoom: online and below its cap (C1, S1).
-func (m *Shop) hasRoom(a *agentRec) bool {
+func (m *Shop) hasRoom(a *agentRec) bool { return m.hasRoomFor(a, 1) }
+
+// hasRoomFor: online, with room for w more units below its cap (E10).
+func (m *Shop) hasRoomFor(a *agentRec, w int) bool {
 	n, isLimit := a.capacity.Limit()
-	return online(a) && (a.capacity.IsUnlimited() || isLimit && m.load(a) < n)
+	return online(a) && (a.capacity.IsUnlimited() || isLimit && n-m.load(a) >= w)
 }
 
 // fraction is the saturation load/limit: unlimited 0/1, suspended 1/0.
@@ -218,8 +233,18 @@ func (m *Shop) leastSaturated(agents []*agentRec) *agentRec {
 	return slices.MinFunc(agents, m.compareAgents)
 }
 
-// compareWaiting is the queue order (Q2): priority desc, arrival, sequence.
-func compareWaiting(a, b *session) int {
+// compareWaiting is the queue order (Q2): priority desc, arrival,
+// sequence; with Policy.AgingStep (E6), the virtual arrival
+// arrived − priority·AgingStep (in big integers: it may overflow int64),
+// then sequence.
+func (m *Shop) compareWaiting(a, b *session) int {
+	if step := m.pol.AgingStep; step > 0 {
+		virtual := func(s *session) *big.Int {
+			v := new(big.Int).Mul(big.NewInt(int64(s.priority)), big.NewInt(int64(step)))
+			return v.Sub(big.NewInt(s.arrived.UnixNano()), v)
+		}
+		return cmp.Or(virtual(a).Cmp(virtual(b)), cmp.Compare(a.seq, b.seq))
+	}
 	return cmp.Or(cmp.Compare(b.priority, a.priority), a.arrived.Compare(b.arrived), cmp.Compare(a.seq, b.seq))
 }
 
@@ -252,7 +277,8 @@ func (m *Shop) poolOf(s *session) string {
 	return s.group
 }
 
-// tiers are the agent sets that may take s, in order of preference (R2).
+// tiers are the agent sets that may take s, in order of preference (R2);
+// then the groups of the rings open to it, inner first (E7).
 func (m *Shop) tiers(s *session) []string {
 	switch {
 	case s.group == "":
@@ -260,11 +286,15 @@ func (m *Shop) tiers(s *session) []string {
 	case m.pol.GroupFallback:
 		return []string{s.group, ""}
 	}
-	return []string{s.group}
+	t := []string{s.group}
+	for _, r := range m.openRings(s) {
+		t = append(t, r.Groups...)
+	}
+	return t
 }
 
 func (m *Shop) mayTake(a *agentRec, s *session) bool {
-	return s.group == "" || m.pol.GroupFallback || a.group == s.group
+	return slices.Contains(m.tiers(s), a.group) || slices.Contains(m.tiers(s), "")
 }
 
 // --- timers ---
@@ -279,6 +309,9 @@ const (
 	timerBotIdle                        // B1
 	timerReassign                       // E3
 	timerOffer                          // E1
+	timerMaxWait                        // E8
+	timerInactive                       // E9
+	timerWiden                          // E7
 )
 
 // reasons are the close reasons of the timers that close.
@@ -303,6 +336,15 @@ func (m *Shop) timer(s *session) (at time.Time, k timerKind, ok bool) {
 		return from(s.lastMsg).Add(m.pol.WithDefaults().BotIdleClose), timerBotIdle, true
 	case PlaceOffered: // E1: fixed when offered
 		return s.offerEnds, timerOffer, true
+	case PlaceQueue: // E8, E7: from entering the queue; at one instant, widen first
+		if _, wait := m.queueLimits(s); wait > 0 {
+			at, k, ok = s.parked.Add(wait), timerMaxWait, true
+		}
+		if rings := m.ringsOf(s); s.ring < len(rings) {
+			if t := s.parked.Add(rings[s.ring].After); !ok || !t.After(at) {
+				at, k, ok = t, timerWiden, true
+			}
+		}
 	case PlaceAgent:
 		if d := m.pol.BuyerIdleClose; d > 0 && s.lastFrom != FromBuyer { // L2, L3
 			at, k, ok = from(s.lastMsg).Add(d), timerBuyerIdle, true
@@ -315,6 +357,11 @@ func (m *Shop) timer(s *session) (at time.Time, k timerKind, ok bool) {
 		if d := m.pol.ReassignAfter; d > 0 && !s.waitSince.IsZero() && s.moves < max(m.pol.ReassignLimit, 1) { // E3
 			if t := from(s.waitSince).Add(d); !ok || t.Before(at) {
 				at, k, ok = t, timerReassign, true
+			}
+		}
+		if d := m.pol.InactiveAfter; d > 0 && s.waitSince.IsZero() && s.flags&FlagInactive == 0 { // E9
+			if t := from(s.buyerAt).Add(d); !ok || t.Before(at) {
+				at, k, ok = t, timerInactive, true
 			}
 		}
 	}
@@ -362,6 +409,13 @@ func (m *Shop) fire(now time.Time) {
 			m.offerTimedOut(s, at)
 		case timerReassign:
 			m.reassign(s, at)
+		case timerMaxWait:
+			s.place = 0
+			m.divert(s, CauseMaxWait, at)
+		case timerInactive:
+			m.goInactive(s, at)
+		case timerWiden:
+			m.widen(s, at)
 		default:
 			m.closeSession(s, at, reasons[k])
 		}
@@ -416,7 +470,7 @@ func (m *Shop) choose(s *session, at time.Time) *agentRec {
 }
 
 func (m *Shop) chooseIn(g string, s *session, at time.Time, skipDecliners bool) *agentRec {
-	room := m.agentsIn(g, func(a *agentRec) bool { return m.hasRoom(a) && !(skipDecliners && declinedBy(s, a)) })
+	room := m.agentsIn(g, func(a *agentRec) bool { return m.hasRoomFor(a, s.weight()) && !(skipDecliners && declinedBy(s, a)) })
 	if len(room) == 0 {
 		return nil
 	}
@@ -484,7 +538,7 @@ func (m *Shop) place(s *session, a *agentRec, at time.Time) {
 
 func (m *Shop) park(s *session, p Place, at time.Time) {
 	m.hold(s, nil)
-	s.place, s.parked = p, at
+	s.place, s.parked, s.ring = p, at, 0
 	if p == PlaceOffline {
 		m.emit(m.event(EventOffline, s, at))
 	} else {
@@ -507,6 +561,8 @@ func (m *Shop) route(s *session, c Cause, at time.Time) {
 		m.give(s, a, c, nil, PlaceQueue, at)
 	} else if a := m.leastActive(s); m.pol.NoQueue && a != nil {
 		m.assign(s, a, CauseNoQueue, at)
+	} else if m.queueFull(s) { // E8
+		m.divert(s, CauseQueueCap, at)
 	} else {
 		m.park(s, PlaceQueue, at)
 	}
@@ -524,9 +580,9 @@ func (m *Shop) fillRoom(a *agentRec, at time.Time) {
 	for m.hasRoom(a) {
 		batchFull := m.atOfflineBatch(a)
 		waiting := m.sessions(func(s *session) bool {
-			return m.mayTake(a, s) && (s.place == PlaceQueue || (s.place == PlaceOffline && !batchFull)) &&
+			return m.mayTake(a, s) && (s.place == PlaceQueue || (s.place == PlaceOffline && !batchFull)) && m.hasRoomFor(a, s.weight()) &&
 				(m.pol.OfferRetry || !declinedBy(s, a)) // E2
-		}, compareWaiting)
+		}, m.compareWaiting)
 		if len(waiting) == 0 {
 			return
 		}
@@ -553,7 +609,7 @@ func (m *Shop) noQueue(at time.Time) {
 	if !m.pol.NoQueue {
 		return
 	}
-	for _, s := range m.sessions(m.queued, compareWaiting) {
+	for _, s := range m.sessions(m.queued, m.compareWaiting) {
 		if a := m.leastActive(s); a != nil {
 			m.assign(s, a, CauseNoQueue, at)
 		}
@@ -563,7 +619,7 @@ func (m *Shop) noQueue(at time.Time) {
 // drain hands the queue to agents with room after sessions were put back
 // in it (S5): each waiting session, best first, as R1 picks.
 func (m *Shop) drain(at time.Time) {
-	for _, s := range m.sessions(m.queued, compareWaiting) {
+	for _, s := range m.sessions(m.queued, m.compareWaiting) {
 		if a := m.choose(s, at); a != nil {
 			m.give(s, a, CauseFreed, nil, PlaceQueue, at)
 		}
@@ -575,8 +631,8 @@ func (m *Shop) drain(at time.Time) {
 // caller (a close archives into its history).
 func (m *Shop) drop(s *session) {
 	m.open = slices.DeleteFunc(m.open, func(x *session) bool { return x == s })
-	if s.agent != nil {
-		s.agent.load--
+	if s.agent != nil && s.flags&FlagInactive == 0 { // E9: an inactive session holds no unit
+		s.agent.load -= s.weight()
 	}
 }
 
@@ -602,9 +658,9 @@ func (m *Shop) closeSession(s *session, at time.Time, r CloseReason) {
 		slices.SortFunc(a.history, compareHistory)
 		a.history = a.history[:min(len(a.history), m.pol.WithDefaults().HistoryLimit)]
 		m.emit(ev)
-		if m.pol.WrapUp > 0 { // E5
-			a.load++
-			m.wraps = append(m.wraps, &wrapUp{agent: a, session: s.id, buyer: s.buyer, seq: s.seq, ends: at.Add(m.pol.WrapUp)})
+		if m.pol.WrapUp > 0 && s.flags&FlagInactive == 0 { // E5; not after an inactive session (E9)
+			a.load += s.weight()
+			m.wraps = append(m.wraps, &wrapUp{agent: a, session: s.id, buyer: s.buyer, seq: s.seq, units: s.weight(), ends: at.Add(m.pol.WrapUp)})
 			m.emit(Event{Kind: EventWrapUp, At: at, Session: s.id, Buyer: s.buyer, Agent: a.id})
 		}
 		m.fill(a, at)

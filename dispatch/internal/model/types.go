@@ -31,6 +31,8 @@ const (
 	EventOfferTimedOut
 	EventWrapUp // E5
 	EventWrapUpEnded
+	EventRefused  // E8
+	EventInactive // E9
 )
 
 // Cause says why a session was assigned (dispatch.Cause).
@@ -46,6 +48,10 @@ const (
 	CauseExclusive
 	CauseHandover
 	CauseReassigned // E3, E4
+	CauseQueueCap   // E8
+	CauseMaxWait
+	CauseWidened      // E7
+	CauseOutsideHours // E11
 )
 
 // Flags are a session's marks (dispatch.Flags).
@@ -56,6 +62,7 @@ const (
 	FlagTransferred
 	FlagStarted
 	FlagReassigned // E3, E4
+	FlagInactive   // E9
 )
 
 // Warning is advice for a person (dispatch.Warning).
