@@ -86,17 +86,16 @@ var (
 type ref struct {
 	name    string
 	new     func(policy.Policy) (refShop, error)
-	routing bool // it implements E1-E5 (a routingShop)
+	routing bool // it implements E1-E11 (a routingShop and a weightedShop)
 }
 
 // policies returns the policies of diffPolicies r is compared under: all
-// of them, or those that leave E1-E5 off.
+// of them, or those that leave E1-E11 off.
 func (r ref) policies() []policy.Policy {
-	ps := slices.DeleteFunc(slices.Clone(diffPolicies), shaping) // the model does not implement all of E6-E11 yet
 	if r.routing {
-		return ps
+		return diffPolicies
 	}
-	return slices.DeleteFunc(ps, func(p policy.Policy) bool { return routing(p) || shapingAny(p) })
+	return slices.DeleteFunc(slices.Clone(diffPolicies), func(p policy.Policy) bool { return routing(p) || shapingAny(p) })
 }
 
 // The two sides the engine is compared with.
@@ -673,8 +672,8 @@ func FuzzDifferential(f *testing.F) {
 		}
 		p := diffPolicies[int(pick)%len(diffPolicies)]
 		for _, r := range []ref{refModel, refComplete} {
-			if (!r.routing && (routing(p) || shapingAny(p))) || shaping(p) {
-				continue // comparator (b) does not implement E1-E11, the model not all of E6-E11 yet
+			if !r.routing && (routing(p) || shapingAny(p)) {
+				continue // comparator (b) does not implement E1-E11
 			}
 			if _, err := playDifferential(r, p, data); err != nil {
 				reportDifferential(t, r, p, data, err)

@@ -132,6 +132,14 @@ const (
 var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover",
 	"reassigned", "queue-cap", "max-wait", "widened", "outside-hours"}
 
+// Diversion reports whether c is a cause of a diversion (CauseQueueCap,
+// CauseMaxWait, CauseOutsideHours: on an EventOffline, EventBot or
+// EventRefused) rather than of an assignment. Stats.Diverted counts the
+// first, Stats.Assigned the others.
+func (c Cause) Diversion() bool {
+	return c == CauseQueueCap || c == CauseMaxWait || c == CauseOutsideHours
+}
+
 // String returns the cause's name, e.g. "freed".
 func (c Cause) String() string {
 	if int(c) < len(causeNames) && c != 0 {

@@ -365,7 +365,15 @@ func (e *Engine) divert(s *session, c Cause, now time.Time) {
 	default:
 		e.park(s, PlaceOffline, now)
 	}
-	e.out[len(e.out)-1].Cause = c
+	e.divertedBy(c)
+}
+
+// divertedBy marks the event just emitted, the EventOffline or EventBot
+// of a diversion (E8, E11), with its cause c, and counts it in
+// Stats.Diverted (emit counted the event before it had its cause).
+func (f *floor) divertedBy(c Cause) {
+	f.out[len(f.out)-1].Cause = c
+	f.stats.Diverted[c]++
 }
 
 // buyerWrote records that s's buyer wrote at now (E9): the time its

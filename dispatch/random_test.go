@@ -421,19 +421,11 @@ var arrivalKinds = [...]string{"", "after-sales", "presale", "refund"}
 // random agent's cap is 1 to 4, so some never fit).
 var weightKinds = []policy.Weight{{Kind: "after-sales", Units: 2}, {Kind: "refund", Units: 3}}
 
-// weighted reports whether p weighs sessions (E10), which the reference
-// model of the differential test does not implement.
-func weighted(p policy.Policy) bool { return len(p.Weights) > 0 }
-
-// shaping reports whether p uses an option of queue shaping (E6-E11)
-// that the reference model does not implement: none now (it implements
-// E6-E11); kept for options to come.
-func shaping(p policy.Policy) bool { return false }
 
 // shapingAny reports whether p uses any option of E6-E11, which
 // comparator (b) does not implement.
 func shapingAny(p policy.Policy) bool {
-	return weighted(p) || p.AgingStep > 0 || p.Hours != nil || p.QueueCap > 0 || p.MaxWait > 0 || p.InactiveAfter > 0 ||
+	return len(p.Weights) > 0 || p.AgingStep > 0 || p.Hours != nil || p.QueueCap > 0 || p.MaxWait > 0 || p.InactiveAfter > 0 ||
 		slices.ContainsFunc(p.Groups, func(g policy.Group) bool { return g.QueueCap > 0 || g.MaxWait > 0 || len(g.Rings) > 0 })
 }
 

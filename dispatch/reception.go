@@ -182,12 +182,12 @@ func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
 func (e *Engine) closedReception(s *session, outside policy.OutsideHours, now time.Time) {
 	if outside == policy.OutsideToBot {
 		e.toBot(s, now)
-		e.out[len(e.out)-1].Cause = CauseOutsideHours // the EventBot
+		e.divertedBy(CauseOutsideHours) // the EventBot
 		return
 	}
 	e.park(s, PlaceOffline, now)
-	e.out[len(e.out)-1].Cause = CauseOutsideHours // the EventOffline
-	if a := e.chooseOffline(s); a != nil {        // O2: someone is still at work
+	e.divertedBy(CauseOutsideHours)        // the EventOffline
+	if a := e.chooseOffline(s); a != nil { // O2: someone is still at work
 		s.flags |= FlagOffline
 		e.takeRoom(s, a, CauseFreed, now)
 	}

@@ -29,8 +29,20 @@ type Stats struct {
 	Arrived, Started uint64
 	// Assigned counts assignments to an agent by cause (an assignment is
 	// an EventAssigned: a session may be assigned more than once, after a
-	// requeue or a bot hand-over).
+	// requeue or a bot hand-over). The diversion causes
+	// (Cause.Diversion) stay 0 here.
 	Assigned [len(causeNames)]uint64
+	// Diverted counts buyers diverted by a queue cap or maximum wait (E8)
+	// or outside business hours (E11), by cause (CauseQueueCap,
+	// CauseMaxWait, CauseOutsideHours; the other causes stay 0), whichever
+	// way they went: they are counted in Offline, Bot or Refused too.
+	Diverted [len(causeNames)]uint64
+	// Refused counts sessions ended unserved by E8 (Policy.Divert is
+	// DivertRefuse): EventRefused.
+	Refused uint64
+	// Inactive counts sessions that stopped counting toward their agent's
+	// load because their buyer fell silent (E9): EventInactive.
+	Inactive uint64
 	// Queued, Offline and Bot count sessions entering the queue pool, the
 	// offline pool and the bot.
 	Queued, Offline, Bot uint64
@@ -118,7 +130,10 @@ func (s *Stats) Add(o *Stats) {
 	s.Started += o.Started
 	for i := range s.Assigned {
 		s.Assigned[i] += o.Assigned[i]
+		s.Diverted[i] += o.Diverted[i]
 	}
+	s.Refused += o.Refused
+	s.Inactive += o.Inactive
 	s.Queued += o.Queued
 	s.Offline += o.Offline
 	s.Bot += o.Bot
@@ -174,9 +189,14 @@ func (st *Stats) count(ev *Event) {
 	case EventQueued:
 		st.Queued++
 	case EventOffline:
-		st.Offline++
+		st.Offline++ // a diversion's cause is counted by divertedBy
 	case EventBot:
 		st.Bot++
+	case EventRefused:
+		st.Refused++
+		st.Diverted[ev.Cause]++
+	case EventInactive:
+		st.Inactive++
 	case EventTransferred:
 		st.Transferred++
 	case EventClosed:

@@ -55,8 +55,20 @@ func (o *statsOracle) see(ev Event) {
 		}
 	case EventOffline:
 		w.Offline++
+		if ev.Cause == CauseQueueCap || ev.Cause == CauseMaxWait || ev.Cause == CauseOutsideHours {
+			w.Diverted[ev.Cause]++ // E8, E11
+		}
 	case EventBot:
 		w.Bot++
+		if ev.Cause == CauseQueueCap || ev.Cause == CauseMaxWait || ev.Cause == CauseOutsideHours {
+			w.Diverted[ev.Cause]++
+		}
+	case EventRefused:
+		w.Refused++ // E8: the session ends
+		w.Diverted[ev.Cause]++
+	case EventInactive:
+		w.Inactive++ // E9: it stays where it is
+		return
 	case EventTransferred:
 		w.Transferred++
 	case EventAccepted:
@@ -96,7 +108,7 @@ func (o *statsOracle) see(ev Event) {
 		return
 	}
 	switch ev.Kind {
-	case EventClosed, EventLeft, EventExpired:
+	case EventClosed, EventLeft, EventExpired, EventRefused:
 		delete(o.place, id)
 		delete(o.since, id)
 		delete(o.replied, id)
@@ -112,12 +124,13 @@ func (o *statsOracle) see(ev Event) {
 // timers a rejected op fired count at once, and their events come with
 // the next op).
 func TestStats_AgreeWithTheEvents(t *testing.T) {
-	seeds := 12
+	seeds := 2 * len(diffPolicies) // every policy shape, E1-E11 among them
 	if testing.Short() {
-		seeds = 4
+		seeds = len(diffPolicies)
 	}
+	var total Stats // the counters of every run, to show they were reached
 	for seed := range seeds {
-		p := replayPolicies()[seed%len(replayPolicies())]
+		p := diffPolicies[seed%len(diffPolicies)]
 		e, err := New(p)
 		require.NoError(t, err)
 		o := newStatsOracle()
@@ -126,7 +139,7 @@ func TestStats_AgreeWithTheEvents(t *testing.T) {
 		for i := range 1500 {
 			a := actionFromBytes(byte(r.Uint32()), byte(r.Uint32()), byte(r.Uint32()))
 			now = now.Add(a.dt)
-			evs, err := e.Apply(now, a.op())
+			evs, err := a.do(e, now)
 			if err == nil && a.kind == actArrive {
 				o.want.Arrived++
 			}
@@ -154,6 +167,13 @@ func TestStats_AgreeWithTheEvents(t *testing.T) {
 			}
 			require.Equal(t, byStatus, got.Agents, "seed %d step %d: agents by status", seed, i)
 		}
+		st := e.Stats()
+		total.Add(&st)
+	}
+	// The E counters were reached, so the comparison above tested them.
+	for _, n := range []uint64{total.Offered, total.Reassigned, total.WrapUps, total.Refused, total.Inactive,
+		total.Accepted, total.Diverted[CauseQueueCap], total.Diverted[CauseMaxWait], total.Diverted[CauseOutsideHours]} {
+		require.NotZero(t, n, "%+v", total)
 	}
 }
 
