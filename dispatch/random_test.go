@@ -421,7 +421,6 @@ var arrivalKinds = [...]string{"", "after-sales", "presale", "refund"}
 // random agent's cap is 1 to 4, so some never fit).
 var weightKinds = []policy.Weight{{Kind: "after-sales", Units: 2}, {Kind: "refund", Units: 3}}
 
-
 // shapingAny reports whether p uses any option of E6-E11, which
 // comparator (b) does not implement.
 func shapingAny(p policy.Policy) bool {
