@@ -485,6 +485,9 @@ type statsView struct {
 	TimedOut    uint64            `json:"timed_out"`  // offers let time out
 	Reassigned  uint64            `json:"reassigned"` // sessions moved on (E3, E4)
 	WrapUps     uint64            `json:"wrap_ups"`   // wrap-ups started (E5)
+	Diverted    map[string]uint64 `json:"diverted"`   // by cause: queue cap, maximum wait (E8), outside hours (E11)
+	Refused     uint64            `json:"refused"`    // sessions refused (E8)
+	Inactive    uint64            `json:"inactive"`   // sessions gone inactive (E9)
 	Closed      map[string]uint64 `json:"closed"`     // by reason
 	Left        uint64            `json:"left"`
 	Expired     uint64            `json:"expired"`
@@ -512,10 +515,10 @@ func viewHist(h dispatch.Histogram) histView {
 
 func viewStats(st dispatch.Stats) statsView {
 	v := statsView{Sessions: map[string]int{}, Agents: map[string]int{}, Assigned: map[string]uint64{},
-		Closed: map[string]uint64{}, Messages: map[string]uint64{}, Warnings: map[string]uint64{},
+		Diverted: map[string]uint64{}, Closed: map[string]uint64{}, Messages: map[string]uint64{}, Warnings: map[string]uint64{},
 		Arrived: st.Arrived, Started: st.Started, Queued: st.Queued, Offline: st.Offline, Bot: st.Bot,
 		Transferred: st.Transferred, Offered: st.Offered, Accepted: st.Accepted, Rejected: st.Rejected,
-		TimedOut: st.TimedOut, Reassigned: st.Reassigned, WrapUps: st.WrapUps,
+		TimedOut: st.TimedOut, Reassigned: st.Reassigned, WrapUps: st.WrapUps, Refused: st.Refused, Inactive: st.Inactive,
 		Left: st.Left, Expired: st.Expired, Prompts: st.Prompts,
 		Wait: viewHist(st.Wait), FirstReply: viewHist(st.FirstReply), Handle: viewHist(st.Handle)}
 	for i := 1; i < len(st.Sessions); i++ {
@@ -525,7 +528,11 @@ func viewStats(st dispatch.Stats) statsView {
 		v.Agents[agent.Status(i).String()] = st.Agents[i]
 	}
 	for i := 1; i < len(st.Assigned); i++ {
-		v.Assigned[dispatch.Cause(i).String()] = st.Assigned[i]
+		if c := dispatch.Cause(i); c.Diversion() {
+			v.Diverted[c.String()] = st.Diverted[i]
+		} else {
+			v.Assigned[c.String()] = st.Assigned[i]
+		}
 	}
 	for i := 1; i < len(st.Closed); i++ {
 		v.Closed[dispatch.CloseReason(i).String()] = st.Closed[i]

@@ -54,7 +54,7 @@
 //
 //	kefu.sessions.arrived      {session}
 //	kefu.sessions.started      {session}
-//	kefu.sessions.assigned     {session}  kefu.assign.cause    arrival, freed, no-queue, manual, started, priority, exclusive, handover, reassigned
+//	kefu.sessions.assigned     {session}  kefu.assign.cause    arrival, freed, no-queue, manual, started, priority, exclusive, handover, reassigned, widened
 //	kefu.sessions.queued       {session}
 //	kefu.sessions.offline      {session}
 //	kefu.sessions.bot          {session}
@@ -65,6 +65,9 @@
 //	kefu.offers.timed_out      {offer}
 //	kefu.sessions.reassigned   {session}
 //	kefu.wrap_ups              {wrap_up}
+//	kefu.sessions.diverted     {session}  kefu.divert.cause    queue-cap, max-wait, outside-hours
+//	kefu.sessions.refused      {session}
+//	kefu.sessions.inactive     {session}
 //	kefu.sessions.closed       {session}  kefu.close.reason    manual, buyer-idle, agent-idle, bot-idle
 //	kefu.sessions.left         {session}
 //	kefu.sessions.expired      {session}

@@ -128,6 +128,8 @@ type exporter struct {
 
 	arrived, started, queued, offline, bot, transferred, left, expired, prompts metric.Int64ObservableCounter
 	offered, accepted, rejected, timedOut, reassigned, wrapUps                  metric.Int64ObservableCounter
+	diverted                                                                    points
+	refused, inactive                                                           metric.Int64ObservableCounter
 
 	wait, firstReply, handle histogram
 	le                       [][]metric.ObserveOption // by bucket, +Inf last
@@ -150,7 +152,12 @@ func (x *exporter) build(b *builder, common []attribute.KeyValue) {
 	x.assigned = points{
 		inst: b.counter("kefu.sessions.assigned", "{session}",
 			"Assignments of a session to an agent, by cause; a session may be assigned more than once (after a requeue, a bot hand-over or a reassignment); an offer is not an assignment."),
-		opts: byEnum(common, "kefu.assign.cause", len(st.Assigned), func(i int) string { return dispatch.Cause(i).String() }),
+		opts: byEnum(common, "kefu.assign.cause", len(st.Assigned), func(i int) string {
+			if dispatch.Cause(i).Diversion() {
+				return "" // not an assignment's cause
+			}
+			return dispatch.Cause(i).String()
+		}),
 	}
 	x.queued = b.counter("kefu.sessions.queued", "{session}", "Sessions that entered the queue pool.")
 	x.offline = b.counter("kefu.sessions.offline", "{session}", "Sessions that entered the offline pool.")
@@ -164,6 +171,20 @@ func (x *exporter) build(b *builder, common []attribute.KeyValue) {
 	x.reassigned = b.counter("kefu.sessions.reassigned", "{session}",
 		"Sessions moved from an agent that left them unanswered or went offline, to another agent or the queue.")
 	x.wrapUps = b.counter("kefu.wrap_ups", "{wrap_up}", "Wrap-ups started: a closed session's unit of capacity held for after-contact work.")
+	x.diverted = points{
+		inst: b.counter("kefu.sessions.diverted", "{session}",
+			"Buyers diverted to the offline pool, the bot or refused, by cause: a queue cap or maximum wait, outside business hours."),
+		opts: byEnum(common, "kefu.divert.cause", len(st.Diverted), func(i int) string {
+			if !dispatch.Cause(i).Diversion() {
+				return ""
+			}
+			return dispatch.Cause(i).String()
+		}),
+	}
+	x.refused = b.counter("kefu.sessions.refused", "{session}",
+		"Sessions ended unserved because the queue was full or the buyer waited the longest the shop allows.")
+	x.inactive = b.counter("kefu.sessions.inactive", "{session}",
+		"Sessions that stopped counting toward their agent's load because their buyer fell silent.")
 	x.closed = points{
 		inst: b.counter("kefu.sessions.closed", "{session}", "Sessions closed, by reason."),
 		opts: byEnum(common, "kefu.close.reason", len(st.Closed), func(i int) string { return dispatch.CloseReason(i).String() }),
@@ -215,6 +236,9 @@ func (x *exporter) observe(_ context.Context, o metric.Observer) error {
 	o.ObserveInt64(x.timedOut, toInt64(st.TimedOut), x.common...)
 	o.ObserveInt64(x.reassigned, toInt64(st.Reassigned), x.common...)
 	o.ObserveInt64(x.wrapUps, toInt64(st.WrapUps), x.common...)
+	observeAll(o, &x.diverted, st.Diverted[:])
+	o.ObserveInt64(x.refused, toInt64(st.Refused), x.common...)
+	o.ObserveInt64(x.inactive, toInt64(st.Inactive), x.common...)
 	observeAll(o, &x.closed, st.Closed[:])
 	o.ObserveInt64(x.left, toInt64(st.Left), x.common...)
 	o.ObserveInt64(x.expired, toInt64(st.Expired), x.common...)
@@ -241,7 +265,9 @@ func (x *exporter) observeHistogram(o metric.Observer, inst *histogram, h *dispa
 
 func observeAll[T int | uint64](o metric.Observer, p *points, counts []T) {
 	for i := 1; i < len(counts); i++ {
-		o.ObserveInt64(p.inst, toInt64(counts[i]), p.opts[i]...)
+		if p.opts[i] != nil { // nil: a value this instrument does not export
+			o.ObserveInt64(p.inst, toInt64(counts[i]), p.opts[i]...)
+		}
 	}
 }
 
@@ -262,11 +288,13 @@ func options(common []attribute.KeyValue, own ...attribute.KeyValue) []metric.Ob
 }
 
 // byEnum returns the options of each value 1..n-1 of an enum, the value
-// named by name(i) under key.
+// named by name(i) under key; a value named "" is not exported (nil).
 func byEnum(common []attribute.KeyValue, key string, n int, name func(int) string) [][]metric.ObserveOption {
 	opts := make([][]metric.ObserveOption, n)
 	for i := 1; i < n; i++ {
-		opts[i] = options(common, attribute.String(key, name(i)))
+		if v := name(i); v != "" { // "": not exported (observeAll skips it)
+			opts[i] = options(common, attribute.String(key, v))
+		}
 	}
 	return opts
 }

@@ -35,7 +35,9 @@ var t0 = time.Date(2026, 11, 11, 9, 0, 0, 0, time.UTC)
 var (
 	places   = []string{"agent", "queue", "offline", "bot", "offered"}
 	statuses = []string{"online", "break", "offline"}
-	causes   = []string{"arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover", "reassigned"}
+	causes   = map[int]string{1: "arrival", 2: "freed", 3: "no-queue", 4: "manual", 5: "started", 6: "priority", 7: "exclusive",
+		8: "handover", 9: "reassigned", 12: "widened"} // by value: the assignments' causes
+	diverts  = map[int]string{10: "queue-cap", 11: "max-wait", 13: "outside-hours"} // the diversions' (E8, E11)
 	reasons  = []string{"manual", "buyer-idle", "agent-idle", "bot-idle"}
 	senders  = []string{"buyer", "agent", "bot", "system"}
 	warnings = []string{"capacity-low", "unlimited-offline"}
@@ -82,6 +84,9 @@ var instruments = func() map[string]instrument {
 		"kefu.offers.timed_out":     {"{offer}", counter},
 		"kefu.sessions.reassigned":  {"{session}", counter},
 		"kefu.wrap_ups":             {"{wrap_up}", counter},
+		"kefu.sessions.diverted":    {"{session}", counter},
+		"kefu.sessions.refused":     {"{session}", counter},
+		"kefu.sessions.inactive":    {"{session}", counter},
 	}
 	for _, h := range []string{"kefu.wait", "kefu.first_reply", "kefu.handle"} {
 		m[h+".count"] = instrument{"{session}", counter}
@@ -119,8 +124,13 @@ func fromStats(st dispatch.Stats, extra ...string) series {
 	put("kefu.sessions.arrived", float64(st.Arrived))
 	put("kefu.sessions.started", float64(st.Started))
 	for i, c := range causes {
-		put("kefu.sessions.assigned", float64(st.Assigned[i+1]), "kefu.assign.cause", c)
+		put("kefu.sessions.assigned", float64(st.Assigned[i]), "kefu.assign.cause", c)
 	}
+	for i, c := range diverts {
+		put("kefu.sessions.diverted", float64(st.Diverted[i]), "kefu.divert.cause", c)
+	}
+	put("kefu.sessions.refused", float64(st.Refused))
+	put("kefu.sessions.inactive", float64(st.Inactive))
 	put("kefu.sessions.queued", float64(st.Queued))
 	put("kefu.sessions.offline", float64(st.Offline))
 	put("kefu.sessions.bot", float64(st.Bot))
@@ -346,7 +356,7 @@ func TestRegister_Scene(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 	assert.Equal(t, fromStats(shops.Stats()), got)
-	assert.Len(t, got, 5+3+1+1+9+4+4+1+1+4+2+1+6+3*(1+1+13))
+	assert.Len(t, got, 5+3+1+1+10+4+4+1+1+4+2+1+6+3+2+3*(1+1+13))
 	assert.Equal(t, 1355.0, got[key("kefu.wait.sum")], "57 s + 20 m 8 s + 60 s + 30 s, in seconds")
 	assert.Equal(t, 3.0, got[key("kefu.wait.bucket", "le", "60")], "57 s, 60 s and 30 s: a bound is in its own bucket")
 }
@@ -433,6 +443,38 @@ func TestRegister_OneReadPerCollection(t *testing.T) {
 		collect(t, reader)
 		assert.Equal(t, int64(i), src.n.Load(), "collection %d", i)
 	}
+}
+
+// fixedStats is a Source that always reads st.
+type fixedStats struct{ st dispatch.Stats }
+
+func (f fixedStats) Stats() dispatch.Stats { return f.st }
+
+// Each cause goes to its own instrument: an assignment's to
+// kefu.sessions.assigned, a diversion's (E8, E11) to
+// kefu.sessions.diverted, neither showing the other's; refusals and
+// inactive sessions (E8, E9) to theirs. Every count differs, so a crossed
+// wire shows.
+func TestRegister_CausesAndShaping(t *testing.T) {
+	var st dispatch.Stats
+	for i := range st.Assigned {
+		if dispatch.Cause(i).Diversion() {
+			st.Diverted[i] = uint64(200 + i)
+		} else {
+			st.Assigned[i] = uint64(100 + i)
+		}
+	}
+	st.Refused, st.Inactive = 301, 302
+	reader, meter := setup(t)
+	_, err := kefuotel.Register(meter, fixedStats{st})
+	require.NoError(t, err)
+	got := collect(t, reader)
+	assert.Equal(t, fromStats(st), got)
+	assert.Equal(t, float64(200+int(dispatch.CauseMaxWait)), got[key("kefu.sessions.diverted", "kefu.divert.cause", "max-wait")])
+	assert.Equal(t, float64(100+int(dispatch.CauseWidened)), got[key("kefu.sessions.assigned", "kefu.assign.cause", "widened")])
+	assert.NotContains(t, got, key("kefu.sessions.assigned", "kefu.assign.cause", "queue-cap"))
+	assert.Equal(t, 301.0, got[key("kefu.sessions.refused")])
+	assert.Equal(t, 302.0, got[key("kefu.sessions.inactive")])
 }
 
 // Unregistering stops the observations: the next collection has no data

@@ -99,6 +99,7 @@ type Collector struct {
 	queued, offline, bot, transferred *prometheus.Desc
 	offered, accepted, rejected       *prometheus.Desc
 	timedOut, reassigned, wrapUps     *prometheus.Desc
+	diverted, refused, inactive       *prometheus.Desc
 	closed, left, expired             *prometheus.Desc
 	messages, warnings, prompts       *prometheus.Desc
 	wait, firstReply, handle          *prometheus.Desc
@@ -156,8 +157,14 @@ func New(src Source, opts ...Option) *Collector {
 	c.started = desc("sessions_started_total", `Sessions agents started (Start); each is also an assignment, cause="started".`, "")
 	c.assigned = desc("sessions_assigned_total", "Assignments of a session to an agent, by cause: arrival (R1), "+
 		"freed (C5, C6, O1), no-queue (Q4), manual (C4), started, priority (P1), exclusive (P10), handover (B1), "+
-		"reassigned (E3, E4). A session requeued or handed over by the bot is assigned again; "+
+		"reassigned (E3, E4), widened (E7). A session requeued or handed over by the bot is assigned again; "+
 		"an offer (E1) is not an assignment.", "cause")
+	c.diverted = desc("sessions_diverted_total", "Buyers diverted to the offline pool, the bot or refused, by cause: "+
+		"queue-cap and max-wait (E8), outside-hours (E11); each is counted by where it went too.", "cause")
+	c.refused = desc("sessions_refused_total", "Sessions ended unserved because the queue was full or the buyer "+
+		"waited the longest the shop allows (E8, refuse).", "")
+	c.inactive = desc("sessions_inactive_total", "Sessions that stopped counting toward their agent's load "+
+		"because their buyer fell silent (E9).", "")
 	c.queued = desc("sessions_queued_total", "Entries into the queue pool (Q1); a requeued session counts again.", "")
 	c.offline = desc("sessions_offline_total", "Entries into the offline pool while no agent was online (O1).", "")
 	c.bot = desc("sessions_bot_total", "Sessions given to the shop's bot (B1, B2).", "")
@@ -219,7 +226,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 	for _, d := range []*prometheus.Desc{
 		c.sessions, c.agents, c.arrived, c.started, c.assigned, c.queued, c.offline, c.bot, c.transferred,
-		c.offered, c.accepted, c.rejected, c.timedOut, c.reassigned, c.wrapUps, c.closed, c.left, c.expired, c.messages, c.warnings, c.prompts, c.wait, c.firstReply, c.handle,
+		c.offered, c.accepted, c.rejected, c.timedOut, c.reassigned, c.wrapUps, c.diverted, c.refused, c.inactive, c.closed, c.left, c.expired, c.messages, c.warnings, c.prompts, c.wait, c.firstReply, c.handle,
 	} {
 		ch <- d
 	}
@@ -289,7 +296,9 @@ func (c *Collector) emit(ch chan<- prometheus.Metric, st *dispatch.Stats, shop s
 	counter(c.arrived, st.Arrived, "")
 	counter(c.started, st.Started, "")
 	for k := 1; k < len(st.Assigned); k++ {
-		counter(c.assigned, st.Assigned[k], c.causes[k])
+		if !dispatch.Cause(k).Diversion() {
+			counter(c.assigned, st.Assigned[k], c.causes[k])
+		}
 	}
 	counter(c.queued, st.Queued, "")
 	counter(c.offline, st.Offline, "")
@@ -301,6 +310,13 @@ func (c *Collector) emit(ch chan<- prometheus.Metric, st *dispatch.Stats, shop s
 	counter(c.timedOut, st.TimedOut, "")
 	counter(c.reassigned, st.Reassigned, "")
 	counter(c.wrapUps, st.WrapUps, "")
+	for k := 1; k < len(st.Diverted); k++ {
+		if dispatch.Cause(k).Diversion() {
+			counter(c.diverted, st.Diverted[k], c.causes[k])
+		}
+	}
+	counter(c.refused, st.Refused, "")
+	counter(c.inactive, st.Inactive, "")
 	for r := 1; r < len(st.Closed); r++ {
 		counter(c.closed, st.Closed[r], c.reasons[r])
 	}

@@ -3,6 +3,7 @@ package kefuprom_test
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -149,7 +150,7 @@ func TestCollector_Names(t *testing.T) {
 	for _, c := range []string{"sessions_arrived", "sessions_started", "sessions_assigned", "sessions_queued",
 		"sessions_offline", "sessions_bot", "sessions_transferred", "sessions_closed", "sessions_left",
 		"sessions_expired", "messages", "warnings", "prompts", "sessions_offered", "offers_accepted", "offers_rejected",
-		"offers_timed_out", "sessions_reassigned", "wrap_ups"} {
+		"offers_timed_out", "sessions_reassigned", "wrap_ups", "sessions_diverted", "sessions_refused", "sessions_inactive"} {
 		want["kefu_"+c+"_total"] = dto.MetricType_COUNTER
 	}
 	got := map[string]dto.MetricType{}
@@ -216,17 +217,57 @@ func TestCollector_ScrapeTime(t *testing.T) {
 }
 
 // Every label value of every metric is there at zero before anything
-// happens: series do not come and go. 5 places + 3 statuses + 9 causes +
-// 4 reasons + 4 senders + 2 warnings + 15 plain counters + 3 histograms.
+// happens: series do not come and go. 5 places + 3 statuses + 10
+// assignment causes + 3 diversion causes + 4 reasons + 4 senders + 2
+// warnings + 17 plain counters + 3 histograms.
 func TestCollector_EveryLabelValue(t *testing.T) {
 	empty := kefuprom.SourceFunc(func() dispatch.Stats { return dispatch.Stats{} })
-	assert.Equal(t, 5+3+9+4+4+2+15+3, testutil.CollectAndCount(kefuprom.New(empty)))
+	assert.Equal(t, 5+3+10+3+4+4+2+17+3, testutil.CollectAndCount(kefuprom.New(empty)))
 	for k, v := range samples(gather(t, kefuprom.New(empty))) {
 		assert.Zero(t, v, k)
 	}
 	var shops dispatch.Shops
 	n := testutil.CollectAndCount(kefuprom.New(&shops, kefuprom.WithShopLabels("a")))
-	assert.Equal(t, 45, n, "an empty registry: the rest's series, none for a shop it does not hold")
+	assert.Equal(t, 51, n, "an empty registry: the rest's series, none for a shop it does not hold")
+}
+
+// Each cause goes to its own metric: an assignment's to
+// sessions_assigned_total, a diversion's (E8, E11) to
+// sessions_diverted_total, and neither shows the other's; refusals and
+// inactive sessions (E8, E9) to their counters. Every count differs, so a
+// crossed wire shows.
+func TestCollector_CausesAndShaping(t *testing.T) {
+	var st dispatch.Stats
+	for i := range st.Assigned {
+		if dispatch.Cause(i).Diversion() {
+			st.Diverted[i] = uint64(200 + i)
+		} else {
+			st.Assigned[i] = uint64(100 + i)
+		}
+	}
+	st.Refused, st.Inactive = 301, 302
+	got := samples(gather(t, kefuprom.New(kefuprom.SourceFunc(func() dispatch.Stats { return st }))))
+	want := map[string]float64{`kefu_sessions_refused_total`: 301, `kefu_sessions_inactive_total`: 302}
+	for i := 1; i < len(st.Assigned); i++ {
+		c := dispatch.Cause(i)
+		if c.Diversion() {
+			want[fmt.Sprintf(`kefu_sessions_diverted_total{cause=%q}`, c)] = float64(200 + i)
+		} else {
+			want[fmt.Sprintf(`kefu_sessions_assigned_total{cause=%q}`, c)] = float64(100 + i)
+		}
+	}
+	for k, v := range want {
+		assert.Equal(t, v, got[k], k)
+	}
+	n := 0
+	for k := range got {
+		if strings.HasPrefix(k, "kefu_sessions_assigned_total") || strings.HasPrefix(k, "kefu_sessions_diverted_total") {
+			n++
+		}
+	}
+	assert.Equal(t, 13, n, "ten assignment causes and three diversion causes, each once")
+	assert.Equal(t, float64(200+int(dispatch.CauseQueueCap)), got[`kefu_sessions_diverted_total{cause="queue-cap"}`])
+	assert.Equal(t, float64(100+int(dispatch.CauseWidened)), got[`kefu_sessions_assigned_total{cause="widened"}`])
 }
 
 // The histograms: cumulative buckets at HistogramBounds in seconds, the

@@ -40,7 +40,7 @@
 //	kefu_sessions_started_total      counter
 //	kefu_sessions_assigned_total     counter    cause: arrival, freed, no-queue, manual,
 //	                                            started, priority, exclusive, handover,
-//	                                            reassigned
+//	                                            reassigned, widened
 //	kefu_sessions_queued_total       counter
 //	kefu_sessions_offline_total      counter
 //	kefu_sessions_bot_total          counter
@@ -51,6 +51,9 @@
 //	kefu_offers_timed_out_total      counter
 //	kefu_sessions_reassigned_total   counter
 //	kefu_wrap_ups_total              counter
+//	kefu_sessions_diverted_total     counter    cause: queue-cap, max-wait, outside-hours
+//	kefu_sessions_refused_total      counter
+//	kefu_sessions_inactive_total     counter
 //	kefu_sessions_closed_total       counter    reason: manual, buyer-idle, agent-idle, bot-idle
 //	kefu_sessions_left_total         counter
 //	kefu_sessions_expired_total      counter
