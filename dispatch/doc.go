@@ -133,6 +133,53 @@
 // one by one. Metrics: the agent's 3-minute clock (M2) starts at the
 // accept; a reassigned session's shop clock (M3) never restarts.
 //
+// # Queue shaping (E6–E9, E11)
+//
+// Also off by default, each a policy option:
+//
+//   - Aging (E6, Policy.AgingStep): a waiting session's priority rises by
+//     one for every step it has waited. The pools are ordered by virtual
+//     arrival, arrived − priority·step (compared exactly, in 128 bits),
+//     then sequence: the same order as "+1 per step, ties to whoever
+//     reached the level first" at every instant, and a key that never
+//     changes as time passes, so nothing is re-sorted and every operation
+//     keeps its cost.
+//   - Widening (E7, Group.Rings): a session of a group waits for the
+//     group's agents until the first ring's After since it entered the
+//     queue, then also for that ring's groups, and so on, at most six
+//     rings, cumulative. At a ring's instant an agent of it with room takes
+//     the session (CauseWidened); afterwards the agents of its open rings
+//     take it as they free, the group's own agents still preferred, then
+//     the inner rings'. One timer per waiting session, for its next ring.
+//   - Queue cap and maximum wait (E8, Policy.QueueCap, MaxWait, and per
+//     group Group.QueueCap, MaxWait): a new buyer who would make the pool
+//     longer than its cap, and a buyer who has waited the maximum (at that
+//     instant exactly), is diverted by Policy.Divert: to the offline pool
+//     (EventOffline), the bot (EventBot) or refused (EventRefused: the
+//     session ends), with CauseQueueCap or CauseMaxWait. Never silently;
+//     Engine.Leave stays the buyer's own way out. Sessions coming back to
+//     the queue (requeue, a declined offer, a reassignment) and priority
+//     buyers at its head are not capped.
+//   - Inactive release (E9, Policy.InactiveAfter): a replied session whose
+//     buyer has written nothing that long is flagged FlagInactive and stops
+//     counting toward its agent's load (EventInactive); the agent takes the
+//     queue head at that instant (C5). The buyer's next message makes it
+//     count again, over the cap if need be. An unreplied session never
+//     goes inactive: its buyer is waiting for an answer.
+//   - Business hours (E11, Policy.Hours): opening hours per weekday in
+//     the shop's zone (Policy.Location), with up to 50 dated overrides,
+//     read by wall-clock time of day, so a daylight-saving change moves
+//     nothing. Outside them an arrival, or a bot's hand-over, takes the
+//     offline path or the bot (Hours.Outside), with CauseOutsideHours on
+//     its event; an agent still online with room takes it as an offline
+//     message (O2). Sessions already open are not touched at closing time.
+//
+// Stats counts the diversions by cause (Stats.Diverted), refusals and
+// inactive sessions. Metrics: a diverted or refused buyer counts as a
+// consultation (the buyer asked), and a refused one as a miss of the
+// shop's 3-minute reply rate (M3); inactivity changes no metric (see
+// package metrics).
+//
 // # Weighted capacity (E10)
 //
 // With Policy.Weights, a session of a weighted kind ([Arrival.Kind], e.g.
