@@ -159,6 +159,43 @@ func TestJSON_ReassignOnOffline(t *testing.T) {
 	assert.Equal(t, "ReassignOnOffline", fe.Field)
 }
 
+// A group's queue cap, maximum wait (E8) and rings (E7), which fullPolicy
+// cannot set beside GroupFallback, have their keys and come back; bad
+// rings are refused naming the field.
+func TestJSON_GroupShaping(t *testing.T) {
+	p := policy.Policy{Groups: []policy.Group{
+		{ID: "vip", Crowds: []string{"members"}, QueueCap: 3, MaxWait: 2 * time.Minute,
+			Rings: []policy.Ring{{After: time.Minute, Groups: []string{"gen"}}, {After: 5 * time.Minute, Groups: []string{"night"}}}},
+		{ID: "gen"}, {ID: "night"}}}
+	b, err := p.MarshalJSON()
+	require.NoError(t, err)
+	assert.Equal(t, `{"groups":[{"id":"vip","crowds":["members"],"queueCap":3,"maxWait":"2m0s",`+
+		`"rings":[{"after":"1m0s","groups":["gen"]},{"after":"5m0s","groups":["night"]}]},{"id":"gen"},{"id":"night"}]}`, string(b))
+	var back policy.Policy
+	require.NoError(t, back.UnmarshalJSON(b))
+	assert.Equal(t, p, back)
+	assert.True(t, p.Equal(back))
+	for _, c := range []struct{ in, field string }{
+		{`{"groups":[{"id":"a","rings":[{"after":"1m","groups":["b"]}]},{"id":"b"}],"groupFallback":true}`, "Groups[0].Rings"},
+		{`{"groups":[{"id":"a","rings":[{"after":"2m","groups":["b"]},{"after":"1m","groups":["c"]}]},{"id":"b"},{"id":"c"}]}`, "Groups[0].Rings[1].After"},
+		{`{"groups":[{"id":"a","rings":[{"after":"1m","groups":["a"]}]}]}`, "Groups[0].Rings[0].Groups"},
+		{`{"groups":[{"id":"a","rings":[{"after":"1m","groups":["zzz"]}]}]}`, "Groups[0].Rings[0].Groups"},
+		{`{"groups":[{"id":"a","rings":[{"after":"1m"}]}]}`, "Groups[0].Rings[0].Groups"},
+		{`{"groups":[{"id":"a","rings":[{"after":"1m","groups":["b"]},{"after":"2m","groups":["b"]}]},{"id":"b"}]}`, "Groups[0].Rings[1].Groups"},
+		{`{"groups":[{"id":"a","rings":[{"after":"1m","groups":["b"]},{"after":"2m","groups":["c"]},{"after":"3m","groups":["d"]},` +
+			`{"after":"4m","groups":["e"]},{"after":"5m","groups":["f"]},{"after":"6m","groups":["g"]},{"after":"7m","groups":["h"]}]},` +
+			`{"id":"b"},{"id":"c"},{"id":"d"},{"id":"e"},{"id":"f"},{"id":"g"},{"id":"h"}]}`, "Groups[0].Rings"},
+		{`{"groups":[{"id":"a","queueCap":-1}]}`, "Groups[0]"},
+	} {
+		var q policy.Policy
+		err := q.UnmarshalJSON([]byte(c.in))
+		var fe *policy.FieldError
+		require.ErrorAs(t, err, &fe, c.in)
+		assert.Equal(t, c.field, fe.Field, c.in)
+		require.ErrorIs(t, err, policy.ErrInvalid)
+	}
+}
+
 // The zero Policy is {}; {} is the zero Policy.
 func TestJSON_ZeroPolicy(t *testing.T) {
 	b, err := policy.Policy{}.MarshalJSON()
