@@ -321,10 +321,22 @@ func TestRestore_L4_HistoryAboveTheLimitKeepsTheNewest(t *testing.T) {
 // by commit 3c202b3) restores to the same bytes, and the engine goes on
 // exactly as that version did: the 300 ops of v2.continue (time, op in
 // the wire format, what it returned then) return the same now.
-func TestRestore_SnapshotWrittenBeforeE1toE5(t *testing.T) {
-	data, err := os.ReadFile("testdata/snapshot/v2.snap")
+func TestRestore_SnapshotWrittenBeforeE1toE5(t *testing.T) { testOldSnapshot(t, "v2") }
+
+// A version 2 snapshot written before E6-E11 (testdata/snapshot/
+// v2-offers.snap, by commit fa0593e, under an E1-E5 policy: sessions on
+// offer, declines, wrap-ups) restores to the same bytes and goes on
+// exactly as that version did (v2-offers.continue).
+func TestRestore_SnapshotWrittenBeforeE6toE11(t *testing.T) { testOldSnapshot(t, "v2-offers") }
+
+// testOldSnapshot restores testdata/snapshot/<name>.snap under the policy
+// of <name>.policy.json, checks that it snapshots to the same bytes, and
+// plays the 300 ops of <name>.continue (time, op in the wire format, what
+// that version returned), which must return the same now.
+func testOldSnapshot(t *testing.T, name string) {
+	data, err := os.ReadFile("testdata/snapshot/" + name + ".snap")
 	require.NoError(t, err)
-	pj, err := os.ReadFile("testdata/snapshot/v2.policy.json")
+	pj, err := os.ReadFile("testdata/snapshot/" + name + ".policy.json")
 	require.NoError(t, err)
 	var p policy.Policy
 	require.NoError(t, p.UnmarshalJSON(pj))
@@ -332,8 +344,8 @@ func TestRestore_SnapshotWrittenBeforeE1toE5(t *testing.T) {
 	require.NoError(t, err)
 	again, err := e.Snapshot()
 	require.NoError(t, err)
-	assert.Equal(t, string(data), string(again), "nothing new is written for a state without E1-E5")
-	cont, err := os.ReadFile("testdata/snapshot/v2.continue")
+	assert.Equal(t, string(data), string(again), "nothing new is written for a state without the newer rules")
+	cont, err := os.ReadFile("testdata/snapshot/" + name + ".continue")
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSuffix(string(cont), "\n"), "\n")
 	require.Len(t, lines, 300)
@@ -346,6 +358,6 @@ func TestRestore_SnapshotWrittenBeforeE1toE5(t *testing.T) {
 		require.NoError(t, op.UnmarshalJSON([]byte(f[1])), "line %d", i)
 		evs, err := e.Apply(at, op)
 		require.Equal(t, f[2], v1Line(evs, err), "line %d: %s", i, f[1])
+		require.NoError(t, e.Verify(), "line %d", i)
 	}
-	require.NoError(t, e.Verify())
 }
