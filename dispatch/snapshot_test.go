@@ -299,7 +299,7 @@ func TestSnapshot_R1_RecentContactsKeepTheirAge(t *testing.T) {
 //	go test ./dispatch -run '^$' -fuzz FuzzRestore
 func FuzzRestore(f *testing.F) {
 	p := randomPolicies[5]
-	p.OfferTimeout, p.ReassignAfter, p.WrapUp, p.OfferRetry = 2*time.Minute, 3*time.Minute, 30*time.Second, true // E1-E5
+	p.OfferTimeout, p.ReassignAfter, p.WrapUp, p.OfferRetry = 2*time.Minute, 3*time.Minute, 30*time.Second, true               // E1-E5
 	p.AgingStep, p.QueueCap, p.MaxWait, p.InactiveAfter, p.Weights = time.Minute, 5, 4*time.Minute, 2*time.Minute, weightKinds // E6, E8-E10
 	for seed := uint64(1); seed <= 4; seed++ {
 		dts, ops := randomOps(seed, 200)
