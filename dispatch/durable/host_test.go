@@ -569,3 +569,83 @@ func TestHost_OffersAndWrapUpsAcrossRestarts(t *testing.T) {
 	require.Equal(t, dispatch.EventWrapUpEnded, got[0].Kind)
 	sameAs(t, h, "cc", want)
 }
+
+// The timers of queue shaping survive an eviction, a clean restart and a
+// crash, and fall due at their instants on the restarted host: a ring
+// opening (E7), a maximum wait (E8) and an inactive release (E9).
+func TestHost_ShapingTimersAcrossRestarts(t *testing.T) {
+	p := policy.Policy{Location: time.UTC, MaxWait: 5 * time.Minute, Divert: policy.DivertRefuse, InactiveAfter: 10 * time.Minute,
+		Crowds: []policy.Crowd{{ID: "vip"}},
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}, Rings: []policy.Ring{{After: 2 * time.Minute, Groups: []string{"g2"}}}},
+			{ID: "g2"}}}
+	dir := t.TempDir()
+	ho := durable.HostOptions{IdleAfter: 10 * time.Minute}
+	f, h := open(t, dir, durable.FilesOptions{}, ho)
+	require.NoError(t, h.Create(ctx, "cc", p))
+	want, err := dispatch.New(p, recorderOpts("", p)...)
+	require.NoError(t, err)
+	do := func(at time.Time, op dispatch.Op) []dispatch.Event {
+		t.Helper()
+		wantEvs, wantErr := want.Apply(at, op)
+		evs, err := h.Apply(ctx, "cc", at, op)
+		require.NoError(t, err)
+		require.Equal(t, wantErr, err)
+		require.Equal(t, wantEvs, evs)
+		return evs
+	}
+	// next checks the host's next deadline, advances it there, and returns
+	// what fell due, which the engine that never stopped also returns.
+	next := func(when time.Time) []dispatch.Event {
+		t.Helper()
+		at, ok := h.NextDeadline()
+		require.True(t, ok)
+		require.Equal(t, when.UnixNano(), at.UnixNano())
+		var got []dispatch.Event
+		_, err := h.AdvanceDue(ctx, at, func(_ string, evs []dispatch.Event) { got = append(got, evs...) })
+		require.NoError(t, err)
+		wantEvs := want.Advance(at)
+		require.Equal(t, len(wantEvs), len(got))
+		if len(got) > 0 {
+			require.Equal(t, wantEvs, got)
+		}
+		return got
+	}
+	vip := []dispatch.Membership{{Crowd: "vip"}}
+	do(t0, dispatch.Op{Kind: dispatch.OpAddAgent, Agent: "v", AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(1), Group: "g1"}})
+	do(t0, dispatch.Op{Kind: dispatch.OpAddAgent, Agent: "w", AgentConfig: dispatch.AgentConfig{Capacity: agent.Limit(1), Group: "g2"}})
+	do(t0, dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "s1", Buyer: "b1", Crowds: vip}})
+	do(t0, dispatch.Op{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: "s1", From: dispatch.FromAgent, Agent: "v"}})
+	evs := do(t0, dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "s2", Buyer: "b2", Crowds: vip}})
+	require.Equal(t, dispatch.EventQueued, evs[0].Kind, "v is full, w is not in g1's reach yet")
+
+	// Evicted, then a clean restart: the ring's instant is in the heap.
+	require.NoError(t, h.Maintain(ctx, t0.Add(10*time.Minute)))
+	require.Zero(t, h.Stats().Loaded)
+	require.NoError(t, h.Close(ctx))
+	require.NoError(t, f.Close())
+	f, h = open(t, dir, durable.FilesOptions{}, ho)
+	got := next(t0.Add(2 * time.Minute))
+	require.Len(t, got, 1)
+	require.Equal(t, "w", got[0].Agent)
+	require.Equal(t, dispatch.CauseWidened, got[0].Cause)
+
+	at := t0.Add(3 * time.Minute)
+	evs = do(at, dispatch.Op{Kind: dispatch.OpArrive, Arrival: dispatch.Arrival{Session: "s3", Buyer: "b3", Crowds: vip}})
+	require.Equal(t, dispatch.EventQueued, evs[0].Kind)
+
+	// A crash (no Close): the timers are replayed from the log.
+	require.NoError(t, f.Close())
+	f, h = open(t, dir, durable.FilesOptions{}, ho)
+	defer f.Close()
+	require.Empty(t, next(at.Add(2*time.Minute)), "s3's ring opens; w is full")
+	got = next(at.Add(5 * time.Minute))
+	require.Len(t, got, 1)
+	require.Equal(t, dispatch.EventRefused, got[0].Kind)
+	require.Equal(t, dispatch.CauseMaxWait, got[0].Cause)
+	got = next(t0.Add(10 * time.Minute))
+	require.Len(t, got, 1)
+	require.Equal(t, dispatch.EventInactive, got[0].Kind)
+	require.Equal(t, "s1", got[0].Session)
+	do(t0.Add(11*time.Minute), dispatch.Op{Kind: dispatch.OpMessage, Message: dispatch.Message{Session: "s1", From: dispatch.FromBuyer}})
+	sameAs(t, h, "cc", want)
+}
