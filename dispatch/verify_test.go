@@ -55,6 +55,26 @@ func offerScene(t *testing.T) *Engine {
 	return e
 }
 
+// shapingState builds a valid engine with queue shaping (E7-E9): agent
+// v of group g1 (cap 1) holds s1, replied; s2 of g1 waits, its ring to
+// g2 not open yet, so w of g2 (cap 1) has room and does not take it.
+func shapingState(t *testing.T) *Engine {
+	t.Helper()
+	e, err := New(policy.Policy{MaxWait: 5 * time.Minute, InactiveAfter: 10 * time.Minute, Crowds: []policy.Crowd{{ID: "vip"}},
+		Groups: []policy.Group{{ID: "g1", Crowds: []string{"vip"}, Rings: []policy.Ring{{After: 2 * time.Minute, Groups: []string{"g2"}}}}, {ID: "g2"}}})
+	require.NoError(t, err)
+	do := func(_ []Event, err error) { require.NoError(t, err) }
+	do(e.AddAgent(t0, "v", AgentConfig{Capacity: agent.Limit(1), Group: "g1"}))
+	do(e.AddAgent(t0, "w", AgentConfig{Capacity: agent.Limit(1), Group: "g2"}))
+	vip := []Membership{{Crowd: "vip"}}
+	do(e.Arrive(t0, Arrival{Session: "s1", Crowds: vip}))
+	do(e.Message(t0, Message{Session: "s1", From: FromAgent, Agent: "v"}))
+	do(e.Arrive(t0, Arrival{Session: "s2", Crowds: vip}))
+	require.Equal(t, PlaceQueue, e.sessions["s2"].place)
+	require.NoError(t, e.Verify())
+	return e
+}
+
 func offlineScene(t *testing.T) *Engine {
 	t.Helper()
 	e, err := New(policy.Policy{})
@@ -169,6 +189,23 @@ func TestVerify_DetectsBrokenState(t *testing.T) {
 			e.addWrap(a, w)
 			e.roster.AddLoad(a, 1, a.IdleSince())
 		}, "bad wrap-up"},
+		{"an inactive session counted in the load (E9)", shapingState, func(e *Engine) {
+			e.sessions["s1"].flags |= FlagInactive
+			e.retime(ns(t0)) // its timers as an inactive session's: only the load is wrong
+		}, "has load 1"},
+		{"inactive while its buyer waits for an answer (E9)", shapingState, func(e *Engine) {
+			s := e.sessions["s1"]
+			s.flags |= FlagInactive
+			s.waitSince = s.entered
+			e.roster.AddLoad(s.agent, -1, t0)
+		}, "inactive while its buyer waits"},
+		{"a waiting session without its ring's timer (E7)", shapingState, func(e *Engine) {
+			e.clearTimer(e.sessions["s2"])
+		}, "has timer 0"},
+		{"waiting while an agent of an open ring has room (E7)", shapingState, func(e *Engine) {
+			e.sessions["s2"].ring = 1 // g2's ring open, and w has room
+			e.retime(ns(t0))
+		}, "has room"},
 		{"history out of L4 order", scene, func(e *Engine) {
 			a, _ := e.roster.Get("a")
 			h := &e.deskOf(a).history
