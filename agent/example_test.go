@@ -112,3 +112,17 @@ func ExampleRoster_Login() {
 	// offline resume: break
 	// break 0
 }
+
+// Weighted capacity (rule E10): load and limit count units, and a session
+// may cost more than one. An agent with a limit of 2 and one unit in use
+// has room for a 1-unit session, not for a 2-unit one (after-sales, say).
+// Units below 1 count as 1; an unlimited agent always has room, a
+// suspended one never.
+func ExampleCapacity_HasRoomFor() {
+	c := agent.Limit(2)
+	fmt.Println(c.HasRoomFor(0, 2), c.HasRoomFor(1, 2), c.HasRoomFor(1, 1), c.HasRoomFor(1, 0), c.HasRoomFor(2, 1))
+	fmt.Println(agent.Unlimited().HasRoomFor(1000, 100), agent.Suspended().HasRoomFor(0, 1))
+	// Output:
+	// true false true true false
+	// true false
+}

@@ -386,3 +386,215 @@ func ExampleShops_AdvanceDue() {
 	// shop-a 09:21:00 closed s1 at wang (buyer-idle)
 	// 1 shop advanced; more deadlines: false
 }
+
+// Queue shaping beyond the seeds (E6-E11), in the shop's own time: these
+// examples run on the clock of a shop in China.
+
+// nine is 09:00 on Wednesday 2026-11-11 in China; the engine returns
+// times in the zone of the times it is given.
+var nine = time.Date(2026, 11, 11, 9, 0, 0, 0, policy.ChinaStandardTime())
+
+// showWhy prints events as show does, and after a diversion its cause
+// (Cause.Diversion), which Event.String does not print.
+func showWhy(evs []dispatch.Event) {
+	for _, ev := range evs {
+		if ev.Cause.Diversion() {
+			fmt.Printf("%s (%s)\n", ev, ev.Cause)
+		} else {
+			fmt.Println(ev)
+		}
+	}
+}
+
+// Queue cap (E8): with at most two buyers waiting, a third who would
+// make the queue longer than that is diverted at once, here refused: the session
+// ends with EventRefused and the cause, never dropped silently.
+func ExampleEngine_Arrive_queueCap() {
+	eng, _ := dispatch.New(policy.Policy{QueueCap: 2, Divert: policy.DivertRefuse})
+	eng.AddAgent(nine, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	for i := 1; i <= 4; i++ {
+		evs, _ := eng.Arrive(nine.Add(time.Duration(i)*time.Second), dispatch.Arrival{Session: fmt.Sprint("s", i)})
+		showWhy(evs)
+	}
+	_, open := eng.Session("s4")
+	st := eng.Stats()
+	fmt.Println("queued", eng.QueueLen(), "s4 open:", open)
+	fmt.Println("refused", st.Refused, "diverted by the cap", st.Diverted[dispatch.CauseQueueCap])
+	// Output:
+	// 09:00:01 assigned s1 -> wang (arrival)
+	// 09:00:02 queued s2
+	// 09:00:03 queued s3
+	// 09:00:04 refused s4 (queue-cap)
+	// queued 2 s4 open: false
+	// refused 1 diverted by the cap 1
+}
+
+// Maximum wait (E8): a buyer who has waited three minutes in the queue
+// goes to the offline pool (policy.DivertOffline, the zero Divert) at
+// exactly that instant, not a second before; there it is a message the
+// agent takes when it has room (O2).
+func ExampleEngine_Advance_maxWait() {
+	eng, _ := dispatch.New(policy.Policy{MaxWait: 3 * time.Minute})
+	eng.AddAgent(nine, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.Arrive(nine, dispatch.Arrival{Session: "s1"})
+	evs, _ := eng.Arrive(nine, dispatch.Arrival{Session: "s2"})
+	show(evs)
+
+	fmt.Println("at 09:02:59:", len(eng.Advance(nine.Add(3*time.Minute-time.Second))), "events")
+	showWhy(eng.Advance(nine.Add(3 * time.Minute)))
+	evs, _ = eng.Close(nine.Add(5*time.Minute), "s1")
+	show(evs)
+	// Output:
+	// 09:00:00 queued s2
+	// at 09:02:59: 0 events
+	// 09:03:00 offline s2 (max-wait)
+	// 09:05:00 closed s1 at wang
+	// 09:05:00 assigned s2 -> wang (freed) [offline]
+}
+
+// Inactive sessions (E9): a replied session whose buyer has been silent
+// for ten minutes stops counting toward the agent's load at that instant,
+// and the agent takes the queue head; when the buyer writes again it
+// counts again, over the cap.
+func ExampleEngine_Message_inactive() {
+	eng, _ := dispatch.New(policy.Policy{InactiveAfter: 10 * time.Minute})
+	eng.AddAgent(nine, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.Arrive(nine, dispatch.Arrival{Session: "a", Buyer: "ba"})
+	eng.Message(nine.Add(time.Minute), dispatch.Message{Session: "a", From: dispatch.FromAgent, Agent: "wang"})
+	evs, _ := eng.Arrive(nine.Add(2*time.Minute), dispatch.Arrival{Session: "b", Buyer: "bb"})
+	show(evs)
+
+	fmt.Println("at 09:09:59:", len(eng.Advance(nine.Add(10*time.Minute-time.Second))), "events")
+	show(eng.Advance(nine.Add(10 * time.Minute)))
+	load := func() {
+		w, _ := eng.Agent("wang")
+		list, _, _ := eng.List("wang", dispatch.Page{})
+		fmt.Printf("wang load %d/%s; list:", w.Load, w.Capacity)
+		for i, s := range list {
+			if i > 0 {
+				fmt.Print(",")
+			}
+			fmt.Printf(" %s", s.ID)
+			if s.Flags != 0 {
+				fmt.Printf(" [%s]", s.Flags)
+			}
+		}
+		fmt.Println()
+	}
+	load()
+
+	evs, _ = eng.Message(nine.Add(20*time.Minute), dispatch.Message{Session: "a", From: dispatch.FromBuyer})
+	show(evs)
+	load()
+	// Output:
+	// 09:02:00 queued b
+	// at 09:09:59: 0 events
+	// 09:10:00 inactive a [inactive]
+	// 09:10:00 assigned b -> wang (freed)
+	// wang load 1/1; list: b, a [inactive]
+	// 09:20:00 message a from buyer
+	// wang load 2/1; list: b, a
+}
+
+// Weighted capacity (E10): an after-sales session costs two units. An
+// agent with a cap of 2 holding one ordinary session has one unit free,
+// not enough: the after-sales buyer waits, and takes both units when the
+// ordinary session closes.
+func ExampleEngine_Arrive_weighted() {
+	eng, _ := dispatch.New(policy.Policy{Weights: []policy.Weight{{Kind: "after-sales", Units: 2}}})
+	eng.AddAgent(nine, "wang", dispatch.AgentConfig{Capacity: agent.Limit(2)})
+	load := func() {
+		w, _ := eng.Agent("wang")
+		fmt.Printf("wang load %d/%s\n", w.Load, w.Capacity)
+	}
+	evs, _ := eng.Arrive(nine, dispatch.Arrival{Session: "s1", Kind: "presale"})
+	show(evs)
+	evs, _ = eng.Arrive(nine.Add(time.Minute), dispatch.Arrival{Session: "h", Kind: "after-sales"})
+	show(evs)
+	load()
+	evs, _ = eng.Close(nine.Add(4*time.Minute), "s1")
+	show(evs)
+	load()
+	// Output:
+	// 09:00:00 assigned s1 -> wang (arrival)
+	// 09:01:00 queued h
+	// wang load 1/2
+	// 09:04:00 closed s1 at wang
+	// 09:04:00 assigned h -> wang (freed)
+	// wang load 2/2
+}
+
+// Widening (E7): a vip buyer waits for the vip group alone, and from two
+// minutes after entering the queue for the gen group too (its first
+// ring); a gen agent with room takes it at exactly that instant.
+func ExampleEngine_Advance_widening() {
+	eng, _ := dispatch.New(policy.Policy{Groups: []policy.Group{
+		{ID: "vip", Crowds: []string{"vip"}, Rings: []policy.Ring{{After: 2 * time.Minute, Groups: []string{"gen"}}}},
+		{ID: "gen"},
+	}})
+	eng.AddAgent(nine, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1), Group: "vip"})
+	eng.AddAgent(nine, "li", dispatch.AgentConfig{Capacity: agent.Limit(1), Group: "gen"})
+	vip := []dispatch.Membership{{Crowd: "vip"}}
+	for _, id := range []string{"v1", "v2"} {
+		evs, _ := eng.Arrive(nine, dispatch.Arrival{Session: id, Buyer: "b" + id, Crowds: vip})
+		show(evs)
+	}
+	fmt.Println("at 09:01:59:", len(eng.Advance(nine.Add(2*time.Minute-time.Second))), "events")
+	show(eng.Advance(nine.Add(2 * time.Minute)))
+	// Output:
+	// 09:00:00 assigned v1 -> wang (arrival)
+	// 09:00:00 queued v2
+	// at 09:01:59: 0 events
+	// 09:02:00 assigned v2 -> li (widened)
+}
+
+// Aging (E6): with a step of one minute a waiting buyer gains one
+// priority level per minute waited. x (priority 0) has waited two
+// minutes, level 2, when y (priority 1) arrives, so x is served before
+// y; z (priority 1) arrived when x had not yet waited a minute, and
+// stays ahead of x. The agent frees one place at a time. (Without aging,
+// Q2 would serve z, y, x.)
+func ExampleEngine_Arrive_aging() {
+	eng, _ := dispatch.New(policy.Policy{AgingStep: time.Minute})
+	eng.AddAgent(nine, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
+	eng.Arrive(nine, dispatch.Arrival{Session: "s0"})
+	eng.Arrive(nine, dispatch.Arrival{Session: "x", Priority: 0})
+	eng.Arrive(nine.Add(30*time.Second), dispatch.Arrival{Session: "z", Priority: 1})
+	eng.Arrive(nine.Add(2*time.Minute), dispatch.Arrival{Session: "y", Priority: 1})
+
+	at := nine.Add(3 * time.Minute)
+	for _, id := range []string{"s0", "z", "x"} {
+		evs, _ := eng.Close(at, id)
+		show(evs)
+		at = at.Add(time.Minute)
+	}
+	// Output:
+	// 09:03:00 closed s0 at wang
+	// 09:03:00 assigned z -> wang (freed)
+	// 09:04:00 closed z at wang
+	// 09:04:00 assigned x -> wang (freed)
+	// 09:05:00 closed x at wang
+	// 09:05:00 assigned y -> wang (freed)
+}
+
+// Business hours (E11): Monday to Friday 09:00-18:00 in the shop's zone,
+// the bot outside them. A buyer at 08:59:59 goes to the bot with the
+// cause, though an agent has room; one at 09:00:00 reaches the agent.
+func ExampleEngine_Arrive_outsideHours() {
+	h := &policy.Hours{Outside: policy.OutsideToBot}
+	for d := time.Monday; d <= time.Friday; d++ {
+		h.Week[d] = []policy.Span{{Start: 9 * time.Hour, End: 18 * time.Hour}}
+	}
+	eng, _ := dispatch.New(policy.Policy{Location: policy.ChinaStandardTime(), Hours: h})
+	eng.AddAgent(nine.Add(-time.Hour), "wang", dispatch.AgentConfig{Capacity: agent.Limit(5)})
+
+	evs, _ := eng.Arrive(nine.Add(-time.Second), dispatch.Arrival{Session: "s1", Buyer: "b1"})
+	showWhy(evs)
+	evs, _ = eng.Arrive(nine, dispatch.Arrival{Session: "s2", Buyer: "b2"})
+	showWhy(evs)
+	fmt.Println("diverted outside hours:", eng.Stats().Diverted[dispatch.CauseOutsideHours])
+	// Output:
+	// 08:59:59 bot s1 (outside-hours)
+	// 09:00:00 assigned s2 -> wang (arrival)
+	// diverted outside hours: 1
+}

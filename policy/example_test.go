@@ -124,3 +124,39 @@ func ExamplePolicy_MarshalJSON() {
 	// policy: invalid Strategy: unknown name "fastest"
 	// policy: invalid OfflineValidity: negative duration -1h0m0s true
 }
+
+// Business hours (E11): Monday to Friday 09:00-18:00 in the shop's time
+// zone, with a dated override closing National Day (Thursday
+// 2026-10-01). Opening is inclusive, closing exclusive; the date and the
+// time of day are read in the shop's zone, whatever zone t is given in.
+func ExamplePolicy_Open() {
+	cst := policy.ChinaStandardTime()
+	h := &policy.Hours{Overrides: []policy.DayHours{{Date: "2026-10-01"}}} // no spans: closed all day
+	for d := time.Monday; d <= time.Friday; d++ {
+		h.Week[d] = []policy.Span{{Start: 9 * time.Hour, End: 18 * time.Hour}}
+	}
+	p := policy.Policy{Location: cst, Hours: h}
+	fmt.Println(p.Validate())
+	for _, t := range []time.Time{
+		time.Date(2026, 11, 11, 8, 59, 59, 0, cst), // Wednesday
+		time.Date(2026, 11, 11, 9, 0, 0, 0, cst),
+		time.Date(2026, 11, 11, 1, 0, 0, 0, time.UTC), // 09:00 in China
+		time.Date(2026, 11, 11, 17, 59, 59, 0, cst),
+		time.Date(2026, 11, 11, 18, 0, 0, 0, cst),
+		time.Date(2026, 11, 14, 10, 0, 0, 0, cst), // Saturday
+		time.Date(2026, 10, 1, 10, 0, 0, 0, cst),  // the holiday, a Thursday
+		time.Date(2026, 10, 2, 10, 0, 0, 0, cst),  // the day after
+	} {
+		fmt.Println(t.Format("Mon 2006-01-02 15:04:05 MST"), p.Open(t))
+	}
+	// Output:
+	// <nil>
+	// Wed 2026-11-11 08:59:59 CST false
+	// Wed 2026-11-11 09:00:00 CST true
+	// Wed 2026-11-11 01:00:00 UTC true
+	// Wed 2026-11-11 17:59:59 CST true
+	// Wed 2026-11-11 18:00:00 CST false
+	// Sat 2026-11-14 10:00:00 CST false
+	// Thu 2026-10-01 10:00:00 CST false
+	// Fri 2026-10-02 10:00:00 CST true
+}

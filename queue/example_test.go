@@ -96,3 +96,33 @@ func ExamplePool_Push() {
 	// true queue: duplicate entry: "s9" has the key of "s1"
 	// true
 }
+
+// Aging (rule E6): in a pool ordered with Aging, a waiting entry gains
+// one priority level per Aging it has waited. x (priority 0, 09:00) has
+// reached level 2 when y (priority 1) arrives at 09:02, so x goes first;
+// z (priority 1, 09:00:30) came before x reached level 1 and stays ahead.
+// Each entry's place is its virtual arrival, Arrived − Priority·Aging,
+// so the order never changes as time passes. Without aging (New), Q2
+// serves both priority-1 buyers first.
+func ExampleNewOrdered() {
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	entries := []queue.Entry{
+		{ID: "x", Priority: 0, Arrived: ns(t0), Seq: 1},
+		{ID: "z", Priority: 1, Arrived: ns(t0.Add(30 * time.Second)), Seq: 2},
+		{ID: "y", Priority: 1, Arrived: ns(t0.Add(2 * time.Minute)), Seq: 3},
+	}
+	for _, p := range []*queue.Pool{queue.NewOrdered(queue.Order{Aging: time.Minute}), queue.New()} {
+		for i := range entries {
+			e := entries[i]
+			_ = p.Push(&e)
+		}
+		fmt.Print("aging ", p.Order().Aging, ":")
+		for e := range p.All() {
+			fmt.Print(" ", e.ID)
+		}
+		fmt.Println()
+	}
+	// Output:
+	// aging 1m0s: z x y
+	// aging 0s: z y x
+}
