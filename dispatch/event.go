@@ -385,6 +385,12 @@ func (e Event) String() string {
 		}
 	case EventWarning:
 		fmt.Fprintf(&b, " %s: %s", e.Agent, e.Warning.Code())
+	case EventOffline, EventBot, EventRefused: // why it was diverted (E8, E11), if it was
+		if e.Cause != 0 {
+			fmt.Fprintf(&b, " (%s)", e.Cause)
+		}
+	case EventInactive:
+		fmt.Fprintf(&b, " at %s", e.Agent)
 	}
 	if e.Flags != 0 {
 		fmt.Fprintf(&b, " [%s]", e.Flags)

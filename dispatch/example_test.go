@@ -394,18 +394,6 @@ func ExampleShops_AdvanceDue() {
 // times in the zone of the times it is given.
 var nine = time.Date(2026, 11, 11, 9, 0, 0, 0, policy.ChinaStandardTime())
 
-// showWhy prints events as show does, and after a diversion its cause
-// (Cause.Diversion), which Event.String does not print.
-func showWhy(evs []dispatch.Event) {
-	for _, ev := range evs {
-		if ev.Cause.Diversion() {
-			fmt.Printf("%s (%s)\n", ev, ev.Cause)
-		} else {
-			fmt.Println(ev)
-		}
-	}
-}
-
 // Queue cap (E8): with at most two buyers waiting, a third who would
 // make the queue longer than that is diverted at once, here refused: the session
 // ends with EventRefused and the cause, never dropped silently.
@@ -414,7 +402,7 @@ func ExampleEngine_Arrive_queueCap() {
 	eng.AddAgent(nine, "wang", dispatch.AgentConfig{Capacity: agent.Limit(1)})
 	for i := 1; i <= 4; i++ {
 		evs, _ := eng.Arrive(nine.Add(time.Duration(i)*time.Second), dispatch.Arrival{Session: fmt.Sprint("s", i)})
-		showWhy(evs)
+		show(evs)
 	}
 	_, open := eng.Session("s4")
 	st := eng.Stats()
@@ -441,7 +429,7 @@ func ExampleEngine_Advance_maxWait() {
 	show(evs)
 
 	fmt.Println("at 09:02:59:", len(eng.Advance(nine.Add(3*time.Minute-time.Second))), "events")
-	showWhy(eng.Advance(nine.Add(3 * time.Minute)))
+	show(eng.Advance(nine.Add(3 * time.Minute)))
 	evs, _ = eng.Close(nine.Add(5*time.Minute), "s1")
 	show(evs)
 	// Output:
@@ -489,7 +477,7 @@ func ExampleEngine_Message_inactive() {
 	// Output:
 	// 09:02:00 queued b
 	// at 09:09:59: 0 events
-	// 09:10:00 inactive a [inactive]
+	// 09:10:00 inactive a at wang [inactive]
 	// 09:10:00 assigned b -> wang (freed)
 	// wang load 1/1; list: b, a [inactive]
 	// 09:20:00 message a from buyer
@@ -589,9 +577,9 @@ func ExampleEngine_Arrive_outsideHours() {
 	eng.AddAgent(nine.Add(-time.Hour), "wang", dispatch.AgentConfig{Capacity: agent.Limit(5)})
 
 	evs, _ := eng.Arrive(nine.Add(-time.Second), dispatch.Arrival{Session: "s1", Buyer: "b1"})
-	showWhy(evs)
+	show(evs)
 	evs, _ = eng.Arrive(nine, dispatch.Arrival{Session: "s2", Buyer: "b2"})
-	showWhy(evs)
+	show(evs)
 	fmt.Println("diverted outside hours:", eng.Stats().Diverted[dispatch.CauseOutsideHours])
 	// Output:
 	// 08:59:59 bot s1 (outside-hours)
