@@ -6,21 +6,38 @@
 // it, a session left unanswered for 3 minutes taken from its agent (E3),
 // an agent's sessions moving when it logs out (E4), and 45 seconds of
 // wrap-up after each close holding the agent's slot, ended early once to
-// pull the queue head in the same call (E5). Then two hours of seeded
-// random traffic on the same policy, and its figures from Engine.Stats.
+// pull the queue head in the same call (E5).
 //
-// The policy is the zero policy (least-saturated routing, queue on) with
-// the five options of rule group E set; the platforms' presets have none
-// of them.
+// A second scene, queue shaping, plays another shop whose queue is
+// shaped by the options of E6-E11: a buyer who asks at 08:59:40, before
+// the shop opens at 09:00, takes the offline path though agents are
+// online (E11); an after-sales session, which costs 2 units of capacity,
+// waits while one free unit serves a later buyer, and is served when two
+// are free (E10); a vip buyer waits 30 seconds for the vip group alone,
+// and at that instant an agent of the general group takes it (E7); a
+// priority-0 buyer, after a minute's wait, goes ahead of a priority-1
+// buyer who asks later (E6); the 4th buyer over a queue cap of 3 is
+// refused, and a buyer who waits 3 minutes is refused at that deadline
+// (E8); and a session whose buyer stays silent 5 minutes after the
+// agent's answer stops counting toward her load, so she takes the queue
+// head at that instant, then counts again, over her cap, when the buyer
+// writes (E9). Each scene ends with its figures from Engine.Stats. Then
+// two hours of seeded random traffic on the first shop's policy, and its
+// figures.
+//
+// The first shop's policy is the zero policy (least-saturated routing,
+// queue on) with the five options of E1-E5 set; the second's is the
+// zero policy with a vip group (R2) and the six options of E6-E11 set,
+// and no offers. The platforms' presets have none of them.
 //
 // Usage:
 //
 //	go run ./examples/contactcentre
 //
-// The clock is a fixed instant, 2026-11-11 09:00 China time, advanced by
-// the script; the program never reads the wall clock or sleeps, and the
-// traffic's random numbers come from a fixed seed, so its output is the
-// same on every run.
+// The clock is a fixed instant, 2026-11-11 09:00 China time (08:59:30
+// for the second scene), advanced by the script; the program never reads
+// the wall clock or sleeps, and the traffic's random numbers come from a
+// fixed seed, so its output is the same on every run.
 package main
 
 import (
@@ -41,7 +58,7 @@ import (
 
 var start = time.Date(2026, 11, 11, 9, 0, 0, 0, policy.ChinaStandardTime())
 
-var names = map[string]string{"an": "小安", "bai": "小白", "chen": "小陈"}
+var names = map[string]string{"an": "小安", "bai": "小白", "chen": "小陈", "ding": "小丁", "feng": "小冯", "zhou": "小周"}
 
 // who returns an agent as "小安 (an)".
 func who(id string) string {
@@ -76,24 +93,30 @@ func run(w io.Writer) error {
 	if err := scene(w); err != nil {
 		return err
 	}
+	if err := shaping(w); err != nil {
+		return err
+	}
 	return traffic(w, 1)
 }
 
 // stage drives one engine and prints as it goes. The first unexpected
 // failure is kept in err; after it every method does nothing.
 type stage struct {
-	w   io.Writer
-	eng *dispatch.Engine
-	now time.Time
-	err error
+	w     io.Writer
+	eng   *dispatch.Engine
+	start time.Time // the scene's first instant
+	now   time.Time
+	err   error
+	log   []dispatch.Event // every event shown, for the tests
 }
 
-// step moves the clock to start+d and prints the narrative line.
+// step moves the clock to the scene's start+d and prints the narrative
+// line.
 func (s *stage) step(d time.Duration, format string, args ...any) {
 	if s.err != nil {
 		return
 	}
-	s.now = start.Add(d)
+	s.now = s.start.Add(d)
 	fmt.Fprintf(s.w, "%s  %s\n", s.now.Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
@@ -117,6 +140,7 @@ func (s *stage) show(evs []dispatch.Event, err error) {
 	for _, ev := range evs {
 		s.note("%s", s.describe(ev))
 	}
+	s.log = append(s.log, evs...)
 	if err := s.eng.Verify(); err != nil {
 		s.err = fmt.Errorf("%s: engine invariant broken: %w", s.now.Format("15:04:05"), err)
 	}
@@ -174,6 +198,9 @@ func (s *stage) what(ev dispatch.Event) string {
 		if ev.From != "" {
 			line += ", taken from " + who(ev.From)
 		}
+		if ev.Flags&dispatch.FlagOffline != 0 {
+			line += ", as an offline message (flag offline, O2)"
+		}
 		return line
 	case dispatch.EventQueued:
 		pos, n, _ := s.eng.Position(ev.Session)
@@ -181,7 +208,20 @@ func (s *stage) what(ev dispatch.Event) string {
 		if ev.Cause == dispatch.CauseReassigned {
 			line = fmt.Sprintf("%s taken from %s and queued: number %d of %d, ahead of later buyers", label(ev), who(ev.From), pos, n)
 		}
+		if n != s.eng.QueueLen() { // a group's own pool (R2)
+			line += fmt.Sprintf(" in its group's queue (%d waiting in all)", s.eng.QueueLen())
+		}
 		return line
+	case dispatch.EventOffline:
+		line := fmt.Sprintf("%s goes to the offline pool (O1)", label(ev))
+		if ev.Cause != 0 {
+			line += fmt.Sprintf(" [%s]", ev.Cause)
+		}
+		return line
+	case dispatch.EventRefused:
+		return fmt.Sprintf("refused %s [%s]: the session ends unserved", label(ev), ev.Cause)
+	case dispatch.EventInactive:
+		return fmt.Sprintf("%s at %s is inactive (flag inactive): it no longer counts toward her load", label(ev), who(ev.Agent))
 	case dispatch.EventClosed:
 		return fmt.Sprintf("closed %s at %s", label(ev), who(ev.Agent))
 	case dispatch.EventWrapUp:
@@ -201,10 +241,30 @@ func (s *stage) loads() {
 	if s.err != nil {
 		return
 	}
+	// With weights (E10) or inactive sessions (E9) a load is not a count
+	// of sessions: the sessions in each list are shown too.
+	p := s.eng.Policy()
+	units := len(p.Weights) > 0 || p.InactiveAfter > 0
 	line := "loads:"
-	for a := range s.eng.Agents() {
+	if units {
+		line = "loads in units:"
+	}
+	for _, a := range slices.Collect(s.eng.Agents()) {
 		line += fmt.Sprintf(" %s %d/%s", who(a.ID), a.Load, a.Capacity)
 		var held []string
+		if units {
+			list, n, _ := s.eng.List(a.ID, dispatch.Page{})
+			held = append(held, plural(n, "session"))
+			inactive := 0
+			for _, x := range list {
+				if x.Flags&dispatch.FlagInactive != 0 {
+					inactive++
+				}
+			}
+			if inactive > 0 {
+				held = append(held, fmt.Sprintf("%d inactive", inactive))
+			}
+		}
 		if a.Offers > 0 {
 			held = append(held, fmt.Sprintf("%d offered", a.Offers))
 		}
@@ -225,6 +285,14 @@ func (s *stage) loads() {
 		line += fmt.Sprintf(" %s ·", a.Status)
 	}
 	s.note("%s queue %d", line, s.eng.QueueLen())
+}
+
+// plural returns "1 session", "2 sessions".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // deadline prints when a session's timer falls due: the end of its offer
@@ -268,7 +336,7 @@ func scene(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := &stage{w: w, eng: eng}
+	s := &stage{w: w, eng: eng, start: start}
 	sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 
 	s.step(0, "the shop opens: least-saturated routing (R1), queue on; every automatic assignment is an offer to accept within %v (E1),", p.OfferTimeout)

@@ -146,7 +146,7 @@ func TestSceneInNumbers(t *testing.T) {
 the scene in numbers (Engine.Stats) at 09:05:10
   offers 12: accepted 9, rejected 1, timed out 1, pending 1
   reassigned 3, wrap-ups 3
-`, out[i:i+strings.Index(out[i:], "\n\ntwo hours")+1])
+`, out[i:i+1+strings.Index(out[i+1:], "\n\n")+1]) // up to the blank line before the next scene
 }
 
 // figures are the traffic's printed numbers.
