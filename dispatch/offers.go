@@ -232,7 +232,7 @@ func (e *Engine) reassignList(a *agent.Agent, now time.Time) {
 		return true
 	})
 	slices.SortFunc(moving, func(x, y *session) int {
-		if e.order().Less(&x.entry, &y.entry) {
+		if e.less(&x.entry, &y.entry) {
 			return -1
 		}
 		return 1 // distinct sequences: never equal
@@ -381,6 +381,13 @@ func (f *floor) divertedBy(c Cause) {
 // agent's load again, over the cap if need be. Nothing without
 // Policy.InactiveAfter.
 func (e *Engine) buyerWrote(s *session, now time.Time) {
+	if e.pol.InactiveAfter > 0 || s.flags&FlagInactive != 0 { // inlined: nothing to do without E9
+		e.noteBuyer(s, now)
+	}
+}
+
+// noteBuyer is buyerWrote's work.
+func (e *Engine) noteBuyer(s *session, now time.Time) {
 	if e.pol.InactiveAfter > 0 {
 		if e.buyerAt == nil {
 			e.buyerAt = make(map[*session]int64)

@@ -299,6 +299,9 @@ func (e *Engine) receivePriority(s *session, a *Arrival, member bool, now time.T
 // B2): deterministic per buyer, so the same buyer always lands on the same
 // side within a window.
 func (e *Engine) botTakes(s *session, now time.Time) bool {
+	if !e.pol.BotFirst && len(e.pol.BotWindows) == 0 {
+		return false // no bot: and no copy of the policy for BotShare's receiver
+	}
 	share := e.pol.BotShare(now)
 	switch {
 	case share <= 0:

@@ -56,11 +56,10 @@ func (e *Engine) route(s *session, c Cause, now time.Time) {
 // inner rings first. The result is the engine's buffer, valid until the
 // next call.
 func (e *Engine) tiers(s *session) []string {
-	t := e.tierBuf[:0]
 	if s.group == 0 {
-		return append(t, "")
+		return everyone // no write to the buffer on the common path
 	}
-	t = append(t, e.groupOf(s))
+	t := append(e.tierBuf[:0], e.groupOf(s))
 	if e.pol.GroupFallback {
 		return append(t, "") // everyone
 	}
@@ -69,6 +68,9 @@ func (e *Engine) tiers(s *session) []string {
 	}
 	return t
 }
+
+// everyone is the tiers of a session of no group: every agent. Read only.
+var everyone = []string{""}
 
 // mayTake reports whether agent a may take session s (R2, E7).
 func (e *Engine) mayTake(a *agent.Agent, s *session) bool {
@@ -222,13 +224,13 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 			if x == nil {
 				return
 			}
-			if q, ok := e.firstFor(x.queue, a); ok && (best == nil || e.order().Less(q, best)) {
+			if q, ok := e.firstFor(x.queue, a); ok && (best == nil || e.less(q, best)) {
 				best = q
 			}
 			if batchFull {
 				return
 			}
-			if o, ok := e.firstFor(x.offline, a); ok && (best == nil || e.order().Less(o, best)) {
+			if o, ok := e.firstFor(x.offline, a); ok && (best == nil || e.less(o, best)) {
 				best = o
 			}
 		}
@@ -236,7 +238,7 @@ func (e *Engine) fillRoom(a *agent.Agent, now time.Time) {
 		if g := a.Group(); g != "" {
 			consider(e.poolOf[g])
 			e.ringedFor(a, func(x *pools, ring uint8) { // E7: the groups whose rings reach a's
-				if q, ok := e.firstRinged(x.queue, a, ring); ok && (best == nil || e.order().Less(q, best)) {
+				if q, ok := e.firstRinged(x.queue, a, ring); ok && (best == nil || e.less(q, best)) {
 					best = q
 				}
 			})
@@ -325,7 +327,7 @@ func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 		for _, x := range e.pools {
 			refused := policy.MaxWeightUnits + 1 // the lightest weight refused in this pool
 			for q := range x.queue.All() {
-				if best != nil && !e.order().Less(q, &best.entry) {
+				if best != nil && !e.less(q, &best.entry) {
 					break
 				}
 				s := e.sessions[q.ID]
@@ -344,7 +346,7 @@ func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 	if len(e.declined) == 0 {
 		for _, x := range e.pools {
 			q, ok := x.queue.Min()
-			if !ok || (best != nil && !e.order().Less(q, &best.entry)) {
+			if !ok || (best != nil && !e.less(q, &best.entry)) {
 				continue
 			}
 			if s := e.sessions[q.ID]; servable(s) {
@@ -355,7 +357,7 @@ func (e *Engine) bestWaiting(servable func(*session) bool) *session {
 	}
 	for _, x := range e.pools {
 		for q := range x.queue.All() {
-			if best != nil && !e.order().Less(q, &best.entry) {
+			if best != nil && !e.less(q, &best.entry) {
 				break
 			}
 			if s := e.sessions[q.ID]; servable(s) {

@@ -917,6 +917,15 @@ func (f *floor) reassignLimit() int { return max(f.pol.ReassignLimit, 1) }
 // (E6).
 func (f *floor) order() queue.Order { return queue.Order{Aging: f.pol.AgingStep} }
 
+// less reports whether waiting entry a is served before b, in the pools'
+// order (Q2, E6); without aging, queue.Less itself, which inlines.
+func (f *floor) less(a, b *queue.Entry) bool {
+	if f.pol.AgingStep <= 0 {
+		return queue.Less(a, b)
+	}
+	return f.order().Less(a, b)
+}
+
 // keepsRecent reports whether the policy reads recent contacts (R1
 // recent contact, P9); if not, the floor does not keep them, a map write
 // per assignment saved.

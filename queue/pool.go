@@ -88,6 +88,9 @@ func (p *Pool) Len() int {
 
 // search returns where x is or would be in the slice.
 func (p *Pool) search(e *Entry) (int, bool) {
+	if p.order.Aging <= 0 { // Q2: the plain function, which the compiler inlines
+		return slices.BinarySearchFunc(p.small, e, cmpEntry)
+	}
 	return slices.BinarySearchFunc(p.small, e, p.order.Compare)
 }
 
@@ -109,7 +112,11 @@ func (p *Pool) Push(e *Entry) error {
 		return fmt.Errorf("%w: %q has the key of %q", ErrDuplicate, e.ID, p.small[i].ID)
 	}
 	if len(p.small) == smallPool {
-		p.t = rank.New(p.order.Less)
+		less := Less // Q2: a plain function, not a method value
+		if p.order.Aging > 0 {
+			less = p.order.Less
+		}
+		p.t = rank.New(less)
 		for _, y := range p.small { // in order: the tree keeps its nodes full
 			p.t.Insert(y)
 		}
