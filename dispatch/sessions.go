@@ -61,11 +61,13 @@ func (e *Engine) tiers(s *session) []string {
 	}
 	t := append(e.tierBuf[:0], e.groupOf(s))
 	if e.pol.GroupFallback {
-		return append(t, "") // everyone
+		t = append(t, "") // everyone
+	} else {
+		for _, r := range e.openRings(s) {
+			t = append(t, r.Groups...)
+		}
 	}
-	for _, r := range e.openRings(s) {
-		t = append(t, r.Groups...)
-	}
+	e.tierBuf = t // grown once, kept: no allocation in steady state
 	return t
 }
 

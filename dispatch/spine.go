@@ -81,7 +81,7 @@ type floor struct {
 	// E9: when each listed session's buyer last wrote, kept while
 	// Policy.InactiveAfter is set (nil otherwise).
 	buyerAt map[*session]int64
-	tierBuf [8]string // tiers' result, reused
+	tierBuf []string // tiers' result, reused (nil until a session of a group)
 	// Recycled decline lists, so that E2 allocates nothing in steady state.
 	spareDeclines [][]*agent.Agent
 
