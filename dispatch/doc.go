@@ -71,8 +71,11 @@
 //
 // # Timers
 //
-// Each open session has at most one deadline: an offline message's expiry
-// (O3), or, in an agent's list, an auto-close. If the shop side (agent,
+// Each open session has at most one deadline, the earliest its place
+// calls for: an offline message's expiry (O3); in an agent's list, an
+// auto-close, a reassignment (E3) or an inactive release (E9); on offer,
+// the offer's end (E1); in the queue, its maximum wait (E8) or its
+// group's next ring (E7). For the auto-close: if the shop side (agent,
 // bot, system auto-reply) wrote last, or nobody wrote yet, the buyer's
 // silence closes it after Policy.BuyerIdleClose (Kuaishou 20 minutes, L2;
 // Douyin's user timeout, L3); if the buyer wrote last, nobody answering
@@ -220,10 +223,13 @@
 // event; each agent's load counts its list, its offers and its wrap-ups
 // (each by its weight, E10), and its list is in L4 order; each session
 // has exactly the timer its place and last message call for; no session
-// waits while an online agent has room for it (offline messages held
-// back by the O5 guard aside, and sessions that agent declined, E2); and
-// auto-assignment never takes an agent over its cap (only manual
-// assignment, transfer, Start and no-queue mode may). [Engine.Verify] checks all of this; the package's
+// waits while an online agent that may take it (its group, R2, or an
+// open ring of it, E7) has room for its weight (E10) (offline messages
+// held back by the O5 guard aside, and sessions that agent declined,
+// E2); and auto-assignment never takes an agent over its cap (only
+// manual assignment, transfer, Start, no-queue mode, a priority buyer
+// when every agent is full, P1, and an inactive session's buyer writing
+// again, E9, may). [Engine.Verify] checks all of this; the package's
 // tests call it after every step.
 //
 // # Structure

@@ -24,8 +24,10 @@ type SessionInfo struct {
 	Agent string
 	Flags Flags
 	// Deadline is when the session's timer falls due: expiry of an
-	// offline message (O3), auto-close (L2, L3), the end of an offer (E1)
-	// or a reassignment for want of a reply (E3); zero when none.
+	// offline message (O3), auto-close (L2, L3), the end of an offer (E1),
+	// a reassignment for want of a reply (E3), the next ring of its
+	// group's widening (E7), its maximum wait in the queue (E8), or its
+	// release as inactive (E9); zero when none.
 	Deadline time.Time
 
 	// LastFrom wrote the last message (0: nobody yet, in a started session).

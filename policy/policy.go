@@ -228,9 +228,10 @@ type Policy struct {
 	// level first is served first. The order never changes as time passes
 	// (queue.Order). 0: no aging (Q2).
 	AgingStep time.Duration
-	// QueueCap bounds the queue pool (E8; Amazon Connect's maximum
-	// contacts in queue): a new buyer (an arrival routed to the queue, or
-	// a bot's hand-over) who would make it longer is diverted (Divert).
+	// QueueCap bounds the shop's queue, every group's pool counted
+	// (dispatch.Engine.QueueLen; E8, Amazon Connect's maximum contacts in
+	// queue): a new buyer (an arrival routed to the queue, or a bot's
+	// hand-over) who would make it longer is diverted (Divert).
 	// Sessions coming back to the queue (S5's requeue, a declined offer,
 	// a reassignment) and priority buyers at the queue's head (P1) are
 	// not. 0: no cap. A group's QueueCap bounds its own pool (R2, without
