@@ -615,8 +615,8 @@ func reportDifferential(t *testing.T, r ref, p policy.Policy, data []byte, err e
 }
 
 // TestDifferential plays seeded random sequences under every policy of
-// diffPolicies on the engine and the model: a million steps in all, a
-// hundred thousand with -short (a quarter of that with -short -race). Each
+// diffPolicies on the engine and the model: a million steps in all, fifty
+// thousand with -short (half of that with -short -race). Each
 // policy plays one long history and many short ones. A failure names the
 // policy, the seed and the step, and shows a shrunk reproduction.
 func TestDifferential(t *testing.T) { testDifferential(t, refModel) }
@@ -633,7 +633,7 @@ func testDifferential(t *testing.T, r ref) {
 	case testing.Short() && raceEnabled: // one goroutine: the detector has nothing to find
 		long, total = 1_000, 25_000
 	case testing.Short():
-		long, total = 2_000, 100_000
+		long, total = 2_000, 50_000
 	}
 	policies := r.policies()
 	seeds := max(0, (total/len(policies)-long+steps-1)/steps)
