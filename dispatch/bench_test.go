@@ -24,32 +24,11 @@ func ids(prefix string, n int) []string {
 const benchHistory = 16
 
 // loaded returns an engine with n agents of caps 20..200, each filled to
-// its cap, and w sessions waiting in the queue.
+// its cap, and w sessions waiting in the queue (loadedWith the zero
+// policy).
 func loaded(b *testing.B, n, w int) (*Engine, time.Time) {
 	b.Helper()
-	e, err := New(policy.Policy{Capacity: agent.KuaishouBounds(), HistoryLimit: benchHistory})
-	if err != nil {
-		b.Fatal(err)
-	}
-	now := t0
-	total := 0
-	for i, id := range ids("a", n) {
-		c := 20 + (i*37)%181
-		if _, err := e.AddAgent(now, id, AgentConfig{Capacity: agent.Limit(c)}); err != nil {
-			b.Fatal(err)
-		}
-		total += c
-	}
-	for _, id := range ids("pre", total+w) {
-		now = now.Add(time.Millisecond)
-		if _, err := e.Arrive(now, Arrival{Session: id, Buyer: id}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if e.QueueLen() != w {
-		b.Fatalf("queue %d, want %d", e.QueueLen(), w)
-	}
-	return e, now
+	return loadedWith(b, policy.Policy{}, n, w)
 }
 
 // BenchmarkArriveAssign: a session arrives and goes to the least saturated
