@@ -113,7 +113,10 @@ type Config struct {
 	// messages). Queue shaping is: aging (E6, AgingStep), and the queue's
 	// cap and maximum wait (E8: QueueCap, MaxWait, Divert), whose
 	// diverted buyers go to the offline pool (where their patience still
-	// runs), the bot (and stay there), or away (Stats.Refused). The zero
+	// runs), the bot (and stay there), or away (Stats.Refused); and
+	// business hours (E11, Hours), outside which buyers go to the bot or
+	// the offline pool. Widening and weights (E7, E10) change nothing
+	// here: the simulated buyers have no crowds and no kinds. The zero
 	// Policy queues and routes to the least saturated agent.
 	Policy policy.Policy
 	// Warmup leaves the sessions that arrive before Start+Warmup out of

@@ -91,3 +91,36 @@ func TestE9_NotSimulated(t *testing.T) {
 	_, err := sim.Run(cfg)
 	assert.ErrorIs(t, err, sim.ErrInvalidConfig)
 }
+
+// Rule E11 on the simulated day: with business hours 09:00-21:00 every
+// day and the bot outside them, every buyer who asks before 09:00 or from
+// 21:00 on goes to the bot and none is served; inside the hours the bot
+// takes nobody (the policy has no bot-first or bot windows). The hours
+// are the shop's wall-clock hours in its zone (the day starts at midnight
+// China time).
+func TestE11_BusinessHoursOnTheSimulatedDay(t *testing.T) {
+	cfg := day()
+	cfg.Policy.Location = policy.ChinaStandardTime()
+	h := &policy.Hours{Outside: policy.OutsideToBot}
+	for d := range h.Week {
+		h.Week[d] = []policy.Span{{Start: 9 * time.Hour, End: 21 * time.Hour}}
+	}
+	cfg.Policy.Hours = h
+	rep, err := sim.Run(cfg)
+	require.NoError(t, err)
+	inside, outside := 0, 0
+	for hour, s := range rep.Hours {
+		if hour < 9 || hour >= 21 {
+			assert.Equal(t, s.Arrivals, s.Bot, "hour %d: closed, every buyer to the bot", hour)
+			assert.Zero(t, s.Served+s.Abandoned, "hour %d", hour)
+			outside += s.Arrivals
+		} else {
+			assert.Zero(t, s.Bot, "hour %d: open", hour)
+			inside += s.Arrivals
+		}
+	}
+	require.Positive(t, outside, "the day has buyers outside the hours")
+	require.Positive(t, inside)
+	require.Zero(t, cfg.Warmup)
+	assert.Equal(t, outside, rep.Total.Bot, "the day's bot sessions are those outside the hours")
+}
