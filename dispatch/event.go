@@ -132,6 +132,10 @@ const (
 var causeNames = [...]string{"", "arrival", "freed", "no-queue", "manual", "started", "priority", "exclusive", "handover",
 	"reassigned", "queue-cap", "max-wait", "widened", "outside-hours"}
 
+// noCause is the Cause of an event that has none: a session that went
+// where it went by the usual path.
+const noCause Cause = 0
+
 // Diversion reports whether c is a cause of a diversion (CauseQueueCap,
 // CauseMaxWait, CauseOutsideHours: on an EventOffline, EventBot or
 // EventRefused) rather than of an assignment. Stats.Diverted counts the

@@ -253,10 +253,8 @@ func (e *Engine) replace(s *session, left *agent.Agent, now time.Time) {
 		e.give(s, b, CauseReassigned, left, PlaceQueue, now)
 		return
 	}
-	e.park(s, PlaceQueue, now)
-	ev := &e.out[len(e.out)-1] // the EventQueued: from left
-	ev.From, ev.Cause = left.ID(), CauseReassigned
-	e.stats.Reassigned++
+	e.park(s, PlaceQueue, CauseReassigned, now) // counted in Stats.Reassigned
+	e.out[len(e.out)-1].From = left.ID()        // the EventQueued: from left
 }
 
 // EndWrapUp ends the agent's wrap-ups early (E5): their units of
@@ -354,7 +352,7 @@ func (e *Engine) queueFull(s *session) bool {
 func (e *Engine) divert(s *session, c Cause, now time.Time) {
 	switch e.pol.Divert {
 	case policy.DivertBot:
-		e.toBot(s, now)
+		e.toBot(s, c, now)
 	case policy.DivertRefuse:
 		ev := e.sessionEvent(EventRefused, s, now)
 		ev.Cause = c
@@ -363,17 +361,8 @@ func (e *Engine) divert(s *session, c Cause, now time.Time) {
 		e.freeSession(s)
 		return
 	default:
-		e.park(s, PlaceOffline, now)
+		e.park(s, PlaceOffline, c, now)
 	}
-	e.divertedBy(c)
-}
-
-// divertedBy marks the event just emitted, the EventOffline or EventBot
-// of a diversion (E8, E11), with its cause c, and counts it in
-// Stats.Diverted (emit counted the event before it had its cause).
-func (f *floor) divertedBy(c Cause) {
-	f.out[len(f.out)-1].Cause = c
-	f.stats.Diverted[c]++
 }
 
 // buyerWrote records that s's buyer wrote at now (E9): the time its

@@ -136,11 +136,11 @@ func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
 		return
 	}
 	if e.roster.Online() == 0 && e.pol.OfflineDiversion == policy.OfflineToBot { // O4
-		e.toBot(s, now)
+		e.toBot(s, noCause, now)
 		return
 	}
 	if e.roster.Online() > 0 && e.botTakes(s, now) { // B1, B2
-		e.toBot(s, now)
+		e.toBot(s, noCause, now)
 		return
 	}
 	if a.Exclusive != "" { // P10: no crowd hit
@@ -181,12 +181,10 @@ func (e *Engine) reception(s *session, a *Arrival, now time.Time) {
 //     a consultation in the metrics: the buyer asked.
 func (e *Engine) closedReception(s *session, outside policy.OutsideHours, now time.Time) {
 	if outside == policy.OutsideToBot {
-		e.toBot(s, now)
-		e.divertedBy(CauseOutsideHours) // the EventBot
+		e.toBot(s, CauseOutsideHours, now)
 		return
 	}
-	e.park(s, PlaceOffline, now)
-	e.divertedBy(CauseOutsideHours)        // the EventOffline
+	e.park(s, PlaceOffline, CauseOutsideHours, now)
 	if a := e.chooseOffline(s); a != nil { // O2: someone is still at work
 		s.flags |= FlagOffline
 		e.takeRoom(s, a, CauseFreed, now)
@@ -255,7 +253,7 @@ func (e *Engine) priorityHit(a *Arrival, now time.Time) (member, hit bool) {
 // the queue to a human, or fail to the bot.
 func (e *Engine) receivePriority(s *session, a *Arrival, member bool, now time.Time) {
 	if e.leastActive(s) == nil { // P5: no online, non-suspended agent
-		e.toBot(s, now)
+		e.toBot(s, noCause, now)
 		return
 	}
 	recent, _ := e.recent.get(s.buyer, ns(now))
@@ -265,7 +263,7 @@ func (e *Engine) receivePriority(s *session, a *Arrival, member bool, now time.T
 	} else { // everyone is full
 		if e.pol.PriorityAtQueueHead && !e.pol.NoQueue { // a no-queue shop has no queue head (Q4)
 			s.entry.Priority += PriorityBand
-			e.park(s, PlaceQueue, now)
+			e.park(s, PlaceQueue, noCause, now)
 			return
 		}
 		ag = e.leastActive(s) // P1: over the cap, the least saturated

@@ -27,7 +27,7 @@ func checkIDs(pairs ...string) error {
 // offline pool when no agent is online (O1).
 func (e *Engine) route(s *session, c Cause, now time.Time) {
 	if e.roster.Online() == 0 { // O1
-		e.park(s, PlaceOffline, now)
+		e.park(s, PlaceOffline, noCause, now)
 		return
 	}
 	if a := e.choose(s, now); a != nil { // R1
@@ -46,7 +46,7 @@ func (e *Engine) route(s *session, c Cause, now time.Time) {
 		e.divert(s, CauseQueueCap, now)
 		return
 	}
-	e.park(s, PlaceQueue, now) // Q1
+	e.park(s, PlaceQueue, noCause, now) // Q1
 }
 
 // tiers returns the agent sets that may take s, in order of preference

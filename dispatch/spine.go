@@ -173,27 +173,33 @@ func (f *floor) restore(s *session) error {
 // contacts) and reports itself with its event.
 
 // park puts s, in no place, in the queue pool or the offline pool of its
-// group.
-func (f *floor) park(s *session, p Place, now time.Time) {
+// group. Its event carries c: why it went there when that is not the
+// usual path (CauseReassigned, a diversion's cause), else noCause.
+func (f *floor) park(s *session, p Place, c Cause, now time.Time) {
 	s.place, s.agent, s.entered, s.ring = p, nil, ns(now), 0
-	x := f.poolFor(s)
+	x, k := f.poolFor(s), EventQueued
 	if p == PlaceOffline {
 		_ = x.offline.Push(&s.entry) // unique: Seq is fresh
-		f.emit(f.sessionEvent(EventOffline, s, now))
+		k = EventOffline
 	} else {
 		_ = x.queue.Push(&s.entry)
-		f.emit(f.sessionEvent(EventQueued, s, now))
 	}
+	ev := f.sessionEvent(k, s, now)
+	ev.Cause = c
+	f.emit(ev)
 	f.rearm(s)
 	f.debug("parked", s)
 }
 
-// toBot hands s, in no place, to the shop's bot (B1, B3: no agent's load).
-func (f *floor) toBot(s *session, now time.Time) {
+// toBot hands s, in no place, to the shop's bot (B1, B3: no agent's
+// load); its event carries c, a diversion's cause or noCause.
+func (f *floor) toBot(s *session, c Cause, now time.Time) {
 	s.place, s.agent, s.entered = PlaceBot, nil, ns(now)
 	f.bot++
 	f.rearm(s)
-	f.emit(f.sessionEvent(EventBot, s, now))
+	ev := f.sessionEvent(EventBot, s, now)
+	ev.Cause = c
+	f.emit(ev)
 	f.debug("bot", s)
 }
 
@@ -280,7 +286,7 @@ func (f *floor) back(s *session, now time.Time) {
 	if p != PlaceOffline {
 		p = PlaceQueue
 	}
-	f.park(s, p, now)
+	f.park(s, p, noCause, now)
 }
 
 // unpark takes s out of its pool or the bot, into no place.
@@ -344,7 +350,7 @@ func (f *floor) requeueList(a *agent.Agent, now time.Time) {
 		x, _ := d.list.Min()
 		s := x.s
 		f.release(s, now)
-		f.park(s, PlaceQueue, now)
+		f.park(s, PlaceQueue, noCause, now)
 		f.out[len(f.out)-1].From = a.ID() // the EventQueued: requeued from a
 	}
 }

@@ -188,13 +188,15 @@ func (st *Stats) count(ev *Event) {
 		}
 	case EventQueued:
 		st.Queued++
+		if ev.Cause == CauseReassigned { // E3, E4: to the queue
+			st.Reassigned++
+		}
 	case EventOffline:
-		st.Offline++ // a diversion's cause is counted by divertedBy
+		st.Offline++
 	case EventBot:
 		st.Bot++
 	case EventRefused:
 		st.Refused++
-		st.Diverted[ev.Cause]++
 	case EventInactive:
 		st.Inactive++
 	case EventTransferred:
@@ -224,5 +226,8 @@ func (st *Stats) count(ev *Event) {
 		st.TimedOut++
 	case EventWrapUp:
 		st.WrapUps++
+	}
+	if ev.Cause.Diversion() { // E8, E11: only on an EventOffline, EventBot or EventRefused
+		st.Diverted[ev.Cause]++
 	}
 }
